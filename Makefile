@@ -1,0 +1,43 @@
+# Flexportal: two commands.
+#   make run   set up .venv, migrate, seed the demo and serve http://127.0.0.1:$(PORT)
+#   make test  the whole suite against PostgreSQL and Redis
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install messages lint bench-catalogue clean worker beat
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements.lock -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) manage.py compilemessages --ignore=.venv -v0
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py seed_demo
+	@if [ -n "$$REDIS_URL" ] && [ -n "$$DATABASE_URL" ]; then \
+		echo "Flexportal: PostgreSQL and Redis configured; starting a Celery worker and beat beside the web server"; \
+		$(VENV)/bin/celery -A portal worker -B -l warning --concurrency 2 & \
+	fi; \
+	exec $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: $(STAMP)
+	$(PY) manage.py compilemessages --ignore=.venv -v0
+	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l nl -l en --ignore=.venv --no-obsolete
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,70 @@
+"""Errors of the accounts app. All descend from ``portal.errors.ApplicationError``; their messages are
+translatable constants so that the pages showing them and the tests asserting them agree."""
+
+from django.utils.translation import gettext_lazy as _
+
+from portal.errors import ApplicationError, ConflictError, PermissionDeniedError
+
+HOME_INSTITUTION_MISSING_MESSAGE = _(
+    "Your institution did not tell us which institution you belong to, so we cannot sign you in. "
+    "Sign in through the login of your own institution, or ask its service desk to release the "
+    "schacHomeOrganization attribute to the portal."
+)
+HOME_INSTITUTION_UNKNOWN_MESSAGE = _(
+    "Your institution (%(schac_home)s) does not take part in the portal, so we cannot sign you in. "
+    "Only students and staff of the zone's institutions can use it."
+)
+STUDENT_NUMBER_TAKEN_MESSAGE = _(
+    "Student number %(student_number)s at %(institution)s is already linked to another account in the portal. "
+    "Contact the portal's service desk to have the accounts merged."
+)
+MFA_REQUIRED_MESSAGE = _(
+    "Staff and coordinators must set up two-factor authentication (an authenticator app) before they can continue."
+)
+
+
+class HomeInstitutionError(ApplicationError):
+    """The identity provider's claims do not lead to one of the zone's institutions."""
+
+    status_code = 403
+
+
+class HomeInstitutionMissingError(HomeInstitutionError):
+    code = "home_institution_missing"
+
+    def __init__(self) -> None:
+        super().__init__(HOME_INSTITUTION_MISSING_MESSAGE)
+
+
+class HomeInstitutionUnknownError(HomeInstitutionError):
+    code = "home_institution_unknown"
+
+    def __init__(self, *, schac_home: str) -> None:
+        super().__init__(
+            _lazy_format(HOME_INSTITUTION_UNKNOWN_MESSAGE, schac_home=schac_home),
+            extra={"schac_home": schac_home},
+        )
+
+
+class StudentNumberTakenError(ConflictError):
+    code = "student_number_taken"
+
+    def __init__(self, *, student_number: str, institution: str) -> None:
+        super().__init__(
+            _lazy_format(STUDENT_NUMBER_TAKEN_MESSAGE, student_number=student_number, institution=institution),
+            extra={"student_number": student_number},
+        )
+
+
+class MfaRequiredError(PermissionDeniedError):
+    code = "mfa_required"
+
+    def __init__(self) -> None:
+        super().__init__(MFA_REQUIRED_MESSAGE)
+
+
+def _lazy_format(message, **values):
+    """Interpolate ``values`` when the message is rendered, in the language active at that moment."""
+    from django.utils.functional import lazy
+
+    return lazy(lambda: str(message) % values, str)()

@@ -1,0 +1,101 @@
+"""People and their roles.
+
+- a **student** has a ``StudentProfile``: home institution, programme, student number;
+- **institution staff** hold one ``StaffRole`` per (institution, role);
+- a **zone coordinator** has ``User.is_zone_coordinator``; coordinators see aggregates, never records;
+- an **admin** is a Django superuser.
+"""
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from institutions.models import Institution, Programme
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    username = None
+    email = models.EmailField(_("email address"), unique=True)
+    is_zone_coordinator = models.BooleanField(_("zone coordinator"), default=False)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=2, default="nl", choices=[("nl", _("Dutch")), ("en", _("English"))]
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    @property
+    def is_institution_staff(self) -> bool:
+        return self.staff_roles.exists()
+
+
+class StudentProfile(models.Model):
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="student")
+    home_institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="students")
+    programme = models.ForeignKey(Programme, on_delete=models.SET_NULL, null=True, blank=True, related_name="students")
+    student_number = models.CharField(_("student number"), max_length=30, blank=True)
+    is_actively_enrolled = models.BooleanField(_("actively enrolled at home"), default=True)
+
+    class Meta:
+        verbose_name = _("student profile")
+        verbose_name_plural = _("student profiles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["home_institution", "student_number"],
+                condition=~models.Q(student_number=""),
+                name="student_number_unique_per_institution",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.home_institution.short_name})"
+
+
+class StaffRole(models.Model):
+    class Role(models.TextChoices):
+        HOME_APPROVER = "home_approver", _("Home approver")
+        HOST_ADMISSIONS = "host_admissions", _("Host admissions")
+        EXAMINATION_BOARD = "exam_board", _("Examination board")
+        CATALOGUE_MANAGER = "catalogue_manager", _("Catalogue manager")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_roles")
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="staff_roles")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("staff role")
+        verbose_name_plural = _("staff roles")
+        constraints = [models.UniqueConstraint(fields=["user", "institution", "role"], name="staff_role_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.institution.short_name}"

@@ -1,0 +1,168 @@
+"""The catalogue's filters, defined once with django-filter and used by the page and the API alike.
+
+The filter set validates what the visitor sent (unknown choices, overlong text, malformed months) and
+turns it into a ``CatalogueQuery``; ``catalogue.search`` answers it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import django_filters
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+
+from catalogue.errors import InvalidCatalogueQuery
+from catalogue.models import ECBand, Language, Level, Mode, Offering
+from catalogue.search import SORTS, CatalogueQuery
+from routes.models import ROUTE_BITS, Route
+
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+SORT_CHOICES = [
+    ("relevance", _("Relevance")),
+    ("start", _("Start date")),
+    ("title", _("Title")),
+    ("ec_asc", _("EC, low to high")),
+    ("ec_desc", _("EC, high to low")),
+    ("seats", _("Most seats left")),
+]
+assert {s for s, _label in SORT_CHOICES} == set(SORTS)
+
+MONTH_RE = re.compile(r"^20[0-9]{2}-(0[1-9]|1[0-2])$")
+# Visible text only: letters, digits, spaces and common punctuation; control characters are refused.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class MultipleTextField(forms.Field):
+    """Several free-text values of one parameter (``?city=Utrecht&city=Delft``)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, *, max_length: int = 100, pattern: re.Pattern | None = None, pattern_message=None, **kwargs):
+        super().__init__(**kwargs)
+        self.max_length, self.pattern, self.pattern_message = max_length, pattern, pattern_message
+
+    def to_python(self, value) -> list[str]:
+        if not value:
+            return []
+        if not isinstance(value, list | tuple):
+            value = [value]
+        return [str(v).strip() for v in value if str(v).strip()]
+
+    def validate(self, value: list[str]) -> None:
+        super().validate(value)
+        for item in value:
+            if len(item) > self.max_length or CONTROL_RE.search(item):
+                raise ValidationError(_("A value is too long or contains invalid characters."), code="invalid")
+            if self.pattern and not self.pattern.match(item):
+                raise ValidationError(self.pattern_message or _("Invalid value."), code="invalid")
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class MultipleTextFilter(django_filters.Filter):
+    field_class = MultipleTextField
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class CodeChoiceFilter(django_filters.MultipleChoiceFilter):
+    """Choices that come from the database (institution and theme codes), set per request."""
+
+
+def _flag(values) -> tuple[bool, ...]:
+    return tuple(sorted({v == "yes" for v in values}))
+
+
+@dataclass(frozen=True)
+class CatalogueChoices:
+    """Choices that come from the database, loaded once per request (see ``selectors.catalogue_choices``)."""
+
+    institutions: list[tuple[int, str, str]]  # (id, code, label)
+    themes: list[tuple[int, str, str]]  # (bit, code, label)
+
+
+class CatalogueFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), max_length=settings.CATALOGUE_MAX_QUERY_LENGTH)
+    institution = CodeChoiceFilter(label=_("Institution"), choices=[])
+    open = django_filters.MultipleChoiceFilter(label=_("Open for enrolment now"), choices=YES_NO)
+    ec = django_filters.MultipleChoiceFilter(label=_("Study load"), choices=ECBand.choices)
+    language = django_filters.MultipleChoiceFilter(label=_("Teaching language"), choices=Language.choices)
+    level = django_filters.MultipleChoiceFilter(label=_("Level"), choices=Level.choices)
+    month = MultipleTextFilter(
+        label=_("Starts in"), max_length=7, pattern=MONTH_RE, pattern_message=_("Use a month as YYYY-MM, e.g. 2027-02.")
+    )
+    city = MultipleTextFilter(label=_("City"), max_length=100)
+    mode = django_filters.MultipleChoiceFilter(label=_("Mode of delivery"), choices=Mode.choices)
+    theme = CodeChoiceFilter(label=_("Theme"), choices=[])
+    route = django_filters.MultipleChoiceFilter(label=_("Suitable route"), choices=Route.choices)
+    microcredential = django_filters.MultipleChoiceFilter(label=_("Microcredential"), choices=YES_NO)
+    sort = django_filters.ChoiceFilter(label=_("Sort by"), choices=SORT_CHOICES, empty_label=None)
+
+    class Meta:
+        model = Offering
+        fields: list[str] = []
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None, choices: CatalogueChoices | None = None):
+        super().__init__(
+            data, queryset if queryset is not None else Offering.objects.none(), request=request, prefix=prefix
+        )
+        if choices is None:
+            from catalogue.selectors import catalogue_choices
+
+            choices = catalogue_choices()
+        self.choices = choices
+        for name, items in (("institution", choices.institutions), ("theme", choices.themes)):
+            self.filters[name].extra["choices"] = [(code, label) for _key, code, label in items]
+            self.filters[name].__dict__.pop("_field", None)  # a field built before (schema generation) is stale
+
+    def filter_queryset(self, queryset):
+        # Answers come from catalogue.search (one SQL pass with facet counts), not from the ORM.
+        return queryset
+
+    def to_query(self, *, page: int, page_size: int) -> CatalogueQuery:
+        if not self.is_valid():
+            raise InvalidCatalogueQuery({name: [str(e) for e in errs] for name, errs in self.form.errors.items()})
+        data = self.form.cleaned_data
+        institution_ids = {code: pk for pk, code, _label in self.choices.institutions}
+        theme_bits = {code: bit for bit, code, _label in self.choices.themes}
+        return CatalogueQuery(
+            text=" ".join((data.get("q") or "").split()),
+            institution=tuple(sorted(institution_ids[c] for c in data.get("institution") or [])),
+            ec=tuple(sorted(data.get("ec") or [])),
+            language=tuple(sorted(data.get("language") or [])),
+            level=tuple(sorted(data.get("level") or [])),
+            month=tuple(sorted(set(data.get("month") or []))),
+            city=tuple(sorted(set(data.get("city") or []))),
+            mode=tuple(sorted(data.get("mode") or [])),
+            microcredential=_flag(data.get("microcredential") or []),
+            open=_flag(data.get("open") or []),
+            theme=sum(1 << theme_bits[c] for c in set(data.get("theme") or [])),
+            route=sum(ROUTE_BITS[r] for r in set(data.get("route") or [])),
+            sort=data.get("sort") or "",
+            page=page,
+            page_size=page_size,
+        )
+
+
+def parse_paging(params) -> tuple[int, int]:
+    """``page`` and ``page_size`` from the query string; anything malformed is a clear 400."""
+    errors: dict[str, list[str]] = {}
+    page, page_size = 1, settings.CATALOGUE_PAGE_SIZE
+    raw_page, raw_size = params.get("page"), params.get("page_size")
+    if raw_page not in (None, ""):
+        if not re.fullmatch(r"[0-9]{1,6}", raw_page) or int(raw_page) < 1:
+            errors["page"] = [str(_("Page must be a whole number of at least 1."))]
+        else:
+            page = int(raw_page)
+    if raw_size not in (None, ""):
+        maximum = settings.CATALOGUE_MAX_PAGE_SIZE
+        if not re.fullmatch(r"[0-9]{1,6}", raw_size) or not 1 <= int(raw_size) <= maximum:
+            errors["page_size"] = [str(_("Page size must be a whole number between 1 and %(max)d.") % {"max": maximum})]
+        else:
+            page_size = int(raw_size)
+    if errors:
+        raise InvalidCatalogueQuery(errors)
+    return page, page_size

@@ -1,0 +1,288 @@
+"""The joint catalogue: courses, modules and their offerings, plus a denormalised search row per offering.
+
+``OfferingSearch`` is derived data, one flat row per offering, kept up to date by
+``catalogue.services.search_index_refresh``. It lets one SQL statement answer a catalogue page with all
+its facet counts, whatever the size of the catalogue (see docs/benchmarks.md).
+"""
+
+from decimal import Decimal
+
+from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from institutions.models import AcademicPeriod, Institution, OrganisationalUnit, localised
+from routes.models import Route
+
+
+class Language(models.TextChoices):
+    DUTCH = "nl", _("Dutch")
+    ENGLISH = "en", _("English")
+    GERMAN = "de", _("German")
+
+
+class Level(models.TextChoices):
+    ASSOCIATE = "associate", _("Associate degree")
+    BACHELOR = "bachelor", _("Bachelor")
+    MASTER = "master", _("Master")
+    POSTGRADUATE = "postgraduate", _("Postgraduate / professional")
+
+
+class ECBand(models.TextChoices):
+    """Study load bands for the EC facet: exact EC values are too many to be useful as choices."""
+
+    UP_TO_3 = "0-3", _("up to 3 EC")
+    FROM_3_TO_5 = "3-5", _("more than 3, up to 5 EC")
+    FROM_5_TO_10 = "5-10", _("more than 5, up to 10 EC")
+    FROM_10_TO_15 = "10-15", _("more than 10, up to 15 EC")
+    FROM_15_TO_30 = "15-30", _("more than 15, up to 30 EC")
+    OVER_30 = "30+", _("more than 30 EC")
+
+
+def ec_band(ec: Decimal) -> str:
+    for upper, band in (
+        (3, ECBand.UP_TO_3),
+        (5, ECBand.FROM_3_TO_5),
+        (10, ECBand.FROM_5_TO_10),
+        (15, ECBand.FROM_10_TO_15),
+        (30, ECBand.FROM_15_TO_30),
+    ):
+        if ec <= upper:
+            return band.value
+    return ECBand.OVER_30.value
+
+
+class Mode(models.TextChoices):
+    ON_CAMPUS = "on_campus", _("On campus")
+    ONLINE = "online", _("Online")
+    HYBRID = "hybrid", _("Hybrid")
+
+
+# Themes are counted in one pass over a bitmask; 24 leaves room while keeping that pass cheap.
+MAX_THEMES = 24
+
+
+class Theme(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_nl = models.CharField(_("name (Dutch)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    # Position in the search row's bitmask; fixed once given, so the index never needs a rewrite.
+    bit = models.PositiveSmallIntegerField(_("bit"), unique=True, validators=[MaxValueValidator(MAX_THEMES - 1)])
+
+    class Meta:
+        ordering = ["bit"]
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
+
+    def __str__(self) -> str:
+        return localised(self, "name")
+
+    @property
+    def name(self) -> str:
+        return localised(self, "name")
+
+
+class Teachable(models.Model):
+    """What courses and modules share: the descriptive fields a student chooses by."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(OrganisationalUnit, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    code = models.CharField(_("code"), max_length=40)
+    title_nl = models.CharField(_("title (Dutch)"), max_length=255)
+    title_en = models.CharField(_("title (English)"), max_length=255)
+    description_nl = models.TextField(_("description (Dutch)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    ec = models.DecimalField(_("EC"), max_digits=5, decimal_places=1, validators=[MinValueValidator(Decimal("0.1"))])
+    level = models.CharField(_("level"), max_length=12, choices=Level.choices)
+    eqf_level = models.PositiveSmallIntegerField(
+        _("EQF level"), validators=[MinValueValidator(1), MaxValueValidator(8)]
+    )
+    language = models.CharField(_("teaching language"), max_length=2, choices=Language.choices)
+    learning_outcomes_nl = models.TextField(_("learning outcomes (Dutch)"), blank=True)
+    learning_outcomes_en = models.TextField(_("learning outcomes (English)"), blank=True)
+    suitable_routes = models.JSONField(_("suitable routes"), default=list, blank=True)
+    # Stable identity for OOAPI sync (issue #4): the peer's id plus its primaryCode.
+    ooapi_id = models.CharField(_("OOAPI id"), max_length=64, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    @property
+    def title(self) -> str:
+        return localised(self, "title")
+
+    @property
+    def description(self) -> str:
+        return localised(self, "description")
+
+    @property
+    def learning_outcomes(self) -> str:
+        return localised(self, "learning_outcomes")
+
+    @property
+    def suitable_route_labels(self) -> list[str]:
+        return [Route(r).label for r in self.suitable_routes if r in Route.values]
+
+
+class Course(Teachable):
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="courses")
+    unit = models.ForeignKey(
+        OrganisationalUnit, on_delete=models.SET_NULL, null=True, blank=True, related_name="courses"
+    )
+    themes = models.ManyToManyField(Theme, blank=True, related_name="courses", verbose_name=_("themes"))
+    prerequisites = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="required_for", verbose_name=_("prerequisites")
+    )
+
+    class Meta:
+        ordering = ["institution", "code"]
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "code"], name="course_code_unique_per_institution"),
+            models.CheckConstraint(condition=Q(ec__gt=0), name="course_ec_positive"),
+            models.CheckConstraint(condition=Q(eqf_level__gte=1, eqf_level__lte=8), name="course_eqf_level_range"),
+        ]
+
+
+class Module(Teachable):
+    """An enrollable bundle of courses; a microcredential when flagged so."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="modules")
+    unit = models.ForeignKey(
+        OrganisationalUnit, on_delete=models.SET_NULL, null=True, blank=True, related_name="modules"
+    )
+    courses = models.ManyToManyField(Course, related_name="modules", verbose_name=_("courses"))
+    themes = models.ManyToManyField(Theme, blank=True, related_name="modules", verbose_name=_("themes"))
+    is_microcredential = models.BooleanField(_("microcredential"), default=False)
+
+    class Meta:
+        ordering = ["institution", "code"]
+        verbose_name = _("module")
+        verbose_name_plural = _("modules")
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "code"], name="module_code_unique_per_institution"),
+            models.CheckConstraint(condition=Q(ec__gt=0), name="module_ec_positive"),
+            models.CheckConstraint(condition=Q(eqf_level__gte=1, eqf_level__lte=8), name="module_eqf_level_range"),
+        ]
+
+
+class Offering(models.Model):
+    """One run of a course or a module in one of the host's periods."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, null=True, blank=True, related_name="offerings")
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, null=True, blank=True, related_name="offerings")
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="offerings")
+    period = models.ForeignKey(AcademicPeriod, on_delete=models.PROTECT, related_name="offerings")
+    code = models.CharField(
+        _("offering code"), max_length=60, blank=True, help_text=_("The host's own code for this run.")
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    enrol_opens_at = models.DateTimeField(_("enrolment opens"))
+    enrol_closes_at = models.DateTimeField(_("enrolment closes"))
+    capacity = models.PositiveIntegerField(_("capacity"))
+    seats_taken = models.PositiveIntegerField(_("seats taken"), default=0, editable=False)
+    mode = models.CharField(_("mode of delivery"), max_length=10, choices=Mode.choices)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    price_module_only = models.DecimalField(
+        _("price for module-only students (EUR)"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    visible_own_students = models.BooleanField(_("visible to own students"), default=True)
+    visible_partners = models.BooleanField(_("visible to partner institutions' students"), default=True)
+    visible_guests = models.BooleanField(_("visible to guests"), default=False)
+    visible_professionals = models.BooleanField(_("visible to professionals"), default=False)
+    is_archived = models.BooleanField(
+        _("archived"), default=False, help_text=_("Vanished from the source; kept for history.")
+    )
+    ooapi_id = models.CharField(_("OOAPI id"), max_length=64, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["start_date", "pk"]
+        verbose_name = _("offering")
+        verbose_name_plural = _("offerings")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(course__isnull=False, module__isnull=True) | Q(course__isnull=True, module__isnull=False)),
+                name="offering_is_course_xor_module",
+            ),
+            models.UniqueConstraint(
+                fields=["institution", "code"], condition=~Q(code=""), name="offering_code_unique_per_institution"
+            ),
+            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="offering_dates_ordered"),
+            models.CheckConstraint(
+                condition=Q(enrol_closes_at__gt=F("enrol_opens_at")), name="offering_window_ordered"
+            ),
+            models.CheckConstraint(condition=Q(capacity__gte=0), name="offering_capacity_not_negative"),
+            models.CheckConstraint(condition=Q(seats_taken__lte=F("capacity")), name="offering_never_overbooked"),
+        ]
+        indexes = [models.Index(fields=["institution", "start_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.teachable.code} {self.start_date:%Y-%m-%d}"
+
+    @property
+    def teachable(self) -> Course | Module:
+        return self.course if self.course_id else self.module
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.capacity - self.seats_taken, 0)
+
+    def is_open_for_enrolment(self, at=None) -> bool:
+        at = at or timezone.now()
+        return self.enrol_opens_at <= at < self.enrol_closes_at
+
+
+class CatalogueStamp(models.Model):
+    """One row whose time changes whenever the catalogue does; the basis of ETag and Last-Modified."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("catalogue stamp")
+
+
+class OfferingSearch(models.Model):
+    """Flat, derived search row for one offering: every facet value and everything a result card shows."""
+
+    offering = models.OneToOneField(Offering, on_delete=models.CASCADE, primary_key=True, related_name="search_row")
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+", db_index=False)
+    kind = models.CharField(max_length=6)  # course | module
+    code = models.CharField(max_length=40)
+    title_nl = models.CharField(max_length=255)
+    title_en = models.CharField(max_length=255)
+    summary_nl = models.CharField(max_length=300)
+    summary_en = models.CharField(max_length=300)
+    ec = models.DecimalField(max_digits=5, decimal_places=1)
+    ec_band = models.CharField(max_length=5)
+    language = models.CharField(max_length=2)
+    level = models.CharField(max_length=12)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    start_month = models.CharField(max_length=7)  # YYYY-MM, the period facet across differing calendars
+    city = models.CharField(max_length=100)
+    mode = models.CharField(max_length=10)
+    theme_mask = models.BigIntegerField(default=0)
+    route_mask = models.IntegerField(default=0)
+    is_microcredential = models.BooleanField(default=False)
+    enrol_opens_at = models.DateTimeField()
+    enrol_closes_at = models.DateTimeField()
+    capacity = models.PositiveIntegerField()
+    seats_taken = models.PositiveIntegerField()
+    visible_public = models.BooleanField()
+    # PostgreSQL only: Dutch and English stemmed text; filled by search_index_refresh.
+    document = SearchVectorField(null=True)
+
+    class Meta:
+        verbose_name = _("search row")
+        verbose_name_plural = _("search rows")

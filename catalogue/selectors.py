@@ -1,0 +1,197 @@
+"""Reads of the catalogue. Views and APIs call these; none of them writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import formats, timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from catalogue.filters import YES_NO, CatalogueChoices, CatalogueFilterSet
+from catalogue.models import CatalogueStamp, Course, ECBand, Language, Level, Mode, Offering, Theme
+from catalogue.search import FACET_ORDER, CatalogueQuery, SearchResult, catalogue_search
+from institutions.models import AcademicPeriod, Institution, localised
+from routes.models import ROUTE_BITS, Route
+
+
+def catalogue_choices() -> CatalogueChoices:
+    """Institutions and themes with labels in the active language: two small queries."""
+    english = (get_language() or "nl").startswith("en")
+    institutions = [
+        (pk, code, short)
+        for pk, code, short in Institution.objects.order_by("short_name").values_list("pk", "code", "short_name")
+    ]
+    themes = [
+        (bit, code, (en if english else nl) or nl)
+        for bit, code, nl, en in Theme.objects.order_by("bit").values_list("bit", "code", "name_nl", "name_en")
+    ]
+    return CatalogueChoices(institutions=institutions, themes=themes)
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class Facet:
+    name: str
+    label: str
+    values: list[FacetValue] = field(default_factory=list)
+
+    @property
+    def has_selection(self) -> bool:
+        return any(v.selected for v in self.values)
+
+
+def _month_label(value: str) -> str:
+    year, month = value.split("-")
+    return formats.date_format(dt.date(int(year), int(month), 1), "F Y")
+
+
+def label_facets(result: SearchResult, filterset: CatalogueFilterSet, choices: CatalogueChoices) -> list[Facet]:
+    """Turn raw counts into labelled facets, in a fixed order; selected values stay even at 0."""
+    data = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
+    inst_by_id = {pk: (code, label) for pk, code, label in choices.institutions}
+    theme_by_bit = {1 << bit: (code, label) for bit, code, label in choices.themes}
+    route_by_bit = {bit: (route, Route(route).label) for route, bit in ROUTE_BITS.items()}
+    fixed = {
+        "ec": dict(ECBand.choices),
+        "language": dict(Language.choices),
+        "level": dict(Level.choices),
+        "mode": dict(Mode.choices),
+        "open": dict(YES_NO),
+        "microcredential": dict(YES_NO),
+    }
+    facets = []
+    for name in FACET_ORDER:
+        counts = result.counts.get(name, {})
+        selected = set(data.get(name) or [])
+        values: list[FacetValue] = []
+        if name == "institution":
+            items = [(inst_by_id[k][0], inst_by_id[k][1], n) for k, n in counts.items() if k in inst_by_id]
+            items.sort(key=lambda item: item[1].lower())
+        elif name == "theme":
+            items = [(theme_by_bit[k][0], theme_by_bit[k][1], n) for k, n in counts.items() if k in theme_by_bit]
+            items.sort(key=lambda item: item[1].lower())
+        elif name == "route":
+            items = [(route_by_bit[k][0], route_by_bit[k][1], n) for k, n in counts.items() if k in route_by_bit]
+        elif name in ("open", "microcredential"):
+            items = [("yes" if k else "no", fixed[name]["yes" if k else "no"], n) for k, n in counts.items()]
+            items.sort(key=lambda item: item[0] != "yes")
+        elif name == "month":
+            items = sorted((k, _month_label(k), n) for k, n in counts.items())
+        elif name == "city":
+            items = sorted(((k, k or str(_("Online only")), n) for k, n in counts.items()), key=lambda item: item[1])
+        else:
+            order = list(fixed[name])
+            items = sorted(
+                ((k, fixed[name].get(k, k), n) for k, n in counts.items()),
+                key=lambda item: order.index(item[0]) if item[0] in order else 99,
+            )
+        seen = set()
+        for value, label, n in items:
+            if n or value in selected:
+                values.append(FacetValue(str(value), str(label), n, str(value) in selected))
+                seen.add(str(value))
+        for value in selected - seen:  # selected but absent from the counts: show it with 0 so it can be unticked
+            values.append(FacetValue(str(value), str(value), 0, True))
+        facets.append(Facet(name=name, label=str(filterset.filters[name].label), values=values))
+    return facets
+
+
+@dataclass
+class HomePeriod:
+    name: str
+    start_date: dt.date
+    end_date: dt.date
+
+
+def student_home_periods(user) -> list[HomePeriod]:
+    """The logged-in student's home calendar (current and next academic year); empty for others."""
+    profile = getattr(user, "student", None) if user.is_authenticated else None
+    if profile is None:
+        return []
+    today = timezone.localdate()
+    periods = (
+        AcademicPeriod.objects.filter(institution_id=profile.home_institution_id, end_date__gte=today)
+        .select_related("academic_year", "institution")
+        .order_by("start_date")[:12]
+    )
+    return [
+        HomePeriod(
+            f"{p.institution.short_name} {localised(p, 'name')} {p.academic_year.name}", p.start_date, p.end_date
+        )
+        for p in periods
+    ]
+
+
+def overlapping_periods(home_periods: list[HomePeriod], start: dt.date, end: dt.date) -> list[HomePeriod]:
+    return [p for p in home_periods if p.start_date <= end and start <= p.end_date]
+
+
+def catalogue_etag(request, *extra) -> str:
+    """Changes when the catalogue changes, when the minute turns (enrolment windows are to the minute),
+    and per language, user and URL."""
+    stamp = CatalogueStamp.objects.filter(pk=1).values_list("changed_at", flat=True).first()
+    minute = timezone.now().strftime("%Y%m%d%H%M")
+    user = request.user.pk if getattr(request, "user", None) and request.user.is_authenticated else "-"
+    raw = "|".join(str(p) for p in (stamp, minute, get_language(), user, request.get_full_path(), *extra))
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def catalogue_last_modified() -> dt.datetime | None:
+    return CatalogueStamp.objects.filter(pk=1).values_list("changed_at", flat=True).first()
+
+
+def offering_detail(*, offering_id: int) -> Offering:
+    return (
+        Offering.objects.select_related("institution", "period__academic_year", "course__unit", "module__unit")
+        .prefetch_related(
+            Prefetch("course__themes", queryset=Theme.objects.order_by("bit")),
+            Prefetch("module__themes", queryset=Theme.objects.order_by("bit")),
+            Prefetch("course__prerequisites", queryset=Course.objects.select_related("institution")),
+            Prefetch("module__courses", queryset=Course.objects.order_by("code")),
+        )
+        .filter(is_archived=False)
+        .get(pk=offering_id)
+    )
+
+
+def offerings_by_ids(ids: list[int]) -> list[Offering]:
+    """Offerings in the order of ``ids`` (a search result's order), with what a card or API row needs."""
+    found = {
+        o.pk: o for o in Offering.objects.select_related("institution", "period", "course", "module").filter(pk__in=ids)
+    }
+    return [found[i] for i in ids if i in found]
+
+
+def courses_queryset() -> QuerySet[Course]:
+    return Course.objects.select_related("institution").prefetch_related(
+        Prefetch("themes", queryset=Theme.objects.order_by("bit"))
+    )
+
+
+def catalogue_overview() -> dict:
+    """Figures for the home page: three cheap counts."""
+    return {
+        "institutions": Institution.objects.count(),
+        "offerings": Offering.objects.filter(is_archived=False).count(),
+        "courses": Course.objects.count(),
+    }
+
+
+def run_catalogue_query(
+    params, *, choices: CatalogueChoices | None = None, page: int, page_size: int
+) -> tuple[CatalogueQuery, SearchResult, CatalogueFilterSet]:
+    choices = choices or catalogue_choices()
+    filterset = CatalogueFilterSet(params, choices=choices)
+    query = filterset.to_query(page=page, page_size=page_size)
+    return query, catalogue_search(query), filterset

@@ -1,0 +1,38 @@
+"""Keep the search rows in step with edits made outside the services (the admin, the shell)."""
+
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+
+from catalogue.models import Course, Module, Offering
+from catalogue.services import catalogue_stamp_touch, offerings_of_teachable, search_index_refresh
+
+
+def _refresh_later(ids: list[int]) -> None:
+    if ids:
+        transaction.on_commit(lambda: search_index_refresh(offering_ids=ids))
+
+
+@receiver(post_save, sender=Offering)
+def offering_saved(sender, instance: Offering, raw=False, **kwargs):
+    if not raw:
+        _refresh_later([instance.pk])
+
+
+@receiver(post_save, sender=Course)
+@receiver(post_save, sender=Module)
+def teachable_saved(sender, instance, raw=False, created=False, **kwargs):
+    if not raw and not created:
+        _refresh_later(offerings_of_teachable(instance))
+
+
+@receiver(m2m_changed, sender=Course.themes.through)
+@receiver(m2m_changed, sender=Module.themes.through)
+def themes_changed(sender, instance, action, **kwargs):
+    if action in ("post_add", "post_remove", "post_clear") and hasattr(instance, "offerings"):
+        _refresh_later(offerings_of_teachable(instance))
+
+
+@receiver(post_delete, sender=Offering)
+def offering_deleted(sender, instance, **kwargs):
+    transaction.on_commit(catalogue_stamp_touch)

@@ -1,0 +1,110 @@
+"""Catalogue pages: public, no login. Thin: validation and answers come from filters/selectors."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET
+
+from catalogue.errors import InvalidCatalogueQuery
+from catalogue.filters import CatalogueFilterSet, parse_paging
+from catalogue.models import Offering
+from catalogue.selectors import (
+    catalogue_choices,
+    catalogue_etag,
+    label_facets,
+    offering_detail,
+    overlapping_periods,
+    run_catalogue_query,
+    student_home_periods,
+)
+
+
+def _cacheable(response, etag: str):
+    response["ETag"] = f'"{etag}"'
+    patch_cache_control(response, private=True, no_cache=True)
+    patch_vary_headers(response, ("Cookie", "Accept-Language", "HX-Request"))
+    return response
+
+
+def _cards(rows: list[dict], institutions: dict[int, str], home_periods) -> list[dict]:
+    english = (get_language() or "nl").startswith("en")
+    now = timezone.now()
+    cards = []
+    for row in rows:
+        cards.append(
+            {
+                **row,
+                "title": (row["title_en"] if english else row["title_nl"]) or row["title_nl"],
+                "summary": (row["summary_en"] if english else row["summary_nl"]) or row["summary_nl"],
+                "institution": institutions.get(row["institution_id"], ""),
+                "seats_left": max(row["capacity"] - row["seats_taken"], 0),
+                "is_open": row["enrol_opens_at"] <= now < row["enrol_closes_at"],
+                "home_periods": overlapping_periods(home_periods, row["start_date"], row["end_date"]),
+            }
+        )
+    return cards
+
+
+@require_GET
+def catalogue(request):
+    is_htmx = request.headers.get("HX-Request") == "true"
+    etag = catalogue_etag(request, is_htmx)
+    not_modified = get_conditional_response(request, etag=f'"{etag}"')
+    if not_modified is not None:
+        return not_modified
+    template = "catalogue/_body.html" if is_htmx else "catalogue/catalogue.html"
+    choices = catalogue_choices()
+    try:
+        page, page_size = parse_paging(request.GET)
+        query, result, filterset = run_catalogue_query(request.GET, choices=choices, page=page, page_size=page_size)
+    except InvalidCatalogueQuery as error:
+        context = {
+            "errors": error.errors,
+            "filterset": CatalogueFilterSet(None, choices=choices),
+            "facets": [],
+            "cards": [],
+        }
+        return render(request, template, context, status=400)
+    home_periods = student_home_periods(request.user)
+    institutions = {pk: label for pk, _code, label in choices.institutions}
+    context = {
+        "filterset": filterset,
+        "query": query,
+        "result": result,
+        "facets": label_facets(result, filterset, choices),
+        "cards": _cards(result.rows, institutions, home_periods),
+        "home_periods": home_periods,
+        "page_beyond_end": result.total and query.page > result.num_pages,
+        "params_without_page": _params_without(request.GET, "page"),
+    }
+    return _cacheable(render(request, template, context), etag)
+
+
+def _params_without(params, *names: str) -> str:
+    copy = params.copy()
+    for name in names:
+        copy.pop(name, None)
+    return copy.urlencode()
+
+
+@require_GET
+def offering(request, offering_id: int):
+    try:
+        item = offering_detail(offering_id=offering_id)
+    except Offering.DoesNotExist:
+        raise Http404 from None
+    if not (item.visible_partners or item.visible_guests or item.visible_professionals):
+        raise Http404
+    home_periods = student_home_periods(request.user)
+    context = {
+        "offering": item,
+        "teachable": item.teachable,
+        "home_periods": home_periods,
+        "overlap": overlapping_periods(home_periods, item.start_date, item.end_date),
+        "is_open": item.is_open_for_enrolment(),
+    }
+    return render(request, "catalogue/offering_detail.html", context)

@@ -1,0 +1,36 @@
+"""Development and the demo (``make run``).
+
+Without ``DATABASE_URL`` and ``REDIS_URL`` the portal uses an embedded default: SQLite in ``var/``,
+an in-memory cache, and Celery tasks run eagerly in-process. With them set, it uses PostgreSQL and a
+real worker. ``portal.apps.PortalConfig`` says which on start.
+"""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, env
+
+DEBUG = env.bool("DEBUG", default=True)
+SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-never-used-in-production")  # noqa: S105
+
+EMBEDDED_DATABASE = "DATABASE_URL" not in os.environ
+EMBEDDED_BROKER = "REDIS_URL" not in os.environ
+
+if EMBEDDED_DATABASE:
+    (BASE_DIR / "var").mkdir(exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": BASE_DIR / "var" / "db.sqlite3",
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
+        }
+    }
+if EMBEDDED_BROKER:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CELERY_TASK_ALWAYS_EAGER = True
+    CELERY_TASK_EAGER_PROPAGATES = True
+    CELERY_BROKER_URL = "memory://"
+
+# The demo runs without TOTP for staff so that the listed logins work at once; production requires it.
+PORTAL_REQUIRE_STAFF_MFA = env.bool("PORTAL_REQUIRE_STAFF_MFA", default=False)
+ACCOUNT_EMAIL_VERIFICATION = "none"
