@@ -518,8 +518,14 @@ class DemoSeeder:
                 new.append(course)
                 links.append(theme_codes)
             Course.objects.bulk_create(new)
-            for course, theme_codes in zip(new, links, strict=True):
-                course.themes.set([themes[c] for c in theme_codes])
+            through = Course.themes.through
+            through.objects.bulk_create(
+                [
+                    through(course_id=course.pk, theme_id=themes[code].pk)
+                    for course, theme_codes in zip(new, links, strict=True)
+                    for code in theme_codes
+                ]
+            )
             result[inst.code] = list(Course.objects.filter(institution=inst).order_by("code"))
         return result
 

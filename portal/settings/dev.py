@@ -21,7 +21,7 @@ if EMBEDDED_DATABASE:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": BASE_DIR / "var" / "db.sqlite3",
+            "NAME": env("SQLITE_PATH", default=str(BASE_DIR / "var" / "db.sqlite3")),
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
         }
     }
@@ -34,3 +34,5 @@ if EMBEDDED_BROKER:
 # The demo runs without TOTP for staff so that the listed logins work at once; production requires it.
 PORTAL_REQUIRE_STAFF_MFA = env.bool("PORTAL_REQUIRE_STAFF_MFA", default=False)
 ACCOUNT_EMAIL_VERIFICATION = "none"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

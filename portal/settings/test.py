@@ -8,6 +8,8 @@ DEBUG = False
 ALLOWED_HOSTS = ["*"]
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/flexportal")}
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Separate names let several suites run side by side on one server (e.g. two checkouts).
+DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_flexportal")}
 DATABASES["default"]["OPTIONS"] = {"options": "-c pg_trgm.word_similarity_threshold=0.5"}
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/15")
 CELERY_BROKER_URL = REDIS_URL
@@ -17,3 +19,6 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 PORTAL_REQUIRE_STAFF_MFA = False
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# Static files straight from the source folders: no collectstatic needed for the live-server tests.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,95 @@
+"""What `make run` does on a fresh machine, minus the install: with no DATABASE_URL and no REDIS_URL the
+portal migrates, seeds and serves from SQLite with eager Celery, and says so on start."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 (loopback only)
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+@pytest.fixture(scope="module")
+def embedded_portal(tmp_path_factory):
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
+    env["DJANGO_SETTINGS_MODULE"] = "portal.settings.dev"
+    env["SQLITE_PATH"] = str(tmp_path_factory.mktemp("embedded") / "demo.sqlite3")
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT, timeout=300)
+    first = subprocess.run([*manage, "seed_demo"], env=env, check=True, cwd=ROOT, timeout=300, capture_output=True, text=True)
+    again = subprocess.run([*manage, "seed_demo"], env=env, check=True, cwd=ROOT, timeout=300, capture_output=True, text=True)
+    port = _free_port()
+    server = subprocess.Popen(
+        [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.3)
+    yield {"base": base, "server": server, "first_seed": first.stdout, "second_seed": again.stdout}
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def test_serves_the_demo_from_sqlite(embedded_portal):
+    base = embedded_portal["base"]
+    assert _get(f"{base}/")[0] == 200
+    status, body = _get(f"{base}/catalogue/?page_size=100")
+    assert status == 200
+    assert b"1050" in body.replace(b".", b"").replace(b",", b"")
+    status, body = _get(f"{base}/api/institutions/")
+    assert status == 200 and json.loads(body)["count"] == 21
+    status, body = _get(f"{base}/api/offerings/?page_size=1")
+    everything = json.loads(body)["count"]
+    institutions_with_offerings = [v for v in json.loads(body)["facets"]["institution"] if v["count"] > 0]
+    assert len(institutions_with_offerings) == 21
+    status, body = _get(f"{base}/api/offerings/?q=energie&page_size=1")
+    assert status == 200 and 0 < json.loads(body)["count"] < everything
+    status, body = _get(f"{base}/catalogue/?q=energie")
+    assert status == 200 and b"energie" in body.lower()
+    assert _get(f"{base}/api/docs/")[0] == 200
+    status, body = _get(f"{base}/api/schema/")
+    assert status == 200 and body.startswith(b"openapi: 3.")
+    assert _get(f"{base}/healthz")[0] == 200
+
+
+def test_seeding_is_idempotent(embedded_portal):
+    assert "'offerings_created': 1050" in embedded_portal["first_seed"]
+    assert "'offerings_created': 0" in embedded_portal["second_seed"]
+
+
+def test_says_it_uses_the_embedded_default(embedded_portal):
+    server = embedded_portal["server"]
+    server.terminate()
+    output, _ = server.communicate(timeout=10)
+    assert "DATABASE_URL is not set" in output
+    assert "Celery tasks run eagerly" in output
