@@ -5,8 +5,11 @@
 its facet counts, whatever the size of the catalogue (see docs/benchmarks.md).
 """
 
+import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -63,6 +66,12 @@ class Mode(models.TextChoices):
 
 # Themes are counted in one pass over a bitmask; 24 leaves room while keeping that pass cheap.
 MAX_THEMES = 24
+
+
+class AdmissionMode(models.TextChoices):
+    FIRST_COME = "fcfs", _("First come, first served")
+    LOTTERY = "lottery", _("Lottery at the opening of the window")
+    SELECTION = "selection", _("Selection by staff")
 
 
 class Theme(models.Model):
@@ -199,6 +208,29 @@ class Offering(models.Model):
     visible_partners = models.BooleanField(_("visible to partner institutions' students"), default=True)
     visible_guests = models.BooleanField(_("visible to guests"), default=False)
     visible_professionals = models.BooleanField(_("visible to professionals"), default=False)
+    admission_mode = models.CharField(
+        _("admission"), max_length=10, choices=AdmissionMode.choices, default=AdmissionMode.FIRST_COME
+    )
+    lottery_minutes = models.PositiveSmallIntegerField(
+        _("lottery minutes"),
+        default=0,
+        help_text=_("With a lottery: requests in the first N minutes of the window are drawn at random."),
+    )
+    hold_hours = models.PositiveSmallIntegerField(
+        _("hours to accept an offered seat"), default=48, validators=[MinValueValidator(1)]
+    )
+    withdraw_deadline = models.DateTimeField(
+        _("cancel/withdraw deadline"),
+        null=True,
+        blank=True,
+        help_text=_("Until when students may cancel or withdraw; empty means the start date."),
+    )
+    timeslots = models.JSONField(
+        _("timeslots"),
+        default=list,
+        blank=True,
+        help_text=_('Weekly slots where known, e.g. [{"weekday": 0, "start": "09:00", "end": "11:00"}].'),
+    )
     is_archived = models.BooleanField(
         _("archived"), default=False, help_text=_("Vanished from the source; kept for history.")
     )
@@ -237,6 +269,13 @@ class Offering(models.Model):
     def seats_left(self) -> int:
         return max(self.capacity - self.seats_taken, 0)
 
+    @property
+    def cancel_deadline(self) -> dt.datetime:
+        """Until when a student may cancel or withdraw: the set deadline, else the start of the first day."""
+        if self.withdraw_deadline:
+            return self.withdraw_deadline
+        return dt.datetime.combine(self.start_date, dt.time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
     def is_open_for_enrolment(self, at=None) -> bool:
         at = at or timezone.now()
         return self.enrol_opens_at <= at < self.enrol_closes_at
@@ -250,6 +289,9 @@ class CatalogueStamp(models.Model):
 
     class Meta:
         verbose_name = _("catalogue stamp")
+
+    def __str__(self) -> str:
+        return f"catalogue changed at {self.changed_at:%Y-%m-%d %H:%M:%S}"
 
 
 class OfferingSearch(models.Model):
@@ -286,3 +328,6 @@ class OfferingSearch(models.Model):
     class Meta:
         verbose_name = _("search row")
         verbose_name_plural = _("search rows")
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.offering_id})"

@@ -1,1 +1,58 @@
-from portal.errors import ApplicationError  # noqa: F401  (this app's errors descend from it)
+"""Errors of the enrolment app; messages are translatable constants so pages and tests agree."""
+
+from django.utils.translation import gettext_lazy as _
+
+from portal.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
+
+WRONG_STATE_MESSAGE = _("This request is %(status)s; it cannot be %(verb)s now.")
+DUPLICATE_MESSAGE = _(
+    "You already have a request for this offering. Open it under My requests instead of enrolling twice."
+)
+NOT_ELIGIBLE_MESSAGE = _("You cannot enrol in this offering yet: %(reasons)s")
+NOT_ALLOWED_MESSAGE = _("You are not allowed to do this for this request.")
+NOT_FOUND_MESSAGE = _("No such request.")
+REASON_REQUIRED_MESSAGE = _("Choose a reason code: a decision without a reason does not help the student.")
+DEADLINE_PASSED_MESSAGE = _(
+    "The deadline to cancel or withdraw (%(deadline)s) has passed; contact the host institution."
+)
+NO_SEAT_MESSAGE = _("There is no free seat for this student; put the request on the waitlist instead.")
+UPLOAD_TYPE_MESSAGE = _("Upload a PDF document.")
+UPLOAD_SIZE_MESSAGE = _("The document is too large: at most %(max)d MB.")
+IDEMPOTENCY_MISMATCH_MESSAGE = _("This Idempotency-Key was already used for a different request.")
+USE_WITHDRAW_MESSAGE = _("You were already admitted: withdraw from the course instead of cancelling the request.")
+TOO_MANY_CHOICES_MESSAGE = _("Give at most three ranked choices.")
+
+
+class EnrolmentError(ApplicationError):
+    pass
+
+
+class WrongStateError(ConflictError):
+    code = "wrong_state"
+
+
+class DuplicateRequestError(ConflictError):
+    code = "duplicate_request"
+
+    def __init__(self):
+        super().__init__(DUPLICATE_MESSAGE)
+
+
+class NotEligibleError(EnrolmentError):
+    code = "not_eligible"
+
+
+class NotAllowedError(PermissionDeniedError):
+    code = "not_allowed"
+
+    def __init__(self):
+        super().__init__(NOT_ALLOWED_MESSAGE)
+
+
+class RequestNotFoundError(NotFoundError):
+    def __init__(self):
+        super().__init__(NOT_FOUND_MESSAGE)
+
+
+class UploadError(EnrolmentError):
+    code = "invalid_upload"

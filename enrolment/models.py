@@ -1,5 +1,296 @@
-"""Cross-enrolment requests (issue #3) live here: one lifecycle, one transition table, an audit trail.
+"""Cross-enrolment: one request per student per offering, one lifecycle, an audit trail.
 
-The catalogue already keeps what the lifecycle needs: ``Offering.capacity``, ``Offering.seats_taken``,
-the enrolment window and the visibility per target group.
+The lifecycle (states and moves) is in ``enrolment/lifecycle.py`` and documented in
+``enrolment/README.md``. Nothing but ``enrolment.lifecycle.transition`` sets ``EnrolmentRequest.status``.
 """
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import StaffRole
+from routes.models import Route
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted, awaiting home approval")
+    HOME_APPROVED = "home_approved", _("Approved by home institution")
+    HOME_DENIED = "home_denied", _("Denied by home institution")
+    WAITLISTED = "waitlisted", _("On the waitlist")
+    SEAT_OFFERED = "seat_offered", _("Seat offered: accept before the deadline")
+    ADMITTED = "admitted", _("Admitted by host institution")
+    HOST_DENIED = "host_denied", _("Denied by host institution")
+    REGISTERED = "registered", _("Registered at both institutions")
+    COMPLETED = "completed", _("Completed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Expired")
+
+
+# A student has at most one request per offering in these states (database-enforced).
+ACTIVE_STATES = (
+    Status.DRAFT,
+    Status.SUBMITTED,
+    Status.HOME_APPROVED,
+    Status.HOME_DENIED,
+    Status.WAITLISTED,
+    Status.SEAT_OFFERED,
+    Status.ADMITTED,
+    Status.REGISTERED,
+)
+# States that hold one of the offering's seats (counted in ``Offering.seats_taken``).
+SEAT_STATES = (Status.SEAT_OFFERED, Status.ADMITTED, Status.REGISTERED, Status.COMPLETED)
+FINAL_STATES = (Status.HOST_DENIED, Status.COMPLETED, Status.WITHDRAWN, Status.CANCELLED, Status.EXPIRED)
+
+
+class ReasonCode(models.TextChoices):
+    """Why a move happened. Denials must carry one; a student never sees just "administrative reason"."""
+
+    STUDENT_REQUEST = "student_request", _("At the student's request")
+    AUTOMATIC = "automatic", _("Automatic")
+    POLICY_AUTO_APPROVAL = "policy_auto_approval", _("Approved automatically by the home institution's policy")
+    RECOGNITION_PRECEDENT = "recognition_precedent", _("A recognition decision already covers this course")
+    APPROVED = "approved", _("Approved")
+    STEP_APPROVED = "step_approved", _("First approval step passed")
+    NOT_IN_PROGRAMME = "not_in_programme", _("Does not fit the student's programme")
+    OVERLAP_WITH_PROGRAMME = "overlap_with_programme", _("Overlaps with the student's own programme")
+    PREREQUISITES_MISSING = "prerequisites_missing", _("Prerequisites are not met")
+    STUDY_PROGRESS = "study_progress", _("Study progress does not allow it")
+    LEVEL_MISMATCH = "level_mismatch", _("The level does not match")
+    LANGUAGE = "language", _("Language requirements are not met")
+    CAPACITY = "capacity", _("No seats left")
+    SELECTION = "selection", _("Not selected")
+    SEAT_AVAILABLE = "seat_available", _("A seat became available")
+    LOTTERY = "lottery", _("Lottery draw")
+    FIRST_COME = "first_come", _("First come, first served")
+    HOLD_LAPSED = "hold_lapsed", _("The offered seat was not accepted in time")
+    WAITLIST_DEADLINE = "waitlist_deadline", _("Still on the waitlist at the deadline")
+    OFFERING_CANCELLED = "offering_cancelled", _("The offering was cancelled")
+    REGISTERED_IN_PORTAL = "registered_in_portal", _("Registered in the portal for both institutions")
+    RESULT_RECORDED = "result_recorded", _("Result recorded")
+    ALTERNATIVE_ADMITTED = "alternative_admitted", _("A higher-ranked choice was admitted")
+    OTHER = "other", _("Other (see comment)")
+
+
+DENIAL_REASONS = (
+    ReasonCode.NOT_IN_PROGRAMME,
+    ReasonCode.OVERLAP_WITH_PROGRAMME,
+    ReasonCode.PREREQUISITES_MISSING,
+    ReasonCode.STUDY_PROGRESS,
+    ReasonCode.LEVEL_MISMATCH,
+    ReasonCode.LANGUAGE,
+    ReasonCode.CAPACITY,
+    ReasonCode.SELECTION,
+    ReasonCode.OTHER,
+)
+
+
+def upload_path(instance: EnrolmentRequest, filename: str) -> str:
+    # Never the visitor's file name on disk: a random name under the request's own folder.
+    return f"enrolment/{instance.public_id}/{uuid.uuid4().hex}.pdf"
+
+
+class EnrolmentRequest(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    student = models.ForeignKey("accounts.StudentProfile", on_delete=models.PROTECT, related_name="enrolment_requests")
+    offering = models.ForeignKey("catalogue.Offering", on_delete=models.PROTECT, related_name="enrolment_requests")
+    home_institution = models.ForeignKey(
+        "institutions.Institution", on_delete=models.PROTECT, related_name="outgoing_requests"
+    )
+    host_institution = models.ForeignKey(
+        "institutions.Institution", on_delete=models.PROTECT, related_name="incoming_requests"
+    )
+    route = models.CharField(_("route"), max_length=24, choices=Route.choices, default=Route.OFF_THE_BEATEN_PATH)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT, editable=False)
+    motivation = models.TextField(_("motivation"), blank=True, max_length=4000)
+    document = models.FileField(_("supporting document"), upload_to=upload_path, blank=True)
+    # Ranked alternatives: up to three requests for the same slot share a group; rank 1 is tried first.
+    choice_group = models.UUIDField(null=True, blank=True, db_index=True)
+    rank = models.PositiveSmallIntegerField(default=1)
+    # Home approval: the step reached in a two-step policy, and the decision deadline.
+    home_step = models.PositiveSmallIntegerField(default=0)
+    decision_due_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    # Host admission: order on the waitlist (arrival sequence, or a random draw in a lottery).
+    queue_key = models.BigIntegerField(null=True, blank=True)
+    seat_reservation = models.ForeignKey(
+        "SeatReservation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    accept_by = models.DateTimeField(null=True, blank=True)
+    waitlist_until = models.DateTimeField(null=True, blank=True)
+    # Registration in the institutions' own systems (issue #4 fills these for connected institutions).
+    home_registration_ref = models.CharField(max_length=100, blank=True)
+    host_registration_ref = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("enrolment request")
+        verbose_name_plural = _("enrolment requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "offering"],
+                condition=Q(status__in=[s.value for s in ACTIVE_STATES]),
+                name="one_active_request_per_student_and_offering",
+            ),
+            models.UniqueConstraint(
+                fields=["choice_group", "rank"], condition=Q(choice_group__isnull=False), name="one_request_per_rank"
+            ),
+            models.CheckConstraint(condition=Q(rank__gte=1, rank__lte=3), name="rank_between_1_and_3"),
+        ]
+        indexes = [
+            models.Index(fields=["offering", "status", "queue_key"], name="request_queue_idx"),
+            models.Index(fields=["host_institution", "status"], name="request_host_queue_idx"),
+            models.Index(fields=["home_institution", "status"], name="request_home_queue_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.status}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATES
+
+
+class RequestEvent(models.Model):
+    """The audit trail: one row per move, visible to the student and both institutions."""
+
+    request = models.ForeignKey(EnrolmentRequest, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_role = models.CharField(max_length=20, blank=True)  # student | home_approver | ... | system
+    reason = models.CharField(max_length=32, choices=ReasonCode.choices)
+    comment = models.TextField(blank=True, max_length=2000)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("request event")
+        verbose_name_plural = _("request events")
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.from_status} → {self.to_status}"
+
+
+class HomeApprovalPolicy(models.Model):
+    """How an institution approves its students' outgoing requests, and its caps per period."""
+
+    class Mode(models.TextChoices):
+        MANUAL = "manual", _("Staff decide")
+        AUTOMATIC = "automatic", _("Approve automatically")
+
+    institution = models.OneToOneField(
+        "institutions.Institution", on_delete=models.CASCADE, related_name="approval_policy"
+    )
+    mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices, default=Mode.MANUAL)
+    # One step (home approver) or two (e.g. study adviser, then examination board).
+    first_step_role = models.CharField(
+        _("first step"), max_length=20, choices=StaffRole.Role.choices, default=StaffRole.Role.HOME_APPROVER
+    )
+    second_step_role = models.CharField(_("second step"), max_length=20, choices=StaffRole.Role.choices, blank=True)
+    decision_days = models.PositiveSmallIntegerField(_("days to decide"), default=10)
+    reminder_days = models.PositiveSmallIntegerField(_("remind after days"), default=5)
+    max_ec_per_period = models.DecimalField(
+        _("maximum EC elsewhere per period"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    max_courses_per_period = models.PositiveSmallIntegerField(
+        _("maximum courses elsewhere per period"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("home approval policy")
+        verbose_name_plural = _("home approval policies")
+
+    def __str__(self) -> str:
+        return f"{self.institution} · {self.get_mode_display()}"
+
+    @property
+    def steps(self) -> list[str]:
+        return [self.first_step_role] + ([self.second_step_role] if self.second_step_role else [])
+
+
+class SeatReservation(models.Model):
+    """Seats of an offering kept for one partner institution's students until ``release_at``."""
+
+    offering = models.ForeignKey("catalogue.Offering", on_delete=models.CASCADE, related_name="seat_reservations")
+    institution = models.ForeignKey("institutions.Institution", on_delete=models.CASCADE, related_name="+")
+    seats = models.PositiveIntegerField(_("seats"))
+    used = models.PositiveIntegerField(_("used"), default=0, editable=False)
+    release_at = models.DateTimeField(_("released at"))
+
+    class Meta:
+        verbose_name = _("seat reservation")
+        verbose_name_plural = _("seat reservations")
+        constraints = [
+            models.UniqueConstraint(fields=["offering", "institution"], name="one_reservation_per_partner"),
+            models.CheckConstraint(condition=Q(used__lte=models.F("seats")), name="reservation_never_overused"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offering_id}: {self.seats} for {self.institution}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a client's ``Idempotency-Key``, replayed for a retry with the same key."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Notification(models.Model):
+    """One message in a user's in-app notification centre (and, by preference, by email)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    request = models.ForeignKey(
+        EnrolmentRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    event = models.ForeignKey(RequestEvent, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    kind = models.CharField(max_length=32)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}"
+
+
+class NotificationPreference(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    email_enabled = models.BooleanField(_("send me email"), default=True)
+    email_on_every_change = models.BooleanField(
+        _("email at every change"), default=True, help_text=_("Off: email only for decisions that need you to act.")
+    )
+
+    class Meta:
+        verbose_name = _("notification preference")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: email {'on' if self.email_enabled else 'off'}"

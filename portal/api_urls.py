@@ -1,11 +1,13 @@
 from rest_framework.routers import DefaultRouter
 
 from catalogue import apis as catalogue_apis
+from enrolment import apis as enrolment_apis
 from institutions import apis as institution_apis
 
 router = DefaultRouter()
 router.register("institutions", institution_apis.InstitutionViewSet, basename="institution")
 router.register("courses", catalogue_apis.CourseViewSet, basename="course")
 router.register("offerings", catalogue_apis.OfferingViewSet, basename="offering")
+router.register("enrolments", enrolment_apis.EnrolmentViewSet, basename="enrolment")
 
 urlpatterns = router.urls

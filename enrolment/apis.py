@@ -1,0 +1,243 @@
+"""Enrolment API: thin views over the services. Transitions are POST /api/enrolments/{id}/<verb>/."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from enrolment import permissions as access
+from enrolment.eligibility import eligibility_check
+from enrolment.idempotency import run_idempotent
+from enrolment.models import EnrolmentRequest, RequestEvent, Status
+from enrolment.selectors import requests_visible
+from enrolment.serializers import (
+    BulkDecisionSerializer,
+    EnrolmentCreateSerializer,
+    EnrolmentRequestSerializer,
+    TransitionSerializer,
+)
+from enrolment.services import admission, approval, requests
+from portal.errors import ApplicationError
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, description="Retry-safe: the same key returns the first answer."
+)
+
+
+def _detail(request, enrolment_request: EnrolmentRequest) -> dict:
+    fresh = (
+        EnrolmentRequest.objects.select_related(
+            "offering__institution",
+            "offering__course",
+            "offering__module",
+            "home_institution",
+            "host_institution",
+            "student__user",
+        )
+        .prefetch_related(Prefetch("events", queryset=RequestEvent.objects.order_by("at", "pk")))
+        .get(pk=enrolment_request.pk)
+    )
+    return EnrolmentRequestSerializer(fresh, context={"request": request}).data
+
+
+TRANSITIONS = {
+    # verb: (service call, needs the request visible first)
+    "approve": lambda user, pk, data: approval.home_approve(user=user, request_id=pk, comment=data["comment"]),
+    "deny": lambda user, pk, data: approval.home_deny(
+        user=user, request_id=pk, reason=data["reason"], comment=data["comment"]
+    ),
+    "admit": lambda user, pk, data: (
+        _host(user, pk) and admission.host_admit(request_id=pk, actor=user, comment=data["comment"])
+    ),
+    "waitlist": lambda user, pk, data: (
+        _host(user, pk) and admission.host_waitlist(request_id=pk, actor=user, comment=data["comment"])
+    ),
+    "reject": lambda user, pk, data: (
+        _host(user, pk)
+        and admission.host_deny(request_id=pk, actor=user, reason=_denial(data), comment=data["comment"])
+    ),
+    "accept": lambda user, pk, data: _owner(user, pk) and admission.seat_offer_accept(request_id=pk, actor=user),
+    "decline": lambda user, pk, data: requests.request_cancel(user=user, request_id=pk, comment=data["comment"]),
+    "cancel": lambda user, pk, data: requests.request_cancel(
+        user=user, request_id=pk, reason=data["reason"], comment=data["comment"]
+    ),
+    "withdraw": lambda user, pk, data: requests.request_withdraw(user=user, request_id=pk, comment=data["comment"]),
+    "resubmit": lambda user, pk, data: requests.request_resubmit(
+        user=user, request_id=pk, motivation=data["motivation"]
+    ),
+    "complete": lambda user, pk, data: requests.request_complete(user=user, request_id=pk, comment=data["comment"]),
+}
+
+
+def _host(user, pk) -> bool:
+    access.require_host_staff(user, EnrolmentRequest.objects.get(pk=pk))
+    return True
+
+
+def _owner(user, pk) -> bool:
+    access.require_student_owner(user, EnrolmentRequest.objects.select_related("student").get(pk=pk))
+    return True
+
+
+def _denial(data) -> str:
+    from enrolment.errors import REASON_REQUIRED_MESSAGE, EnrolmentError
+    from enrolment.models import DENIAL_REASONS
+
+    if data["reason"] not in DENIAL_REASONS:
+        raise EnrolmentError(REASON_REQUIRED_MESSAGE, code="reason_required")
+    return data["reason"]
+
+
+class EnrolmentViewSet(viewsets.GenericViewSet):
+    """Cross-enrolment requests. Students see and act on their own; staff on their institution's."""
+
+    serializer_class = EnrolmentRequestSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
+    lookup_value_regex = "[^/]+"
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        queryset = requests_visible(self.request.user)
+        params = self.request.query_params
+        if params.get("status") in Status.values:
+            queryset = queryset.filter(status=params["status"])
+        if params.get("side") == "incoming":
+            queryset = queryset.filter(
+                host_institution__in=access.staff_institution_ids(self.request.user, access.HOST_ROLES)
+            )
+        elif params.get("side") == "outgoing":
+            queryset = queryset.filter(
+                home_institution__in=access.staff_institution_ids(self.request.user, access.HOME_ROLES)
+            )
+        return queryset.order_by("-created_at", "pk")
+
+    def _visible(self, id_value) -> EnrolmentRequest:
+        return access.request_for(self.request.user, _public_pk(self.request.user, id_value))
+
+    @extend_schema(
+        summary="My requests, or my institution's",
+        parameters=[
+            OpenApiParameter("status", str, enum=Status.values),
+            OpenApiParameter("side", str, enum=["incoming", "outgoing"]),
+        ],
+    )
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(summary="One request with its timeline")
+    def retrieve(self, request, id=None):
+        return Response(_detail(request, self._visible(id)))
+
+    @extend_schema(
+        summary="Enrol: create and submit a request",
+        request=EnrolmentCreateSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: EnrolmentRequestSerializer},
+    )
+    def create(self, request):
+        serializer = EnrolmentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+
+        def submit():
+            created = requests.request_submit(
+                user=request.user,
+                offering_id=data["offering"],
+                motivation=data["motivation"],
+                document=data.get("document"),
+                route=data["route"],
+                alternatives=data["alternatives"],
+            )
+            return status.HTTP_201_CREATED, _detail(request, created)
+
+        code, body = run_idempotent(
+            user=request.user,
+            key=request.headers.get("Idempotency-Key"),
+            payload=serializer.initial_data,
+            action=submit,
+        )
+        return Response(body, status=code)
+
+    @extend_schema(
+        summary="Eligibility for an offering, rule by rule",
+        parameters=[OpenApiParameter("offering", int, required=True)],
+        responses=inline_serializer(
+            "Eligibility",
+            {
+                "eligible": serializers.BooleanField(),
+                "checks": serializers.ListField(child=serializers.DictField()),
+            },
+        ),
+    )
+    @action(detail=False, methods=["get"])
+    def eligibility(self, request):
+        profile = requests.student_profile_require(request.user)
+        offering = requests._offering(request.query_params.get("offering"))
+        result = eligibility_check(student=profile, offering=offering)
+        return Response(
+            {
+                "eligible": result.eligible,
+                "checks": [
+                    {"code": c.code, "ok": c.ok, "blocking": c.blocking, "message": str(c.message)}
+                    for c in result.checks
+                ],
+            }
+        )
+
+    @extend_schema(
+        summary="Approve or deny many requests at once (home staff)",
+        request=BulkDecisionSerializer,
+        responses=inline_serializer("BulkResult", {"results": serializers.DictField(child=serializers.DictField())}),
+    )
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        serializer = BulkDecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        results = approval.home_bulk_decide(
+            user=request.user, public_ids=data["ids"], verb=data["verb"], reason=data["reason"], comment=data["comment"]
+        )
+        return Response({"results": results})
+
+
+def _public_pk(user, id_value) -> int:
+    """Resolve a public id (UUID) to the row's pk, or the same 404 whatever went wrong."""
+    from enrolment.errors import RequestNotFoundError
+
+    try:
+        return EnrolmentRequest.objects.values_list("pk", flat=True).get(public_id=str(id_value))
+    except (EnrolmentRequest.DoesNotExist, ValueError, Exception):  # noqa: BLE001 (malformed ids are 404s too)
+        raise RequestNotFoundError() from None
+
+
+def _make_transition(verb: str):
+    @extend_schema(
+        summary=f"Transition: {verb}", request=TransitionSerializer, responses={200: EnrolmentRequestSerializer}
+    )
+    def handler(self, request, id=None):
+        serializer = TransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        visible = self._visible(id)
+        try:
+            TRANSITIONS[verb](request.user, visible.pk, serializer.validated_data)
+        except EnrolmentRequest.DoesNotExist:
+            from enrolment.errors import RequestNotFoundError
+
+            raise RequestNotFoundError() from None
+        return Response(_detail(request, visible))
+
+    handler.__name__ = verb
+    return action(detail=True, methods=["post"], url_path=verb, url_name=verb)(handler)
+
+
+for _verb in TRANSITIONS:
+    setattr(EnrolmentViewSet, _verb, _make_transition(_verb))
+
+__all__ = ["EnrolmentViewSet", "ApplicationError"]

@@ -1,0 +1,54 @@
+"""``Idempotency-Key`` for writes a client may retry: the first answer is stored and replayed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.db import connection, transaction
+
+from enrolment.errors import IDEMPOTENCY_MISMATCH_MESSAGE
+from enrolment.models import IdempotencyRecord
+from portal.errors import ApplicationError
+
+MAX_KEY_LENGTH = 100
+
+
+class IdempotencyKeyError(ApplicationError):
+    status_code = 422
+    code = "idempotency_key_mismatch"
+
+
+def fingerprint(data) -> str:
+    safe = {k: v for k, v in data.items() if k != "document"} if hasattr(data, "items") else data
+    return hashlib.sha256(json.dumps(safe, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def run_idempotent(*, user, key: str | None, payload, action) -> tuple[int, dict]:
+    """Run ``action() -> (status, body)`` at most once per (user, key); replay the stored answer after.
+
+    A PostgreSQL advisory lock on (user, key) makes a concurrent retry wait for the first attempt and then
+    replay it, instead of racing it. A key reused with a different payload is refused (422).
+    """
+    if not key:
+        return action()
+    key = key[:MAX_KEY_LENGTH]
+    digest = fingerprint(payload)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            lock_id = int.from_bytes(hashlib.sha256(f"{user.pk}:{key}".encode()).digest()[:8], "big", signed=True)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
+        record = IdempotencyRecord.objects.filter(user=user, key=key).first()
+        if record is not None:
+            if record.fingerprint != digest:
+                raise IdempotencyKeyError(IDEMPOTENCY_MISMATCH_MESSAGE)
+            return record.status_code, record.body
+        try:
+            with transaction.atomic():
+                status, body = action()
+        except ApplicationError as error:
+            status, body = error.status_code, {"detail": str(error.message), "code": error.code, **error.extra}
+        if status < 500:
+            IdempotencyRecord.objects.create(user=user, key=key, fingerprint=digest, status_code=status, body=body)
+        return status, body

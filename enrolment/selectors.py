@@ -1,0 +1,124 @@
+"""Reads of requests, always through ``permissions.visible_requests`` so nobody sees others' data."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from catalogue.models import Offering
+from enrolment.errors import NotAllowedError
+from enrolment.models import EnrolmentRequest, RequestEvent, SeatReservation, Status
+from enrolment.permissions import (
+    HOME_ROLES,
+    HOST_ROLES,
+    STUDENT_CANCELLABLE_STATES,
+    _roles,
+    has_role,
+    home_step_role,
+    visible_requests,
+)
+from enrolment.services.admission import seats_free
+
+
+def requests_visible(user) -> QuerySet[EnrolmentRequest]:
+    return (
+        visible_requests(user)
+        .select_related(
+            "offering__institution",
+            "offering__course",
+            "offering__module",
+            "home_institution",
+            "host_institution",
+            "student__user",
+        )
+        .prefetch_related(
+            Prefetch("events", queryset=RequestEvent.objects.select_related("actor").order_by("at", "pk"))
+        )
+    )
+
+
+def student_requests(user) -> QuerySet[EnrolmentRequest]:
+    return requests_visible(user).filter(student__user_id=user.pk).order_by("-created_at")
+
+
+def staff_queue(
+    user, *, institution_id: int, side: str, status: str | None = None, q: str = ""
+) -> QuerySet[EnrolmentRequest]:
+    """Incoming (host) or outgoing (home) requests of one institution, for its staff only."""
+    roles = HOST_ROLES if side == "incoming" else HOME_ROLES
+    if not has_role(user, institution_id, *roles):
+        raise NotAllowedError()
+    queryset = requests_visible(user)
+    queryset = (
+        queryset.filter(host_institution_id=institution_id)
+        if side == "incoming"
+        else queryset.filter(home_institution_id=institution_id)
+    )
+    if status:
+        queryset = queryset.filter(status=status)
+    if q:
+        queryset = queryset.filter(
+            Q(student__user__last_name__icontains=q)
+            | Q(student__student_number__iexact=q)
+            | Q(offering__course__code__iexact=q)
+            | Q(offering__module__code__iexact=q)
+        )
+    return queryset.order_by("status", "submitted_at", "pk")
+
+
+def available_actions(user, request: EnrolmentRequest) -> list[str]:
+    """What ``user`` may do with ``request`` now; pages show these buttons and the API lists them."""
+    actions: list[str] = []
+    status = request.status
+    if request.student.user_id == user.pk:
+        if status in STUDENT_CANCELLABLE_STATES:
+            actions.append("cancel")
+        if status == Status.SEAT_OFFERED:
+            actions += ["accept", "decline"]
+        if status in (Status.ADMITTED, Status.REGISTERED):
+            actions.append("withdraw")
+        if status == Status.HOME_DENIED:
+            actions.append("resubmit")
+    if status == Status.SUBMITTED and has_role(user, request.home_institution_id, home_step_role(request)):
+        actions += ["approve", "deny"]
+    if has_role(user, request.host_institution_id, *HOST_ROLES):
+        if status in (Status.HOME_APPROVED, Status.WAITLISTED):
+            actions += ["admit", "reject"]
+        if status == Status.HOME_APPROVED:
+            actions.append("waitlist")
+        if status == Status.REGISTERED:
+            actions.append("complete")
+    if (
+        request.student.user_id != user.pk
+        and status in (*STUDENT_CANCELLABLE_STATES, Status.ADMITTED, Status.REGISTERED)
+        and status != Status.DRAFT
+    ):
+        if any(inst in (request.home_institution_id, request.host_institution_id) for inst, _r in _roles(user)):
+            actions.append("staff_cancel")
+    return actions
+
+
+def offering_seats(user, *, offering_id: int) -> dict:
+    """The seat view of one offering, for its host's admissions staff: counts per state, reservations, waitlist."""
+    offering = Offering.objects.select_related("institution", "course", "module").get(pk=offering_id)
+    if not has_role(user, offering.institution_id, *HOST_ROLES):
+        raise NotAllowedError()
+    counts = dict(
+        EnrolmentRequest.objects.filter(offering=offering)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    waitlist = list(
+        EnrolmentRequest.objects.filter(offering=offering, status=Status.WAITLISTED)
+        .select_related("student__user", "home_institution")
+        .order_by("queue_key", "pk")
+    )
+    return {
+        "offering": offering,
+        "capacity": offering.capacity,
+        "seats_taken": offering.seats_taken,
+        "seats_free": seats_free(offering=offering),
+        "counts": {Status(k).label: v for k, v in counts.items()},
+        "reservations": list(SeatReservation.objects.filter(offering=offering).select_related("institution")),
+        "waitlist": waitlist,
+    }

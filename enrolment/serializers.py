@@ -1,0 +1,107 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from enrolment.models import DENIAL_REASONS, EnrolmentRequest, ReasonCode, RequestEvent
+from routes.models import Route
+
+
+class RequestEventSerializer(serializers.ModelSerializer):
+    to_status_label = serializers.CharField(source="get_to_status_display", read_only=True)
+    reason_label = serializers.CharField(source="get_reason_display", read_only=True)
+
+    class Meta:
+        model = RequestEvent
+        fields = [
+            "from_status",
+            "to_status",
+            "to_status_label",
+            "actor_role",
+            "reason",
+            "reason_label",
+            "comment",
+            "at",
+        ]
+
+
+class OfferingBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField(source="teachable.code")
+    title_nl = serializers.CharField(source="teachable.title_nl")
+    title_en = serializers.CharField(source="teachable.title_en")
+    institution = serializers.CharField(source="institution.code")
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+
+
+class EnrolmentRequestSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    offering = OfferingBriefSerializer(read_only=True)
+    home_institution = serializers.CharField(source="home_institution.code", read_only=True)
+    host_institution = serializers.CharField(source="host_institution.code", read_only=True)
+    student = serializers.SerializerMethodField()
+    has_document = serializers.SerializerMethodField()
+    timeline = RequestEventSerializer(source="events", many=True, read_only=True)
+    actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EnrolmentRequest
+        fields = [
+            "id",
+            "status",
+            "status_label",
+            "offering",
+            "home_institution",
+            "host_institution",
+            "student",
+            "route",
+            "rank",
+            "choice_group",
+            "motivation",
+            "has_document",
+            "decision_due_at",
+            "accept_by",
+            "submitted_at",
+            "timeline",
+            "actions",
+        ]
+
+    def get_student(self, obj) -> dict:
+        return {
+            "name": obj.student.user.get_full_name(),
+            "student_number": obj.student.student_number,
+            "home_institution": obj.home_institution.code,
+        }
+
+    def get_has_document(self, obj) -> bool:
+        return bool(obj.document)
+
+    def get_actions(self, obj) -> list[str]:
+        from enrolment.selectors import available_actions
+
+        return available_actions(self.context["request"].user, obj)
+
+
+class EnrolmentCreateSerializer(serializers.Serializer):
+    offering = serializers.IntegerField(min_value=1)
+    motivation = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+    route = serializers.ChoiceField(choices=Route.choices, default=Route.OFF_THE_BEATEN_PATH)
+    alternatives = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=2
+    )
+    document = serializers.FileField(required=False, allow_null=True)
+
+
+class TransitionSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=ReasonCode.choices, required=False, allow_blank=True, default="")
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    motivation = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+
+
+class BulkDecisionSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=200)
+    verb = serializers.ChoiceField(choices=[("approve", _("approve")), ("deny", _("deny"))])
+    reason = serializers.ChoiceField(
+        choices=[(r.value, r.label) for r in DENIAL_REASONS], required=False, allow_blank=True, default=""
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")

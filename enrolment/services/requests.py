@@ -1,0 +1,345 @@
+"""A student's requests: submit (with ranked alternatives), cancel, withdraw, resubmit."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import IntegrityError, transaction
+from django.utils import formats, timezone
+from django.utils.functional import lazy
+
+from accounts.models import StudentProfile
+from catalogue.models import Offering
+from enrolment.eligibility import eligibility_check
+from enrolment.errors import (
+    DEADLINE_PASSED_MESSAGE,
+    NOT_ELIGIBLE_MESSAGE,
+    REASON_REQUIRED_MESSAGE,
+    TOO_MANY_CHOICES_MESSAGE,
+    UPLOAD_SIZE_MESSAGE,
+    UPLOAD_TYPE_MESSAGE,
+    USE_WITHDRAW_MESSAGE,
+    DuplicateRequestError,
+    EnrolmentError,
+    NotAllowedError,
+    NotEligibleError,
+    RequestNotFoundError,
+    UploadError,
+    WrongStateError,
+)
+from enrolment.lifecycle import transition
+from enrolment.models import ACTIVE_STATES, DENIAL_REASONS, SEAT_STATES, EnrolmentRequest, ReasonCode, Status
+from enrolment.permissions import has_role, require_student_owner, staff_side
+from enrolment.services.admission import offering_lock, request_lock, seat_release
+from enrolment.services.approval import home_review_start, policy_for
+from routes.models import Route
+
+MAX_UPLOAD_MB = 5
+PDF_MAGIC = b"%PDF-"
+
+
+def _lazy(message, **values):
+    return lazy(lambda: str(message) % {k: str(v) for k, v in values.items()}, str)()
+
+
+def student_profile_require(user) -> StudentProfile:
+    profile = (
+        StudentProfile.objects.select_related("home_institution").filter(user_id=user.pk).first()
+        if user.is_authenticated
+        else None
+    )
+    if profile is None:
+        raise NotAllowedError()
+    return profile
+
+
+def upload_validate(document) -> None:
+    """PDF only, at most 5 MB: checked by size and by the file's first bytes, not by its name."""
+    if document is None:
+        return
+    if document.size > MAX_UPLOAD_MB * 1024 * 1024:
+        raise UploadError(_lazy(UPLOAD_SIZE_MESSAGE, max=MAX_UPLOAD_MB))
+    head = document.read(len(PDF_MAGIC))
+    document.seek(0)
+    if head != PDF_MAGIC or getattr(document, "content_type", "application/pdf") not in (
+        "application/pdf",
+        "application/octet-stream",
+    ):
+        raise UploadError(UPLOAD_TYPE_MESSAGE)
+
+
+def _offering(offering_id) -> Offering:
+    try:
+        return Offering.objects.select_related("institution", "course", "module").get(
+            pk=int(offering_id), is_archived=False
+        )
+    except (Offering.DoesNotExist, ValueError, TypeError):
+        raise RequestNotFoundError() from None
+
+
+def request_submit(
+    *,
+    user,
+    offering_id: int,
+    motivation: str = "",
+    document=None,
+    route: str = Route.OFF_THE_BEATEN_PATH,
+    alternatives: list[int] | tuple[int, ...] = (),
+) -> EnrolmentRequest:
+    """Create and submit a request, with up to two ranked alternatives kept as drafts.
+
+    Guarantees: all or nothing (one transaction); eligibility is evaluated first and every failed rule is
+    reported. The offering row is locked before the request is written, so an automatic home approval
+    that admits at once counts seats under the lock. Raises DuplicateRequestError (409) when the student
+    already has an active request for the offering, NotEligibleError (400), UploadError (400),
+    NotAllowedError (403) for users without a student profile, RequestNotFoundError for unknown offerings.
+    """
+    profile = student_profile_require(user)
+    if len(alternatives) > 2:
+        raise EnrolmentError(TOO_MANY_CHOICES_MESSAGE, code="too_many_choices")
+    offering = _offering(offering_id)
+    others = [_offering(a) for a in alternatives]
+    if EnrolmentRequest.objects.filter(student=profile, offering=offering, status__in=ACTIVE_STATES).exists():
+        raise DuplicateRequestError()
+    eligibility = eligibility_check(student=profile, offering=offering)
+    if not eligibility.eligible:
+        reasons = "; ".join(str(c.message) for c in eligibility.failures)
+        raise NotEligibleError(
+            _lazy(NOT_ELIGIBLE_MESSAGE, reasons=reasons), extra={"reasons": [c.code for c in eligibility.failures]}
+        )
+    upload_validate(document)
+    policy = policy_for(profile.home_institution_id)
+    try:
+        with transaction.atomic():
+            locked = offering_lock(offering.pk)
+            locked.course, locked.module, locked.institution = offering.course, offering.module, offering.institution
+            group = uuid.uuid4() if others else None
+            request = EnrolmentRequest(
+                student=profile,
+                offering=locked,
+                home_institution_id=profile.home_institution_id,
+                host_institution_id=locked.institution_id,
+                route=route,
+                motivation=motivation,
+                choice_group=group,
+                rank=1,
+            )
+            if document is not None:
+                request.document = document
+            request.save()
+            transition(
+                request,
+                to=Status.SUBMITTED,
+                verb="submit",
+                actor=user,
+                actor_role="student",
+                reason=ReasonCode.STUDENT_REQUEST,
+            )
+            for rank, alternative in enumerate(others, start=2):
+                EnrolmentRequest.objects.create(
+                    student=profile,
+                    offering=alternative,
+                    home_institution_id=profile.home_institution_id,
+                    host_institution_id=alternative.institution_id,
+                    route=route,
+                    motivation=motivation,
+                    choice_group=group,
+                    rank=rank,
+                )
+            home_review_start(request=request, offering=locked, policy=policy)
+    except IntegrityError as error:
+        if "one_active_request_per_student_and_offering" in str(error):
+            raise DuplicateRequestError() from None
+        raise
+    return request
+
+
+def request_resubmit(*, user, request_id: int, motivation: str = "") -> EnrolmentRequest:
+    """After a home denial the student may try again, with a new motivation; eligibility is re-checked."""
+    with transaction.atomic():
+        offering_id = EnrolmentRequest.objects.values_list("offering_id", flat=True).get(pk=request_id)
+        offering = offering_lock(offering_id)
+        request = request_lock(request_id)
+        require_student_owner(user, request)
+        if request.status == Status.HOME_DENIED:
+            eligibility = eligibility_check(student=request.student, offering=offering, ignore_request_id=request.pk)
+            if not eligibility.eligible:
+                reasons = "; ".join(str(c.message) for c in eligibility.failures)
+                raise NotEligibleError(_lazy(NOT_ELIGIBLE_MESSAGE, reasons=reasons))
+        request.home_step = 0
+        if motivation:
+            request.motivation = motivation
+        transition(
+            request,
+            to=Status.SUBMITTED,
+            verb="resubmit",
+            actor=user,
+            actor_role="student",
+            reason=ReasonCode.STUDENT_REQUEST,
+            extra_fields=("home_step", "motivation"),
+        )
+        home_review_start(request=request, offering=offering)
+        return request
+
+
+STUDENT_CANCELLABLE = (
+    Status.DRAFT,
+    Status.SUBMITTED,
+    Status.HOME_APPROVED,
+    Status.HOME_DENIED,
+    Status.WAITLISTED,
+    Status.SEAT_OFFERED,
+)
+
+
+def request_cancel(*, user, request_id: int, reason: str = "", comment: str = "") -> EnrolmentRequest:
+    """Cancel before admission (the student, until the offering's deadline) or at any active stage (staff
+    of either institution, with a reason code). A held seat goes back and the waitlist moves up."""
+    with transaction.atomic():
+        offering_id = EnrolmentRequest.objects.values_list("offering_id", flat=True).get(pk=request_id)
+        offering = offering_lock(offering_id)
+        request = request_lock(request_id)
+        if request.student.user_id == user.pk:
+            if request.status in (Status.ADMITTED, Status.REGISTERED):
+                raise WrongStateError(USE_WITHDRAW_MESSAGE, code="use_withdraw")
+            if request.status not in STUDENT_CANCELLABLE:
+                transition(request, to=Status.CANCELLED, verb="cancel")  # a final state: raises WrongStateError
+            _deadline_check(offering)
+            actor_role, reason = "student", ReasonCode.STUDENT_REQUEST
+        else:
+            actor_role = staff_side(user, request)
+            if actor_role is None:
+                raise NotAllowedError()
+            if reason not in (*DENIAL_REASONS, ReasonCode.OFFERING_CANCELLED):
+                raise EnrolmentError(REASON_REQUIRED_MESSAGE, code="reason_required")
+        held = request.status in SEAT_STATES
+        transition(
+            request,
+            to=Status.CANCELLED,
+            verb="cancel",
+            actor=user,
+            actor_role=actor_role,
+            reason=reason,
+            comment=comment,
+        )
+        if held:
+            seat_release(request=request, offering=offering)
+        _cancel_drafts_of(request)
+        return request
+
+
+def request_withdraw(*, user, request_id: int, comment: str = "") -> EnrolmentRequest:
+    """The student leaves a course they were admitted to, until the offering's deadline."""
+    with transaction.atomic():
+        offering_id = EnrolmentRequest.objects.values_list("offering_id", flat=True).get(pk=request_id)
+        offering = offering_lock(offering_id)
+        request = request_lock(request_id)
+        require_student_owner(user, request)
+        if request.status in (Status.ADMITTED, Status.REGISTERED):
+            _deadline_check(offering)
+        transition(
+            request,
+            to=Status.WITHDRAWN,
+            verb="withdraw",
+            actor=user,
+            actor_role="student",
+            reason=ReasonCode.STUDENT_REQUEST,
+            comment=comment,
+        )
+        seat_release(request=request, offering=offering)
+        return request
+
+
+def request_complete(*, user, request_id: int, comment: str = "") -> EnrolmentRequest:
+    """Host staff mark a registered enrolment completed (issue #5 attaches the result)."""
+    with transaction.atomic():
+        request = request_lock(request_id)
+        if not has_role(user, request.host_institution_id, "host_admissions"):
+            raise NotAllowedError()
+        transition(
+            request,
+            to=Status.COMPLETED,
+            verb="complete",
+            actor=user,
+            actor_role="host_admissions",
+            reason=ReasonCode.RESULT_RECORDED,
+            comment=comment,
+        )
+        return request
+
+
+def _deadline_check(offering: Offering) -> None:
+    deadline = offering.cancel_deadline
+    if timezone.now() >= deadline:
+        shown = formats.date_format(timezone.localtime(deadline), "j F Y, H:i")
+        raise EnrolmentError(_lazy(DEADLINE_PASSED_MESSAGE, deadline=shown), code="deadline_passed")
+
+
+def _cancel_drafts_of(request: EnrolmentRequest) -> None:
+    if not request.choice_group:
+        return
+    for draft in EnrolmentRequest.objects.select_for_update(of=("self",)).filter(
+        choice_group=request.choice_group, status=Status.DRAFT
+    ):
+        transition(draft, to=Status.CANCELLED, verb="cancel", reason=ReasonCode.STUDENT_REQUEST)
+
+
+def alternatives_settle(*, request: EnrolmentRequest) -> None:
+    """A choice was admitted: the lower-ranked drafts of its group are no longer needed."""
+    if not request.choice_group:
+        return
+    for draft in EnrolmentRequest.objects.select_for_update(of=("self",)).filter(
+        choice_group=request.choice_group, status=Status.DRAFT
+    ):
+        transition(draft, to=Status.CANCELLED, verb="cancel", reason=ReasonCode.ALTERNATIVE_ADMITTED)
+
+
+def alternatives_advance(*, request: EnrolmentRequest) -> EnrolmentRequest | None:
+    """The choice ended without a seat: submit the next-ranked draft of its group, skipping any that is
+    no longer eligible (it is cancelled with the reason). Runs inside the caller's transaction; the next
+    offering is locked before its request is moved."""
+    if not request.choice_group:
+        return None
+    drafts = list(
+        EnrolmentRequest.objects.filter(choice_group=request.choice_group, status=Status.DRAFT, rank__gt=request.rank)
+        .select_related("student", "offering")
+        .order_by("rank")
+    )
+    for draft in drafts:
+        offering = offering_lock(draft.offering_id)
+        draft = request_lock(draft.pk)
+        eligibility = eligibility_check(student=draft.student, offering=offering, ignore_request_id=draft.pk)
+        if not eligibility.eligible:
+            transition(
+                draft,
+                to=Status.CANCELLED,
+                verb="cancel",
+                reason=ReasonCode.OTHER,
+                comment="; ".join(str(c.message) for c in eligibility.failures),
+            )
+            continue
+        transition(
+            draft,
+            to=Status.SUBMITTED,
+            verb="submit",
+            reason=ReasonCode.AUTOMATIC,
+            comment=str(_next_choice_comment(request)),
+        )
+        home_review_start(request=draft, offering=offering)
+        return draft
+    return None
+
+
+def _next_choice_comment(previous: EnrolmentRequest) -> str:
+    return f"choice {previous.rank + 1} (choice {previous.rank} ended: {previous.status})"
+
+
+__all__ = [
+    "request_submit",
+    "request_resubmit",
+    "request_cancel",
+    "request_withdraw",
+    "request_complete",
+    "alternatives_advance",
+    "alternatives_settle",
+]
