@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After authentication and messages: sends staff without TOTP to the setup page (PORTAL_REQUIRE_STAFF_MFA).
+    "accounts.middleware.StaffMfaMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -141,6 +143,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Read by django-celery-beat into its tables on start, so they also show (and can be paused) in the admin.
+CELERY_BEAT_SCHEDULE = {
+    "enrolment-seat-offers-lapse": {"task": "enrolment.tasks.lapse_seat_offers", "schedule": 60.0},
+    "enrolment-lotteries-draw": {"task": "enrolment.tasks.draw_due_lotteries", "schedule": 60.0},
+    "enrolment-waitlists-close": {"task": "enrolment.tasks.close_waitlists", "schedule": 300.0},
+    "enrolment-home-deadlines": {"task": "enrolment.tasks.home_decision_deadlines", "schedule": 900.0},
+}
 
 # Django REST framework and the OpenAPI schema
 REST_FRAMEWORK = {
@@ -161,6 +170,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for the request status wherever it appears (from/to in the timeline, the request itself).
+    "ENUM_NAME_OVERRIDES": {"EnrolmentStatusEnum": "enrolment.models.Status"},
 }
 
 # allauth: email + password, SURFconext/eduID over OpenID Connect, TOTP for staff, headless API.
@@ -220,11 +231,13 @@ LOGGING = {
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "fmt": "%(levelname)s %(name)s %(message)s",
+            # ISO 8601 in UTC ("2026-09-01T07:30:00.123000+00:00"): unambiguous across DST and hosts.
+            "timestamp": "time",
+            "rename_fields": {"levelname": "level", "name": "logger"},
         },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -4,32 +4,29 @@
 
     SECRET_KEY=... ALLOWED_HOSTS=flexportal.nl DATABASE_URL=postgres://... REDIS_URL=redis://...
 
-Without them the process refuses to start and says which variable is missing and why (on stderr, and
-in the ``ImproperlyConfigured`` it raises). See docs/operations.md for every variable.
+Without them the process refuses to start: the ``ImproperlyConfigured`` it raises says which variable
+is missing and why. See docs/operations.md for every variable.
 """
 
 import os
-import sys
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, STORAGES, env
+from .base import BASE_DIR, DATABASES, OAUTH2_PROVIDER, STORAGES, env
 
 
 def _refuse(message: str) -> None:
-    # Printed as well as raised: a container log shows the first line of stderr even when the
-    # traceback is cut off.
-    print(f"Flexportal: {message}", file=sys.stderr)
-    raise ImproperlyConfigured(message)
+    # Raised while settings load, so manage.py, gunicorn and celery all stop with this on stderr.
+    raise ImproperlyConfigured(f"Flexportal refuses to start: {message}")
 
 
 SECRET_KEY = env("SECRET_KEY", default="")
 if not SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-"):
     # A missing or weak key would make sessions, password resets and signed tokens forgeable.
     _refuse(
-        "SECRET_KEY is missing or too weak. Production refuses to start without a random secret of "
-        "at least 50 characters, set in the environment, e.g. "
+        "SECRET_KEY is missing or too weak. Production needs a random secret of at least 50 characters "
+        "in the environment, e.g. "
         "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(64))')"
     )
 
@@ -51,6 +48,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3)
     )
 
+# Collected once into the image at build time (see the Dockerfile) and served by WhiteNoise.
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
 
 # TLS normally ends at a proxy in front of gunicorn, which must set X-Forwarded-Proto.
@@ -68,8 +67,27 @@ CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+# django-oauth-toolkit: adopt the RFC 9700 (OAuth 2.0 Security BCP) behaviour now rather than at its 4.0
+# default flip: no implicit or password grant, S256 PKCE only, tokens only in headers, hashed at rest,
+# refresh-token replay revokes the family, https redirect URIs only.
+OAUTH2_PROVIDER = {
+    **OAUTH2_PROVIDER,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+}
+
 # Let Django's LOGGING (JSON lines on stdout) format the worker's and beat's logs too.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Outgoing mail, e.g. EMAIL_URL=smtp+tls://user:password@smtp.example.nl:587; base.py's console backend otherwise.
+if env("EMAIL_URL", default=""):
+    globals().update(env.email_url("EMAIL_URL"))
 
 PORTAL_REQUIRE_STAFF_MFA = env.bool("PORTAL_REQUIRE_STAFF_MFA", default=True)
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
