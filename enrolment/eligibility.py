@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import formats, timezone
-from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Offering
 from enrolment.models import EnrolmentRequest, HomeApprovalPolicy, Status
 from institutions.models import AcademicPeriod
+from portal.i18n import lazy_format
 
 PENDING_OR_HELD = (
     Status.SUBMITTED,
@@ -28,10 +28,6 @@ PENDING_OR_HELD = (
     Status.ADMITTED,
     Status.REGISTERED,
 )
-
-
-def _fmt(message, **values):
-    return lazy(lambda: str(message) % {k: str(v) for k, v in values.items()}, str)()
 
 
 def _local(moment: dt.datetime) -> str:
@@ -103,7 +99,9 @@ def eligibility_check(
             Check(
                 "window",
                 False,
-                _fmt(_("Enrolment opens on %(moment)s (Amsterdam time)."), moment=_local(offering.enrol_opens_at)),
+                lazy_format(
+                    _("Enrolment opens on %(moment)s (Amsterdam time)."), moment=_local(offering.enrol_opens_at)
+                ),
             )
         )
     elif now >= offering.enrol_closes_at:
@@ -111,7 +109,9 @@ def eligibility_check(
             Check(
                 "window",
                 False,
-                _fmt(_("Enrolment closed on %(moment)s (Amsterdam time)."), moment=_local(offering.enrol_closes_at)),
+                lazy_format(
+                    _("Enrolment closed on %(moment)s (Amsterdam time)."), moment=_local(offering.enrol_closes_at)
+                ),
             )
         )
     else:
@@ -119,7 +119,7 @@ def eligibility_check(
             Check(
                 "window",
                 True,
-                _fmt(
+                lazy_format(
                     _("Enrolment is open until %(moment)s (Amsterdam time)."), moment=_local(offering.enrol_closes_at)
                 ),
             )
@@ -154,7 +154,9 @@ def eligibility_check(
                 not missing,
                 _("You meet the prerequisites.")
                 if not missing
-                else _fmt(_("You have not completed the prerequisites yet (%(count)s missing)."), count=len(missing)),
+                else lazy_format(
+                    _("You have not completed the prerequisites yet (%(count)s missing)."), count=len(missing)
+                ),
             )
         )
     # 5. Duplicate or overlap with completed or active enrolments.
@@ -231,7 +233,7 @@ def eligibility_check(
                 not over,
                 _("Within your home institution's limits per period.")
                 if not over
-                else _fmt(
+                else lazy_format(
                     _("Your home institution allows at most %(ec)s EC or %(courses)s courses elsewhere per period."),
                     ec=policy.max_ec_per_period or "-",
                     courses=policy.max_courses_per_period or "-",

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from enrolment.errors import WRONG_STATE_MESSAGE, WrongStateError
 from enrolment.models import EnrolmentRequest, ReasonCode, RequestEvent, Status
+from portal.i18n import lazy_format
 
 S = Status
 
@@ -56,9 +56,7 @@ VERB_LABELS = {
 
 def _wrong_state(request: EnrolmentRequest, verb: str) -> WrongStateError:
     status_label = Status(request.status).label
-    message = lazy(
-        lambda: str(WRONG_STATE_MESSAGE) % {"status": status_label, "verb": VERB_LABELS.get(verb, verb)}, str
-    )()
+    message = lazy_format(WRONG_STATE_MESSAGE, status=status_label, verb=VERB_LABELS.get(verb, verb))
     return WrongStateError(message, extra={"status": request.status})
 
 

@@ -122,3 +122,77 @@ def offering_seats(user, *, offering_id: int) -> dict:
         "reservations": list(SeatReservation.objects.filter(offering=offering).select_related("institution")),
         "waitlist": waitlist,
     }
+
+
+# --- Reads for the HTML pages (issue #3) ---------------------------------------------------------------
+
+
+def request_by_public_id(user, public_id) -> EnrolmentRequest:
+    """One request by its public id, with its timeline, if ``user`` may see it; else RequestNotFoundError
+    (the same 404 for others' requests, unknown ids and malformed ids)."""
+    from django.core.exceptions import ValidationError
+
+    from enrolment.errors import RequestNotFoundError
+    from enrolment.permissions import request_for
+
+    try:
+        pk = EnrolmentRequest.objects.values_list("pk", flat=True).get(public_id=public_id)
+    except (EnrolmentRequest.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise RequestNotFoundError() from None
+    request_for(user, pk)
+    return requests_visible(user).get(pk=pk)
+
+
+def student_active_request(user, *, offering_id: int) -> EnrolmentRequest | None:
+    """The student's active request for one offering, if any (there is at most one)."""
+    if not user.is_authenticated:
+        return None
+    from enrolment.models import ACTIVE_STATES
+
+    return (
+        EnrolmentRequest.objects.filter(student__user_id=user.pk, offering_id=offering_id, status__in=ACTIVE_STATES)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def staff_sides(user) -> list[dict]:
+    """The staff console's entrances for ``user``: one per (institution, side) they may open."""
+    from institutions.models import Institution
+
+    roles = _roles(user) if user.is_authenticated else set()
+    host = {inst for inst, role in roles if role in HOST_ROLES}
+    home = {inst for inst, role in roles if role in HOME_ROLES}
+    sides = []
+    for institution in Institution.objects.filter(pk__in=host | home).order_by("short_name"):
+        if institution.pk in host:
+            sides.append({"institution": institution, "side": "incoming"})
+        if institution.pk in home:
+            sides.append({"institution": institution, "side": "outgoing"})
+    return sides
+
+
+def notifications_of(user) -> QuerySet:
+    """The user's in-app notifications, newest first, with what the notification centre shows."""
+    from enrolment.models import Notification
+
+    return (
+        Notification.objects.filter(user_id=user.pk)
+        .select_related("request__offering__course", "request__offering__module", "request__host_institution")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def unread_notification_count(user) -> int:
+    from enrolment.models import Notification
+
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count()
+
+
+def notification_preferences_of(user):
+    """The user's stored email preferences, or the defaults (unsaved) when they never changed them."""
+    from enrolment.models import NotificationPreference
+
+    return NotificationPreference.objects.filter(user_id=user.pk).first() or NotificationPreference(user=user)

@@ -6,7 +6,6 @@ import uuid
 
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
-from django.utils.functional import lazy
 
 from accounts.models import StudentProfile
 from catalogue.models import Offering
@@ -32,14 +31,11 @@ from enrolment.models import ACTIVE_STATES, DENIAL_REASONS, SEAT_STATES, Enrolme
 from enrolment.permissions import has_role, require_student_owner, staff_side
 from enrolment.services.admission import offering_lock, request_lock, seat_release
 from enrolment.services.approval import home_review_start, policy_for
+from portal.i18n import lazy_format
 from routes.models import Route
 
 MAX_UPLOAD_MB = 5
 PDF_MAGIC = b"%PDF-"
-
-
-def _lazy(message, **values):
-    return lazy(lambda: str(message) % {k: str(v) for k, v in values.items()}, str)()
 
 
 def student_profile_require(user) -> StudentProfile:
@@ -58,7 +54,7 @@ def upload_validate(document) -> None:
     if document is None:
         return
     if document.size > MAX_UPLOAD_MB * 1024 * 1024:
-        raise UploadError(_lazy(UPLOAD_SIZE_MESSAGE, max=MAX_UPLOAD_MB))
+        raise UploadError(lazy_format(UPLOAD_SIZE_MESSAGE, max=MAX_UPLOAD_MB))
     head = document.read(len(PDF_MAGIC))
     document.seek(0)
     if head != PDF_MAGIC or getattr(document, "content_type", "application/pdf") not in (
@@ -105,7 +101,8 @@ def request_submit(
     if not eligibility.eligible:
         reasons = "; ".join(str(c.message) for c in eligibility.failures)
         raise NotEligibleError(
-            _lazy(NOT_ELIGIBLE_MESSAGE, reasons=reasons), extra={"reasons": [c.code for c in eligibility.failures]}
+            lazy_format(NOT_ELIGIBLE_MESSAGE, reasons=reasons),
+            extra={"reasons": [c.code for c in eligibility.failures]},
         )
     upload_validate(document)
     policy = policy_for(profile.home_institution_id)
@@ -165,7 +162,7 @@ def request_resubmit(*, user, request_id: int, motivation: str = "") -> Enrolmen
             eligibility = eligibility_check(student=request.student, offering=offering, ignore_request_id=request.pk)
             if not eligibility.eligible:
                 reasons = "; ".join(str(c.message) for c in eligibility.failures)
-                raise NotEligibleError(_lazy(NOT_ELIGIBLE_MESSAGE, reasons=reasons))
+                raise NotEligibleError(lazy_format(NOT_ELIGIBLE_MESSAGE, reasons=reasons))
         request.home_step = 0
         if motivation:
             request.motivation = motivation
@@ -272,7 +269,7 @@ def _deadline_check(offering: Offering) -> None:
     deadline = offering.cancel_deadline
     if timezone.now() >= deadline:
         shown = formats.date_format(timezone.localtime(deadline), "j F Y, H:i")
-        raise EnrolmentError(_lazy(DEADLINE_PASSED_MESSAGE, deadline=shown), code="deadline_passed")
+        raise EnrolmentError(lazy_format(DEADLINE_PASSED_MESSAGE, deadline=shown), code="deadline_passed")
 
 
 def _cancel_drafts_of(request: EnrolmentRequest) -> None:

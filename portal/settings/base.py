@@ -206,6 +206,7 @@ SOCIALACCOUNT_PROVIDERS = {
     }
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Flexportal"  # the name authenticator apps show, whatever host the portal runs on
 # Staff must have TOTP set up before they may act; the demo switches this off and says so.
 PORTAL_REQUIRE_STAFF_MFA = env.bool("PORTAL_REQUIRE_STAFF_MFA", default=True)
 HEADLESS_ONLY = False

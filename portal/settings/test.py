@@ -17,7 +17,8 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 PORTAL_REQUIRE_STAFF_MFA = False
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default="")
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # Static files straight from the source folders: no collectstatic needed for the live-server tests.
 WHITENOISE_USE_FINDERS = True

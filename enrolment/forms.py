@@ -1,0 +1,118 @@
+"""Forms of the enrolment pages: they check the shape of the input only; the services decide."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from enrolment.models import DENIAL_REASONS, ReasonCode, Status
+from enrolment.permissions import HOST_VISIBLE_STATES
+from enrolment.services.pages_support import VERBS
+from routes.models import Route
+
+MAX_BULK = 200
+DIFFERENT_ALTERNATIVES_MESSAGE = _("Choose different offerings as alternatives, and not the offering itself.")
+SELECT_REQUESTS_MESSAGE = _("Select at least one request.")
+TOO_MANY_SELECTED_MESSAGE = _("Select at most %(max)d requests at a time.")
+
+NO_REASON = [("", _("Choose a reason"))]
+
+
+class EnrolForm(forms.Form):
+    motivation = forms.CharField(
+        label=_("Motivation"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Why this course, and how it fits your programme (at most 4,000 characters)."),
+    )
+    document = forms.FileField(
+        label=_("Supporting document (PDF, optional)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
+        help_text=_("For example a learning agreement. PDF only, at most 5 MB."),
+    )
+    route = forms.ChoiceField(label=_("Route"), choices=Route.choices, initial=Route.OFF_THE_BEATEN_PATH)
+    alternative_1 = forms.IntegerField(
+        label=_("First alternative (offering number, optional)"),
+        required=False,
+        min_value=1,
+        help_text=_("Tried when this offering does not work out. The number is in the offering's web address."),
+    )
+    alternative_2 = forms.IntegerField(
+        label=_("Second alternative (offering number, optional)"), required=False, min_value=1
+    )
+
+    def __init__(self, *args, offering_id: int, **kwargs):
+        self.offering_id = offering_id
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        alternatives = [data.get(name) for name in ("alternative_1", "alternative_2") if data.get(name)]
+        if len(set(alternatives)) != len(alternatives) or self.offering_id in alternatives:
+            raise ValidationError(DIFFERENT_ALTERNATIVES_MESSAGE, code="alternatives")
+        data["alternatives"] = alternatives
+        return data
+
+
+class ActionForm(forms.Form):
+    verb = forms.ChoiceField(choices=[(v, v) for v in VERBS])
+    reason = forms.ChoiceField(label=_("Reason"), choices=NO_REASON + list(ReasonCode.choices), required=False)
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
+    motivation = forms.CharField(label=_("Motivation"), required=False, max_length=4000)
+
+
+class RowActionForm(ActionForm):
+    request = forms.UUIDField()
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        help_text=_("Last name, student number or course code."),
+    )
+
+    def __init__(self, *args, side: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        states = HOST_VISIBLE_STATES if side == "incoming" else [s for s in Status.values if s != Status.DRAFT]
+        self.fields["status"].choices = [("", _("All statuses"))] + [(s, Status(s).label) for s in states]
+
+
+class UUIDListField(forms.Field):
+    def to_python(self, value):
+        values = value or []
+        try:
+            return [uuid.UUID(str(v)) for v in values]
+        except ValueError:
+            raise ValidationError(SELECT_REQUESTS_MESSAGE, code="invalid") from None
+
+    def validate(self, value):
+        if not value:
+            raise ValidationError(SELECT_REQUESTS_MESSAGE, code="required")
+        if len(value) > MAX_BULK:
+            raise ValidationError(TOO_MANY_SELECTED_MESSAGE, code="too_many", params={"max": MAX_BULK})
+
+
+class BulkDecisionForm(forms.Form):
+    ids = UUIDListField(widget=forms.MultipleHiddenInput)
+    verb = forms.ChoiceField(choices=[("approve", _("Approve selected")), ("deny", _("Deny selected"))])
+    reason = forms.ChoiceField(
+        label=_("Reason for a denial"), choices=NO_REASON + [(r.value, r.label) for r in DENIAL_REASONS], required=False
+    )
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
+
+
+class NotificationPreferenceForm(forms.Form):
+    email_enabled = forms.BooleanField(label=_("Send me email"), required=False)
+    email_on_every_change = forms.BooleanField(
+        label=_("Email at every change"),
+        required=False,
+        help_text=_("Off: email only for decisions that need you to act."),
+    )

@@ -1,0 +1,99 @@
+"""Template tags of the enrolment pages: the enrol panel on the offering page, the navigation flags and
+labels for codes stored on requests and events."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import StaffRole
+from accounts.selectors import student_profile_of
+from enrolment.eligibility import eligibility_check
+from enrolment.forms import EnrolForm
+from enrolment.models import ReasonCode, Status
+from enrolment.permissions import HOME_ROLES, HOST_ROLES, staff_institution_ids
+from enrolment.selectors import student_active_request, unread_notification_count
+
+register = template.Library()
+
+ACTOR_ROLE_LABELS = {
+    "student": _("Student"),
+    "system": _("Portal (automatic)"),
+    **{role.value: role.label for role in StaffRole.Role},
+}
+NOTIFICATION_KIND_LABELS = {
+    "reminder": _("Reminder: a request awaits your decision"),
+    "escalation": _("Escalated: a request passed its decision deadline"),
+}
+
+
+@register.simple_tag(takes_context=True)
+def enrol_panel(context, offering) -> dict:
+    """What the "Enrol" panel shows for the visitor: a login link, a note for non-students, the link to an
+    existing request, or the live eligibility checks with the form.
+
+    A page that re-renders the panel after a refused submission puts ``enrol_form`` (bound) and
+    ``enrol_error`` in its context; the panel then shows those instead of a fresh form.
+    """
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    panel = {"offering": offering, "state": "anonymous"}
+    if user is None or not user.is_authenticated:
+        return panel
+    profile = student_profile_of(user=user)
+    if profile is None:
+        panel["state"] = "not_student"
+        return panel
+    existing = student_active_request(user, offering_id=offering.pk)
+    if existing is not None and not context.get("enrol_error"):
+        panel.update(state="requested", existing=existing)
+        return panel
+    eligibility = eligibility_check(student=profile, offering=offering)
+    panel.update(
+        state="student",
+        eligibility=eligibility,
+        form=context.get("enrol_form") or EnrolForm(offering_id=offering.pk),
+        error=context.get("enrol_error"),
+    )
+    return panel
+
+
+@register.simple_tag(takes_context=True)
+def enrolment_nav(context) -> dict:
+    """Which enrolment links the header shows; computed once per request."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    cached = getattr(request, "_enrolment_nav", None)
+    if cached is None:
+        cached = {
+            "is_student": student_profile_of(user=user) is not None,
+            "is_staff": bool(staff_institution_ids(user, (*HOME_ROLES, *HOST_ROLES))),
+            "unread": unread_notification_count(user),
+        }
+        request._enrolment_nav = cached
+    return cached
+
+
+@register.filter
+def status_label(value: str) -> str:
+    return Status(value).label if value in Status.values else value
+
+
+@register.filter
+def reason_label(value: str) -> str:
+    return ReasonCode(value).label if value in ReasonCode.values else value
+
+
+@register.filter
+def actor_role_label(value: str) -> str:
+    """Events show the actor's role, never a staff member's name."""
+    return ACTOR_ROLE_LABELS.get(value, value or ACTOR_ROLE_LABELS["system"])
+
+
+@register.filter
+def notification_label(value: str) -> str:
+    if value in Status.values:
+        return Status(value).label
+    return NOTIFICATION_KIND_LABELS.get(value, value)

@@ -1,0 +1,480 @@
+"""Cross-enrolment pages: enrol, my requests, notifications, the staff console and the seat view.
+
+Thin: every read goes through ``enrolment.selectors``, every write through a service, and a refused
+action (``ApplicationError``) is shown with its own message and status (400/403/404/409), never a 500.
+"""
+
+from __future__ import annotations
+
+import csv
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.selectors import student_profile_of
+from catalogue.models import Offering
+from catalogue.selectors import offering_detail
+from enrolment.errors import NotAllowedError
+from enrolment.forms import (
+    ActionForm,
+    BulkDecisionForm,
+    EnrolForm,
+    NotificationPreferenceForm,
+    QueueFilterForm,
+    RowActionForm,
+)
+from enrolment.models import DENIAL_REASONS, EnrolmentRequest, ReasonCode, Status
+from enrolment.permissions import staff_side
+from enrolment.selectors import (
+    available_actions,
+    notification_preferences_of,
+    notifications_of,
+    offering_seats,
+    request_by_public_id,
+    staff_queue,
+    staff_sides,
+    student_requests,
+    unread_notification_count,
+)
+from enrolment.services import approval, requests
+from enrolment.services.pages_support import (
+    notification_preferences_update,
+    notifications_mark_read,
+    request_act,
+)
+from institutions.models import Institution
+from portal.errors import ApplicationError, NotFoundError, PermissionDeniedError
+
+PAGE_SIZE = 50
+AMSTERDAM = ZoneInfo(settings.TIME_ZONE)
+
+ACTION_LABELS = {
+    "cancel": _("Cancel request"),
+    "withdraw": _("Withdraw from the course"),
+    "accept": _("Accept the seat"),
+    "decline": _("Decline the seat"),
+    "resubmit": _("Submit again"),
+    "approve": _("Approve"),
+    "deny": _("Deny"),
+    "admit": _("Admit"),
+    "waitlist": _("Waitlist"),
+    "reject": _("Reject"),
+    "complete": _("Mark completed"),
+    "staff_cancel": _("Cancel for the student"),
+}
+ACTION_DONE_MESSAGE = _("Done: %(action)s. The request is now: %(status)s.")
+FORM_INVALID_MESSAGE = _("Please correct the errors below.")
+PREFERENCES_SAVED_MESSAGE = _("Your notification preferences were saved.")
+SUBMITTED_MESSAGE = _("Your request was submitted. Follow its progress here.")
+CSV_HEADER = ["name", "student_number", "home_institution", "offering_code", "status", "submitted_at"]
+# Reasons staff may give when cancelling on a student's behalf (``requests.request_cancel``).
+STAFF_CANCEL_REASONS = [(r.value, r.label) for r in (*DENIAL_REASONS, ReasonCode.OFFERING_CANCELLED)]
+DENIAL_CHOICES = [(r.value, r.label) for r in DENIAL_REASONS]
+
+
+def _forbidden(request: HttpRequest, error: ApplicationError | None = None) -> HttpResponse:
+    message = error.message if error is not None else NotAllowedError().message
+    return render(request, "enrolment/error.html", {"message": message}, status=403)
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
+def _visible_request(request: HttpRequest, public_id) -> EnrolmentRequest:
+    try:
+        return request_by_public_id(request.user, public_id)
+    except NotFoundError:
+        raise Http404 from None
+
+
+def _done_message(verb: str, enrolment_request: EnrolmentRequest) -> str:
+    return str(ACTION_DONE_MESSAGE) % {
+        "action": ACTION_LABELS[verb],
+        "status": Status(enrolment_request.status).label,
+    }
+
+
+# --- Enrol ---------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enrol(request: HttpRequest, offering_id: int) -> HttpResponse:
+    """The enrol panel on a page of its own; the offering page's panel posts here. A refused submission
+    shows the panel again with the service's message and status (400, 403 or 409)."""
+    try:
+        offering = offering_detail(offering_id=offering_id)
+    except Offering.DoesNotExist:
+        raise Http404 from None
+    context = {"offering": offering, "teachable": offering.teachable}
+    if request.method == "GET":
+        return render(request, "enrolment/enrol.html", context)
+    form = EnrolForm(request.POST, request.FILES, offering_id=offering.pk)
+    if not form.is_valid():
+        context.update(enrol_form=form, enrol_error=FORM_INVALID_MESSAGE)
+        return render(request, "enrolment/enrol.html", context, status=400)
+    data = form.cleaned_data
+    try:
+        created = requests.request_submit(
+            user=request.user,
+            offering_id=offering.pk,
+            motivation=data["motivation"],
+            document=data.get("document") or None,
+            route=data["route"],
+            alternatives=data["alternatives"],
+        )
+    except ApplicationError as error:
+        # An unknown alternative surfaces as a not-found error: for this form that is bad input (400).
+        status = 400 if isinstance(error, NotFoundError) else error.status_code
+        context.update(enrol_form=form, enrol_error=error.message)
+        return render(request, "enrolment/enrol.html", context, status=status)
+    messages.success(request, SUBMITTED_MESSAGE)
+    return redirect("enrolment:request", public_id=created.public_id)
+
+
+# --- A student's requests ------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def request_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "enrolment/request_list.html",
+        {
+            "requests": student_requests(request.user),
+            "is_student": student_profile_of(user=request.user) is not None,
+        },
+    )
+
+
+def _detail_response(
+    request: HttpRequest, public_id, *, error=None, form: ActionForm | None = None, status: int = 200
+) -> HttpResponse:
+    enrolment_request = _visible_request(request, public_id)
+    user = request.user
+    actions = available_actions(user, enrolment_request)
+    context = {
+        "er": enrolment_request,
+        "events": list(enrolment_request.events.all()),
+        "actions": actions,
+        "action_labels": ACTION_LABELS,
+        "is_owner": enrolment_request.student.user_id == user.pk,
+        "staff_side": staff_side(user, enrolment_request),
+        "denial_choices": DENIAL_CHOICES,
+        "staff_cancel_choices": STAFF_CANCEL_REASONS,
+        "error": error,
+        "form": form,
+    }
+    return render(request, "enrolment/request_detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def request_detail(request: HttpRequest, public_id) -> HttpResponse:
+    return _detail_response(request, public_id)
+
+
+@login_required
+@require_POST
+def request_action(request: HttpRequest, public_id) -> HttpResponse:
+    """One button on a request page: the service decides; its refusal is shown on the page."""
+    enrolment_request = _visible_request(request, public_id)
+    form = ActionForm(request.POST)
+    if not form.is_valid():
+        return _detail_response(request, public_id, error=FORM_INVALID_MESSAGE, form=form, status=400)
+    data = form.cleaned_data
+    try:
+        done = request_act(
+            user=request.user,
+            request_id=enrolment_request.pk,
+            verb=data["verb"],
+            reason=data["reason"],
+            comment=data["comment"],
+            motivation=data["motivation"],
+        )
+    except (EnrolmentRequest.DoesNotExist, NotFoundError):
+        raise Http404 from None
+    except ApplicationError as error:
+        return _detail_response(request, public_id, error=error.message, form=form, status=error.status_code)
+    messages.success(request, _done_message(data["verb"], done))
+    return redirect(_safe_next(request) or reverse("enrolment:request", args=[enrolment_request.public_id]))
+
+
+@login_required
+@require_GET
+def request_document(request: HttpRequest, public_id) -> HttpResponse:
+    """The uploaded PDF, for those who may see the request (the student and their institutions' staff).
+    Uploads live outside the web root; this view is the only way to them."""
+    enrolment_request = _visible_request(request, public_id)
+    if not enrolment_request.document:
+        raise Http404
+    try:
+        handle = enrolment_request.document.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"request-{enrolment_request.public_id}.pdf",
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- Notifications ---------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def notification_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(notifications_of(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "enrolment/notifications.html",
+        {"page": page, "unread": unread_notification_count(request.user)},
+    )
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    if request.POST.get("all"):
+        ids = None
+    else:
+        ids = [int(value) for value in request.POST.getlist("notification") if value.isdigit()]
+    notifications_mark_read(user=request.user, notification_ids=ids)
+    return redirect(_safe_next(request) or reverse("enrolment:notifications"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_preferences(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = NotificationPreferenceForm(request.POST)
+        if form.is_valid():
+            notification_preferences_update(user=request.user, **form.cleaned_data)
+            messages.success(request, PREFERENCES_SAVED_MESSAGE)
+            return redirect("enrolment:preferences")
+        status = 400
+    else:
+        current = notification_preferences_of(request.user)
+        form = NotificationPreferenceForm(
+            initial={"email_enabled": current.email_enabled, "email_on_every_change": current.email_on_every_change}
+        )
+        status = 200
+    return render(request, "enrolment/preferences.html", {"form": form}, status=status)
+
+
+# --- Staff console ---------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def staff_home(request: HttpRequest) -> HttpResponse:
+    sides = staff_sides(request.user)
+    if not sides:
+        return _forbidden(request)
+    return render(request, "enrolment/staff_home.html", {"sides": sides})
+
+
+def _queue_response(
+    request: HttpRequest,
+    institution: Institution,
+    side: str,
+    *,
+    status: int = 200,
+    row_error: dict | None = None,
+    bulk_form: BulkDecisionForm | None = None,
+    bulk_results: list[dict] | None = None,
+) -> HttpResponse:
+    filters = QueueFilterForm(request.GET, side=side)
+    valid = filters.is_valid()
+    data = filters.cleaned_data if valid else {}
+    try:
+        queryset = staff_queue(
+            request.user, institution_id=institution.pk, side=side, status=data.get("status") or None, q=data.get("q", "")
+        )
+    except PermissionDeniedError as error:
+        return _forbidden(request, error)
+    if not valid:
+        status = 400
+        queryset = queryset.none()
+    elif request.GET.get("format") == "csv":
+        return _queue_csv(queryset, institution, side)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [{"r": r, "actions": available_actions(request.user, r)} for r in page]
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("format", None)
+    context = {
+        "institution": institution,
+        "side": side,
+        "filters": filters,
+        "page": page,
+        "rows": rows,
+        "querystring": query.urlencode(),
+        "row_error": row_error,
+        "bulk_form": bulk_form,
+        "bulk_results": bulk_results,
+        "denial_choices": DENIAL_CHOICES,
+        "action_labels": ACTION_LABELS,
+        "row_verbs": ("approve", "deny") if side == "outgoing" else ("admit", "waitlist", "reject"),
+    }
+    return render(request, "enrolment/staff_queue.html", context, status=status)
+
+
+def _csv_cell(value) -> str:
+    text = "" if value is None else str(value)
+    # A cell starting with a formula character would run as a formula in a spreadsheet.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _queue_csv(queryset, institution: Institution, side: str) -> HttpResponse:
+    """The filtered queue with no more personal data than a spreadsheet of the queue needs."""
+    rows = queryset.prefetch_related(None).values_list(
+        "student__user__first_name",
+        "student__user__last_name",
+        "student__student_number",
+        "home_institution__code",
+        "offering__course__code",
+        "offering__module__code",
+        "status",
+        "submitted_at",
+    )
+    today = timezone.localdate(timezone=AMSTERDAM)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{institution.code}-{side}-{today:%Y-%m-%d}.csv"'
+    response["Cache-Control"] = "private, no-store"
+    writer = csv.writer(response)
+    writer.writerow(CSV_HEADER)
+    for first, last, number, home, course_code, module_code, status, submitted_at in rows.iterator():
+        submitted = submitted_at.astimezone(AMSTERDAM).isoformat(timespec="seconds") if submitted_at else ""
+        name = f"{first} {last}".strip()
+        writer.writerow([_csv_cell(v) for v in (name, number, home, course_code or module_code, status, submitted)])
+    return response
+
+
+def _staff_institution(code: str) -> Institution:
+    return get_object_or_404(Institution, code=code)
+
+
+def _may_open(request: HttpRequest, institution: Institution, side: str) -> bool:
+    try:
+        staff_queue(request.user, institution_id=institution.pk, side=side)
+    except PermissionDeniedError:
+        return False
+    return True
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_queue_page(request: HttpRequest, code: str, side: str) -> HttpResponse:
+    """Incoming (host admissions) or outgoing (home approval) requests of one institution. POST: one
+    row's action; the filters in the query string are kept."""
+    institution = _staff_institution(code)
+    if request.method == "GET":
+        return _queue_response(request, institution, side)
+    if not _may_open(request, institution, side):
+        return _forbidden(request)
+    form = RowActionForm(request.POST)
+    if not form.is_valid():
+        return _queue_response(
+            request, institution, side, status=400, row_error={"id": None, "message": FORM_INVALID_MESSAGE}
+        )
+    data = form.cleaned_data
+    enrolment_request = _visible_request(request, data["request"])
+    try:
+        done = request_act(
+            user=request.user,
+            request_id=enrolment_request.pk,
+            verb=data["verb"],
+            reason=data["reason"],
+            comment=data["comment"],
+        )
+    except (EnrolmentRequest.DoesNotExist, NotFoundError):
+        raise Http404 from None
+    except ApplicationError as error:
+        return _queue_response(
+            request,
+            institution,
+            side,
+            status=error.status_code,
+            row_error={"id": enrolment_request.public_id, "message": error.message},
+        )
+    messages.success(request, _done_message(data["verb"], done))
+    return redirect(request.get_full_path())
+
+
+@login_required
+@require_POST
+def staff_bulk(request: HttpRequest, code: str) -> HttpResponse:
+    """Approve or deny the selected outgoing requests; each is decided and reported on its own."""
+    institution = _staff_institution(code)
+    if not _may_open(request, institution, "outgoing"):
+        return _forbidden(request)
+    form = BulkDecisionForm(request.POST)
+    if not form.is_valid():
+        return _queue_response(request, institution, "outgoing", status=400, bulk_form=form)
+    data = form.cleaned_data
+    results = approval.home_bulk_decide(
+        user=request.user, public_ids=data["ids"], verb=data["verb"], reason=data["reason"], comment=data["comment"]
+    )
+    found = {
+        str(r.public_id): r
+        for r in staff_queue(request.user, institution_id=institution.pk, side="outgoing").filter(
+            public_id__in=data["ids"]
+        )
+    }
+    rows = [
+        {
+            "public_id": key,
+            "r": found.get(key),
+            "ok": result["ok"],
+            "status_label": Status(result["status"]).label if result["ok"] else "",
+            "detail": result.get("detail", ""),
+        }
+        for key, result in results.items()
+    ]
+    status = 200 if any(row["ok"] for row in rows) else 400
+    return _queue_response(request, institution, "outgoing", status=status, bulk_results=rows)
+
+
+@login_required
+@require_GET
+def offering_seats_page(request: HttpRequest, offering_id: int) -> HttpResponse:
+    try:
+        seats = offering_seats(request.user, offering_id=offering_id)
+    except Offering.DoesNotExist:
+        raise Http404 from None
+    except PermissionDeniedError as error:
+        return _forbidden(request, error)
+    held = max(seats["capacity"] - seats["seats_taken"] - seats["seats_free"], 0)
+    now = timezone.now()
+    context = {
+        **seats,
+        "teachable": seats["offering"].teachable,
+        "seats_held": held,
+        "active_reservations": [r for r in seats["reservations"] if r.release_at > now],
+        "now": now,
+    }
+    return render(request, "enrolment/seats.html", context)
+

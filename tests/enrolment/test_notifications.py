@@ -1,0 +1,61 @@
+"""Notifications are sent by a real Celery worker, after commit, never for a rolled-back change, in the
+student's language and according to their preferences."""
+
+import time
+
+import pytest
+from django.db import transaction
+
+from enrolment.models import EnrolmentRequest, Notification, NotificationPreference
+from enrolment.services import notifications, requests
+from tests.workers import celery_worker
+
+
+def _wait_for(predicate, timeout=20.0, process=None, log=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        if process is not None and process.poll() is not None:
+            raise AssertionError(f"worker exited:\n{log.read_text()}")
+        time.sleep(0.2)
+    return False
+
+
+def test_worker_notifies_after_commit_and_never_for_a_rollback(transactional_db, zone, tmp_path):
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    student, offering = zone["student"], zone["offering"]
+    student.user.preferred_language = "nl"
+    student.user.save()
+    rolled_back_student = zone["students"][1]
+
+    class Abort(Exception):
+        pass
+
+    with pytest.raises(Abort), transaction.atomic():
+        requests.request_submit(user=rolled_back_student.user, offering_id=offering.pk)
+        raise Abort  # the submission rolls back: its notification must never be sent
+    assert not EnrolmentRequest.objects.filter(student=rolled_back_student).exists()
+
+    log = tmp_path / "worker.log"
+    with celery_worker(log, extra_env={"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "EMAIL_FILE_PATH": str(mail_dir)}) as worker:
+        request = requests.request_submit(user=student.user, offering_id=offering.pk)
+        assert _wait_for(lambda: Notification.objects.filter(request=request, emailed_at__isnull=False).exists(), process=worker, log=log), log.read_text()
+    assert Notification.objects.count() == 1  # the rolled-back submission produced nothing
+    assert Notification.objects.get().user == student.user
+    mails = "\n".join(p.read_text() for p in mail_dir.iterdir())
+    assert "HOST101" in mails
+    assert "Je aanvraag" in mails or "Beste" in mails  # Dutch, the student's language
+    assert rolled_back_student.user.email not in mails
+
+
+def test_preferences_are_respected_and_redelivery_sends_nothing_twice(zone, mailoutbox):
+    student, offering = zone["student"], zone["offering"]
+    NotificationPreference.objects.create(user=student.user, email_enabled=False)
+    request = requests.request_submit(user=student.user, offering_id=offering.pk)
+    event_ids = list(request.events.values_list("pk", flat=True))
+    assert notifications.events_notify(event_ids=event_ids) == 1
+    assert notifications.events_notify(event_ids=event_ids) == 0  # a redelivered task
+    assert Notification.objects.filter(user=student.user).count() == 1
+    assert mailoutbox == []
