@@ -4,11 +4,12 @@ translatable constants so that the pages showing them and the tests asserting th
 from django.utils.translation import gettext_lazy as _
 
 from portal.errors import ApplicationError, ConflictError, PermissionDeniedError
+from portal.i18n import lazy_format
 
 HOME_INSTITUTION_MISSING_MESSAGE = _(
-    "Your institution did not tell us which institution you belong to, so we cannot sign you in. "
-    "Sign in through the login of your own institution, or ask its service desk to release the "
-    "schacHomeOrganization attribute to the portal."
+    "Your login did not say which institution you belong to, so we cannot sign you in. "
+    "Sign in with the account of your own university or university of applied sciences, or ask its "
+    "service desk to release the schacHomeOrganization attribute to the portal."
 )
 HOME_INSTITUTION_UNKNOWN_MESSAGE = _(
     "Your institution (%(schac_home)s) does not take part in the portal, so we cannot sign you in. "
@@ -41,7 +42,7 @@ class HomeInstitutionUnknownError(HomeInstitutionError):
 
     def __init__(self, *, schac_home: str) -> None:
         super().__init__(
-            _lazy_format(HOME_INSTITUTION_UNKNOWN_MESSAGE, schac_home=schac_home),
+            lazy_format(HOME_INSTITUTION_UNKNOWN_MESSAGE, schac_home=schac_home),
             extra={"schac_home": schac_home},
         )
 
@@ -51,7 +52,7 @@ class StudentNumberTakenError(ConflictError):
 
     def __init__(self, *, student_number: str, institution: str) -> None:
         super().__init__(
-            _lazy_format(STUDENT_NUMBER_TAKEN_MESSAGE, student_number=student_number, institution=institution),
+            lazy_format(STUDENT_NUMBER_TAKEN_MESSAGE, student_number=student_number, institution=institution),
             extra={"student_number": student_number},
         )
 
@@ -61,10 +62,3 @@ class MfaRequiredError(PermissionDeniedError):
 
     def __init__(self) -> None:
         super().__init__(MFA_REQUIRED_MESSAGE)
-
-
-def _lazy_format(message, **values):
-    """Interpolate ``values`` when the message is rendered, in the language active at that moment."""
-    from django.utils.functional import lazy
-
-    return lazy(lambda: str(message) % values, str)()

@@ -1,0 +1,101 @@
+"""Two-factor authentication for everyone who acts for an institution or the zone.
+
+With ``PORTAL_REQUIRE_STAFF_MFA`` on, institution staff, zone coordinators, superusers and admin users
+(``accounts.selectors.user_requires_mfa``) who have not activated an authenticator app are sent to allauth's
+TOTP setup page; API requests get a 403 JSON answer instead. What they need to get there stays reachable:
+the MFA pages, reauthentication, logout, the institution login and static files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from allauth.headless.contrib.rest_framework.authentication import XSessionTokenAuthentication
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from accounts.errors import MfaRequiredError
+from accounts.models import User
+from accounts.selectors import user_has_totp, user_requires_mfa
+
+API_PREFIXES = ("/api/", "/_allauth/", "/accounts/api/")
+HEADLESS_PREFIX = "/_allauth/"
+# Headless endpoints a user needs to log in, reauthenticate, set up TOTP or log out.
+HEADLESS_EXEMPT = re.compile(r"^/_allauth/(?:app|browser)/v1/(?:auth/|account/authenticators|config$|tokens/)")
+EXEMPT_URL_NAMES = frozenset(
+    {
+        "account_logout",
+        "account_reauthenticate",
+        "account_request_reauthentication_code",
+        "account_confirm_reauthentication_code",
+        "account_confirm_email",
+        "openid_connect_login",
+        "openid_connect_callback",
+        "set_language",
+        "javascript-catalog",
+        "healthz",
+    }
+)
+EXEMPT_URL_NAME_PREFIXES = ("mfa_",)  # every allauth.mfa page: activate, authenticate, recovery codes...
+SETUP_URL_NAME = "mfa_activate_totp"
+
+
+class StaffMfaMiddleware:
+    """Place after ``AuthenticationMiddleware`` and ``MessageMiddleware``."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
+        if not settings.PORTAL_REQUIRE_STAFF_MFA or _is_exempt(request):
+            return None
+        user = _acting_user(request)
+        if user is None or not user_requires_mfa(user=user) or user_has_totp(user=user):
+            return None
+        error = MfaRequiredError()
+        path = request.path_info
+        if path.startswith(HEADLESS_PREFIX):
+            # The shape allauth's headless clients parse.
+            body = {"status": 403, "errors": [{"message": str(error.message), "code": error.code}]}
+            return JsonResponse(body, status=403)
+        if path.startswith(API_PREFIXES):
+            # The shape of portal.api.exception_handler.
+            return JsonResponse({"detail": str(error.message), "code": error.code}, status=403)
+        messages.warning(request, error.message)
+        if request.headers.get("HX-Request"):
+            # htmx would swap the setup page into a fragment of the current one; have it load the page instead.
+            return HttpResponse(status=204, headers={"HX-Redirect": reverse(SETUP_URL_NAME)})
+        return redirect(SETUP_URL_NAME)
+
+
+def _is_exempt(request: HttpRequest) -> bool:
+    path = request.path_info
+    if path.startswith(HEADLESS_PREFIX):
+        return bool(HEADLESS_EXEMPT.match(path))
+    if settings.STATIC_URL and path.startswith(settings.STATIC_URL):
+        return True
+    match = request.resolver_match
+    if match is None:
+        return False
+    if match.view_name in {"admin:logout"}:
+        return True
+    return match.url_name in EXEMPT_URL_NAMES or (match.url_name or "").startswith(EXEMPT_URL_NAME_PREFIXES)
+
+
+def _acting_user(request: HttpRequest) -> User | None:
+    """The logged-in user: by session, or for API paths by allauth's X-Session-Token, as DRF will see them."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return user
+    if request.path_info.startswith(API_PREFIXES) and "X-Session-Token" in request.headers:
+        result = XSessionTokenAuthentication().authenticate(request)
+        if result is not None:
+            return result[0]
+    return None

@@ -1,0 +1,96 @@
+"""Reads about people and their roles. Other apps ask these instead of querying accounts' tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from allauth.mfa.models import Authenticator
+from django.db.models import QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import StaffRole, StudentProfile, User
+from institutions.models import Institution
+
+STUDENT = "student"
+ZONE_COORDINATOR = "zone_coordinator"
+ADMINISTRATOR = "administrator"
+
+
+@dataclass(frozen=True)
+class RoleGrant:
+    """One thing a user may do in the portal, for one institution or (``institution is None``) zone-wide."""
+
+    role: str
+    label: str | Promise
+    institution: Institution | None = None
+
+
+def institution_by_schac_home(*, schac_home: str) -> Institution | None:
+    """The zone institution with this schacHome (case-insensitive), or None."""
+    if not schac_home:
+        return None
+    return Institution.objects.filter(schac_home__iexact=schac_home.strip()).first()
+
+
+def student_profile_of(*, user: User) -> StudentProfile | None:
+    """The user's student profile with its institution and programme loaded, or None."""
+    if not user.is_authenticated:
+        return None
+    return StudentProfile.objects.select_related("home_institution", "programme").filter(user=user).first()
+
+
+def user_staff_roles(*, user: User) -> QuerySet[StaffRole]:
+    """The user's staff roles, institution loaded, ordered by institution then role."""
+    return (
+        StaffRole.objects.filter(user_id=user.pk)
+        .select_related("institution")
+        .order_by("institution__short_name", "role")
+    )
+
+
+def staff_institutions(*, user: User, role: StaffRole.Role | str | None = None) -> QuerySet[Institution]:
+    """Institutions the user acts for as staff, optionally only those where they hold ``role``.
+
+    Superusers and zone coordinators get no implicit institutions: acting for an institution always takes an
+    explicit ``StaffRole``.
+    """
+    roles = StaffRole.objects.filter(user_id=user.pk)
+    if role is not None:
+        roles = roles.filter(role=role)
+    return Institution.objects.filter(pk__in=roles.values("institution_id")).order_by("short_name")
+
+
+def user_roles(*, user: User) -> list[RoleGrant]:
+    """Everything the user is in the portal: student (with home institution), staff roles per institution,
+    zone coordinator, administrator. Empty for anonymous users. Three queries at most."""
+    if not user.is_authenticated:
+        return []
+    grants: list[RoleGrant] = []
+    profile = student_profile_of(user=user)
+    if profile is not None:
+        grants.append(RoleGrant(role=STUDENT, label=_("Student"), institution=profile.home_institution))
+    grants.extend(
+        RoleGrant(role=staff_role.role, label=staff_role.get_role_display(), institution=staff_role.institution)
+        for staff_role in user_staff_roles(user=user)
+    )
+    if user.is_zone_coordinator:
+        grants.append(RoleGrant(role=ZONE_COORDINATOR, label=_("Zone coordinator")))
+    if user.is_superuser:
+        grants.append(RoleGrant(role=ADMINISTRATOR, label=_("Administrator")))
+    return grants
+
+
+def user_requires_mfa(*, user: User) -> bool:
+    """Whether the user must have TOTP before acting: institution staff, zone coordinators, superusers and
+    anyone with access to the Django admin (``is_staff``)."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or user.is_staff or user.is_zone_coordinator:
+        return True
+    return StaffRole.objects.filter(user_id=user.pk).exists()
+
+
+def user_has_totp(*, user: User) -> bool:
+    """Whether the user has activated an authenticator app (TOTP). Recovery codes alone do not count."""
+    return Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()

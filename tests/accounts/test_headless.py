@@ -1,0 +1,82 @@
+"""API clients log in through allauth headless and use the session token against the portal's DRF API."""
+
+import json
+
+import pytest
+
+from tests.factories import StaffRoleFactory, StudentProfileFactory, UserFactory
+
+PASSWORD = "correct horse battery staple"  # the factories' password
+LOGIN_URL = "/_allauth/app/v1/auth/login"
+SESSION_URL = "/_allauth/app/v1/auth/session"
+ME_URL = "/accounts/api/me/"
+
+pytestmark = pytest.mark.django_db
+
+
+def app_login(client, email, password):
+    return client.post(
+        LOGIN_URL, data=json.dumps({"email": email, "password": password}), content_type="application/json"
+    )
+
+
+def test_login_returns_a_session_token_that_authenticates_drf_requests(client):
+    profile = StudentProfileFactory(user__email="anna@uu.nl", home_institution__code="uu")
+
+    login = app_login(client, "anna@uu.nl", PASSWORD)
+
+    assert login.status_code == 200
+    body = login.json()
+    assert body["meta"]["is_authenticated"] is True
+    assert body["data"]["user"]["email"] == "anna@uu.nl"
+    token = body["meta"]["session_token"]
+    # A fresh client: no session cookie, only the token.
+    client.cookies.clear()
+    me = client.get(ME_URL, headers={"X-Session-Token": token})
+    assert me.status_code == 200
+    assert me.json()["email"] == "anna@uu.nl"
+    assert me.json()["home_institution"]["code"] == profile.home_institution.code
+
+
+def test_email_lookup_ignores_letter_case(client):
+    UserFactory(email="anna@uu.nl")
+
+    assert app_login(client, "Anna@UU.nl", PASSWORD).status_code == 200
+
+
+def test_wrong_password_gives_no_token(client):
+    UserFactory(email="anna@uu.nl")
+
+    login = app_login(client, "anna@uu.nl", "not the password")
+
+    assert login.status_code == 400
+    assert "session_token" not in login.json().get("meta", {})
+
+
+def test_requests_without_a_valid_token_are_anonymous(client):
+    assert client.get(ME_URL).status_code == 403
+    assert client.get(ME_URL, headers={"X-Session-Token": "made-up"}).status_code == 403
+
+
+def test_logging_out_ends_the_token(client):
+    UserFactory(email="anna@uu.nl")
+    token = app_login(client, "anna@uu.nl", PASSWORD).json()["meta"]["session_token"]
+    client.cookies.clear()
+
+    assert client.delete(SESSION_URL, headers={"X-Session-Token": token}).status_code == 401
+
+    assert client.get(ME_URL, headers={"X-Session-Token": token}).status_code == 403
+
+
+def test_token_user_sees_their_roles(client):
+    role = StaffRoleFactory(user__email="staff@hu.nl", user__is_zone_coordinator=True, institution__code="hu")
+    token = app_login(client, "staff@hu.nl", PASSWORD).json()["meta"]["session_token"]
+    client.cookies.clear()
+
+    me = client.get(ME_URL, headers={"X-Session-Token": token, "Accept-Language": "en"}).json()
+
+    assert me["roles"] == [
+        {"role": role.role, "label": "Home approver", "institution": "hu"},
+        {"role": "zone_coordinator", "label": "Zone coordinator", "institution": None},
+    ]
+    assert me["home_institution"] is None
