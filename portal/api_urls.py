@@ -4,7 +4,7 @@ from catalogue import apis as catalogue_apis
 from enrolment import apis as enrolment_apis
 from institutions import apis as institution_apis
 
-router = DefaultRouter()
+router = DefaultRouter(include_format_suffixes=False)
 router.register("institutions", institution_apis.InstitutionViewSet, basename="institution")
 router.register("courses", catalogue_apis.CourseViewSet, basename="course")
 router.register("offerings", catalogue_apis.OfferingViewSet, basename="offering")
