@@ -4,7 +4,13 @@ from catalogue import apis as catalogue_apis
 from enrolment import apis as enrolment_apis
 from institutions import apis as institution_apis
 
-router = DefaultRouter(include_format_suffixes=False)
+class JsonOnlyRouter(DefaultRouter):
+    """No ``.json``-style format-suffix routes: the API speaks JSON, and there are half as many URLs to guard."""
+
+    include_format_suffixes = False
+
+
+router = JsonOnlyRouter()
 router.register("institutions", institution_apis.InstitutionViewSet, basename="institution")
 router.register("courses", catalogue_apis.CourseViewSet, basename="course")
 router.register("offerings", catalogue_apis.OfferingViewSet, basename="offering")
