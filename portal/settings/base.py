@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "enrolment",
     "routes",
     "credentials",
+    "ooapi",
 ]
 
 MIDDLEWARE = [
@@ -215,6 +216,10 @@ HEADLESS_FRONTEND_URLS = {}
 
 # django-oauth-toolkit: client credentials for OOAPI peers (issue #4) and the test OIDC provider.
 OAUTH2_PROVIDER = {"SCOPES": {"ooapi": "Read the OOAPI v5 endpoints"}}
+
+# Secrets stored in the database (OOAPI credentials) are encrypted with this Fernet key; derived from
+# SECRET_KEY when unset. Generate one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
 
 # Catalogue
 CATALOGUE_PAGE_SIZE = 20

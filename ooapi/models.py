@@ -1,0 +1,125 @@
+"""Connected institutions: how the portal reaches their OOAPI v5 endpoint, what it imported, and the
+outbox of messages that must reach them."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from portal.fields import EncryptedTextField
+
+
+class Connection(models.Model):
+    """The OOAPI v5 endpoint of one connected institution, with its credentials (encrypted at rest)."""
+
+    class AuthMethod(models.TextChoices):
+        NONE = "none", _("None")
+        BEARER = "bearer", _("Bearer token")
+        CLIENT_CREDENTIALS = "client_credentials", _("OAuth2 client credentials")
+
+    class Circuit(models.TextChoices):
+        CLOSED = "closed", _("Closed (calls go through)")
+        OPEN = "open", _("Open (peer is down; calls paused)")
+        HALF_OPEN = "half_open", _("Half-open (one trial call)")
+
+    institution = models.OneToOneField(
+        "institutions.Institution", on_delete=models.CASCADE, related_name="ooapi_connection"
+    )
+    base_url = models.URLField(_("OOAPI base URL"), help_text=_("e.g. https://ooapi.example.nl/v5"))
+    auth_method = models.CharField(
+        _("authentication"), max_length=20, choices=AuthMethod.choices, default=AuthMethod.CLIENT_CREDENTIALS
+    )
+    token_url = models.URLField(_("token URL"), blank=True)
+    client_id = models.CharField(_("client id"), max_length=200, blank=True)
+    client_secret = EncryptedTextField(_("client secret"), blank=True)
+    bearer_token = EncryptedTextField(_("bearer token"), blank=True)
+    consumer_key = models.CharField(_("consumer key"), max_length=50, blank=True, default="eduxchange")
+    connect_timeout = models.FloatField(_("connect timeout (s)"), default=3.0)
+    read_timeout = models.FloatField(_("read timeout (s)"), default=10.0)
+    poll_interval_seconds = models.PositiveIntegerField(_("poll interval (s)"), default=60)
+    import_interval_minutes = models.PositiveIntegerField(_("catalogue import interval (min)"), default=360)
+    max_response_bytes = models.PositiveIntegerField(_("largest response accepted (bytes)"), default=20 * 1024 * 1024)
+    is_active = models.BooleanField(_("active"), default=True)
+    # Circuit breaker and status, kept per institution.
+    circuit = models.CharField(max_length=10, choices=Circuit.choices, default=Circuit.CLOSED, editable=False)
+    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
+    circuit_opened_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
+    last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("OOAPI connection")
+        verbose_name_plural = _("OOAPI connections")
+
+    def __str__(self) -> str:
+        return f"{self.institution} → {self.base_url}"
+
+
+class ImportRun(models.Model):
+    """One catalogue import from a connected institution, with what it did and why it skipped things."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="imports")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    pages_done = models.PositiveIntegerField(default=0)
+    items_seen = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    archived = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=list, blank=True, help_text=_("What was skipped, item by item, and why."))
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("catalogue import")
+        verbose_name_plural = _("catalogue imports")
+
+    def __str__(self) -> str:
+        return f"{self.connection.institution} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class OutboxMessage(models.Model):
+    """A call that must reach a connected institution, written in the same transaction as the change
+    that needs it. The dispatcher delivers it at least once; ``idempotency_key`` makes that exactly-once
+    at the peer."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        DEAD = "dead", _("Dead letter")
+
+    connection = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="outbox")
+    request = models.ForeignKey(
+        "enrolment.EnrolmentRequest", on_delete=models.CASCADE, null=True, blank=True, related_name="outbox_messages"
+    )
+    kind = models.CharField(max_length=40)
+    payload = models.JSONField(default=dict)
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_error = models.TextField(blank=True)
+    response = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    dead_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.connection.institution} ({self.status})"
