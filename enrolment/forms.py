@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from catalogue.models import Offering
 from enrolment.models import DENIAL_REASONS, ReasonCode, Status
 from enrolment.permissions import HOST_VISIBLE_STATES
 from enrolment.services.pages_support import VERBS
@@ -15,6 +16,7 @@ from routes.models import Route
 
 MAX_BULK = 200
 DIFFERENT_ALTERNATIVES_MESSAGE = _("Choose different offerings as alternatives, and not the offering itself.")
+UNKNOWN_ALTERNATIVE_MESSAGE = _("There is no offering with number %(number)s.")
 SELECT_REQUESTS_MESSAGE = _("Select at least one request.")
 TOO_MANY_SELECTED_MESSAGE = _("Select at most %(max)d requests at a time.")
 
@@ -55,6 +57,13 @@ class EnrolForm(forms.Form):
         alternatives = [data.get(name) for name in ("alternative_1", "alternative_2") if data.get(name)]
         if len(set(alternatives)) != len(alternatives) or self.offering_id in alternatives:
             raise ValidationError(DIFFERENT_ALTERNATIVES_MESSAGE, code="alternatives")
+        # Like a model choice field: the numbers must name offerings (whether they fit is the service's call).
+        known = set(Offering.objects.filter(pk__in=alternatives, is_archived=False).values_list("pk", flat=True))
+        for number in alternatives:
+            if number not in known:
+                raise ValidationError(
+                    UNKNOWN_ALTERNATIVE_MESSAGE, code="unknown_alternative", params={"number": number}
+                )
         data["alternatives"] = alternatives
         return data
 

@@ -80,6 +80,37 @@ CSV_HEADER = ["name", "student_number", "home_institution", "offering_code", "st
 # Reasons staff may give when cancelling on a student's behalf (``requests.request_cancel``).
 STAFF_CANCEL_REASONS = [(r.value, r.label) for r in (*DENIAL_REASONS, ReasonCode.OFFERING_CANCELLED)]
 DENIAL_CHOICES = [(r.value, r.label) for r in DENIAL_REASONS]
+# What each button's form asks for: reason choices, a comment, a new motivation.
+ACTION_FIELDS = {
+    "cancel": (None, False, False),
+    "withdraw": (None, True, False),
+    "accept": (None, False, False),
+    "decline": (None, False, False),
+    "resubmit": (None, False, True),
+    "approve": (None, True, False),
+    "deny": (DENIAL_CHOICES, True, False),
+    "admit": (None, True, False),
+    "waitlist": (None, True, False),
+    "reject": (DENIAL_CHOICES, True, False),
+    "complete": (None, True, False),
+    "staff_cancel": (STAFF_CANCEL_REASONS, True, False),
+}
+
+
+def _action_forms(actions: list[str]) -> list[dict]:
+    forms = []
+    for verb in actions:
+        reasons, comment, motivation = ACTION_FIELDS[verb]
+        forms.append(
+            {
+                "verb": verb,
+                "label": ACTION_LABELS[verb],
+                "reasons": reasons,
+                "comment": comment,
+                "motivation": motivation,
+            }
+        )
+    return forms
 
 
 def _forbidden(request: HttpRequest, error: ApplicationError | None = None) -> HttpResponse:
@@ -169,16 +200,15 @@ def _detail_response(
 ) -> HttpResponse:
     enrolment_request = _visible_request(request, public_id)
     user = request.user
-    actions = available_actions(user, enrolment_request)
+    actions = [verb for verb in available_actions(user, enrolment_request) if verb in ACTION_FIELDS]
+    if "decline" in actions and "cancel" in actions:
+        actions.remove("cancel")  # for an offered seat, declining is the same as cancelling: one button
     context = {
         "er": enrolment_request,
         "events": list(enrolment_request.events.all()),
-        "actions": actions,
-        "action_labels": ACTION_LABELS,
+        "action_forms": _action_forms(actions),
         "is_owner": enrolment_request.student.user_id == user.pk,
         "staff_side": staff_side(user, enrolment_request),
-        "denial_choices": DENIAL_CHOICES,
-        "staff_cancel_choices": STAFF_CANCEL_REASONS,
         "error": error,
         "form": form,
     }
@@ -311,7 +341,11 @@ def _queue_response(
     data = filters.cleaned_data if valid else {}
     try:
         queryset = staff_queue(
-            request.user, institution_id=institution.pk, side=side, status=data.get("status") or None, q=data.get("q", "")
+            request.user,
+            institution_id=institution.pk,
+            side=side,
+            status=data.get("status") or None,
+            q=data.get("q", ""),
         )
     except PermissionDeniedError as error:
         return _forbidden(request, error)
@@ -321,7 +355,19 @@ def _queue_response(
     elif request.GET.get("format") == "csv":
         return _queue_csv(queryset, institution, side)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [{"r": r, "actions": available_actions(request.user, r)} for r in page]
+    row_verbs = ("approve", "deny") if side == "outgoing" else ("admit", "waitlist", "reject")
+    rows = []
+    for r in page:
+        verbs = [verb for verb in available_actions(request.user, r) if verb in row_verbs]
+        rows.append(
+            {
+                "r": r,
+                "buttons": [(verb, ACTION_LABELS[verb]) for verb in verbs],
+                "needs_reason": any(verb in ("deny", "reject") for verb in verbs),
+                "selectable": side == "outgoing" and "approve" in verbs,
+                "error": row_error["message"] if row_error and row_error["id"] == r.public_id else None,
+            }
+        )
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)
@@ -336,8 +382,7 @@ def _queue_response(
         "bulk_form": bulk_form,
         "bulk_results": bulk_results,
         "denial_choices": DENIAL_CHOICES,
-        "action_labels": ACTION_LABELS,
-        "row_verbs": ("approve", "deny") if side == "outgoing" else ("admit", "waitlist", "reject"),
+        "any_selectable": any(row["selectable"] for row in rows),
     }
     return render(request, "enrolment/staff_queue.html", context, status=status)
 
@@ -473,8 +518,6 @@ def offering_seats_page(request: HttpRequest, offering_id: int) -> HttpResponse:
         **seats,
         "teachable": seats["offering"].teachable,
         "seats_held": held,
-        "active_reservations": [r for r in seats["reservations"] if r.release_at > now],
         "now": now,
     }
     return render(request, "enrolment/seats.html", context)
-

@@ -37,7 +37,7 @@ def enrol_panel(context, offering) -> dict:
     """
     request = context.get("request")
     user = getattr(request, "user", None)
-    panel = {"offering": offering, "state": "anonymous"}
+    panel = {"offering": offering, "state": "anonymous", "error": context.get("enrol_error")}
     if user is None or not user.is_authenticated:
         return panel
     profile = student_profile_of(user=user)
@@ -53,7 +53,6 @@ def enrol_panel(context, offering) -> dict:
         state="student",
         eligibility=eligibility,
         form=context.get("enrol_form") or EnrolForm(offering_id=offering.pk),
-        error=context.get("enrol_error"),
     )
     return panel
 
