@@ -20,7 +20,8 @@ from enrolment.serializers import (
     EnrolmentRequestSerializer,
     TransitionSerializer,
 )
-from enrolment.services import admission, approval, requests
+from enrolment.services import approval, requests
+from enrolment.services.actions import request_act
 from portal.errors import ApplicationError
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -44,52 +45,20 @@ def _detail(request, enrolment_request: EnrolmentRequest) -> dict:
     return EnrolmentRequestSerializer(fresh, context={"request": request}).data
 
 
-TRANSITIONS = {
-    # verb: (service call, needs the request visible first)
-    "approve": lambda user, pk, data: approval.home_approve(user=user, request_id=pk, comment=data["comment"]),
-    "deny": lambda user, pk, data: approval.home_deny(
-        user=user, request_id=pk, reason=data["reason"], comment=data["comment"]
-    ),
-    "admit": lambda user, pk, data: (
-        _host(user, pk) and admission.host_admit(request_id=pk, actor=user, comment=data["comment"])
-    ),
-    "waitlist": lambda user, pk, data: (
-        _host(user, pk) and admission.host_waitlist(request_id=pk, actor=user, comment=data["comment"])
-    ),
-    "reject": lambda user, pk, data: (
-        _host(user, pk)
-        and admission.host_deny(request_id=pk, actor=user, reason=_denial(data), comment=data["comment"])
-    ),
-    "accept": lambda user, pk, data: _owner(user, pk) and admission.seat_offer_accept(request_id=pk, actor=user),
-    "decline": lambda user, pk, data: requests.request_cancel(user=user, request_id=pk, comment=data["comment"]),
-    "cancel": lambda user, pk, data: requests.request_cancel(
-        user=user, request_id=pk, reason=data["reason"], comment=data["comment"]
-    ),
-    "withdraw": lambda user, pk, data: requests.request_withdraw(user=user, request_id=pk, comment=data["comment"]),
-    "resubmit": lambda user, pk, data: requests.request_resubmit(
-        user=user, request_id=pk, motivation=data["motivation"]
-    ),
-    "complete": lambda user, pk, data: requests.request_complete(user=user, request_id=pk, comment=data["comment"]),
-}
-
-
-def _host(user, pk) -> bool:
-    access.require_host_staff(user, EnrolmentRequest.objects.get(pk=pk))
-    return True
-
-
-def _owner(user, pk) -> bool:
-    access.require_student_owner(user, EnrolmentRequest.objects.select_related("student").get(pk=pk))
-    return True
-
-
-def _denial(data) -> str:
-    from enrolment.errors import REASON_REQUIRED_MESSAGE, EnrolmentError
-    from enrolment.models import DENIAL_REASONS
-
-    if data["reason"] not in DENIAL_REASONS:
-        raise EnrolmentError(REASON_REQUIRED_MESSAGE, code="reason_required")
-    return data["reason"]
+# The API's transition verbs; ``services.actions.request_act`` maps each to the service that owns it.
+VERBS = (
+    "approve",
+    "deny",
+    "admit",
+    "waitlist",
+    "reject",
+    "accept",
+    "decline",
+    "cancel",
+    "withdraw",
+    "resubmit",
+    "complete",
+)
 
 
 class EnrolmentViewSet(viewsets.GenericViewSet):
@@ -179,7 +148,7 @@ class EnrolmentViewSet(viewsets.GenericViewSet):
     @action(detail=False, methods=["get"])
     def eligibility(self, request):
         profile = requests.student_profile_require(request.user)
-        offering = requests._offering(request.query_params.get("offering"))
+        offering = requests.offering_for_enrolment(request.query_params.get("offering"))
         result = eligibility_check(student=profile, offering=offering)
         return Response(
             {
@@ -225,8 +194,16 @@ def _make_transition(verb: str):
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         visible = self._visible(id)
+        data = serializer.validated_data
         try:
-            TRANSITIONS[verb](request.user, visible.pk, serializer.validated_data)
+            request_act(
+                user=request.user,
+                request_id=visible.pk,
+                verb=verb,
+                reason=data["reason"],
+                comment=data["comment"],
+                motivation=data["motivation"],
+            )
         except EnrolmentRequest.DoesNotExist:
             from enrolment.errors import RequestNotFoundError
 
@@ -237,7 +214,7 @@ def _make_transition(verb: str):
     return action(detail=True, methods=["post"], url_path=verb, url_name=verb)(handler)
 
 
-for _verb in TRANSITIONS:
+for _verb in VERBS:
     setattr(EnrolmentViewSet, _verb, _make_transition(_verb))
 
 __all__ = ["EnrolmentViewSet", "ApplicationError"]

@@ -16,6 +16,11 @@ DEADLINE_PASSED_MESSAGE = _(
     "The deadline to cancel or withdraw (%(deadline)s) has passed; contact the host institution."
 )
 NO_SEAT_MESSAGE = _("There is no free seat for this student; put the request on the waitlist instead.")
+OFFER_LAPSED_MESSAGE = _("The seat offer has lapsed: it was not accepted in time and passes to the next student.")
+NO_OFFER_MESSAGE = _("There is no seat offer to decline on this request.")
+OFFERING_NOT_FOUND_MESSAGE = _("No such offering in the catalogue.")
+ALTERNATIVE_NOT_FOUND_MESSAGE = _("One of your alternative choices is not an offering in the catalogue.")
+CHOICES_REPEATED_MESSAGE = _("Each choice must be a different offering.")
 UPLOAD_TYPE_MESSAGE = _("Upload a PDF document.")
 UPLOAD_SIZE_MESSAGE = _("The document is too large: at most %(max)d MB.")
 IDEMPOTENCY_MISMATCH_MESSAGE = _("This Idempotency-Key was already used for a different request.")
@@ -56,3 +61,17 @@ class RequestNotFoundError(NotFoundError):
 
 class UploadError(EnrolmentError):
     code = "invalid_upload"
+
+
+class OfferingNotFoundError(NotFoundError):
+    code = "offering_not_found"
+
+    def __init__(self):
+        super().__init__(OFFERING_NOT_FOUND_MESSAGE)
+
+
+class AlternativeNotFoundError(EnrolmentError):
+    code = "alternative_not_found"
+
+    def __init__(self):
+        super().__init__(ALTERNATIVE_NOT_FOUND_MESSAGE)

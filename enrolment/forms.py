@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from catalogue.models import Offering
 from enrolment.models import DENIAL_REASONS, ReasonCode, Status
 from enrolment.permissions import HOST_VISIBLE_STATES
-from enrolment.services.pages_support import VERBS
+from enrolment.services.actions import VERBS
 from routes.models import Route
 
 MAX_BULK = 200

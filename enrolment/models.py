@@ -66,6 +66,8 @@ class ReasonCode(models.TextChoices):
     LANGUAGE = "language", _("Language requirements are not met")
     CAPACITY = "capacity", _("No seats left")
     SELECTION = "selection", _("Not selected")
+    SELECTED = "selected", _("Selected by the host institution")
+    HOST_DECISION = "host_decision", _("The host institution's decision")
     SEAT_AVAILABLE = "seat_available", _("A seat became available")
     LOTTERY = "lottery", _("Lottery draw")
     FIRST_COME = "first_come", _("First come, first served")

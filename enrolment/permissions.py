@@ -6,6 +6,9 @@ zone coordinators see no personal data (they get aggregates elsewhere), so no re
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+
 from django.db.models import Q, QuerySet
 
 from accounts.models import StaffRole
@@ -78,9 +81,33 @@ def require_student_owner(user, request: EnrolmentRequest) -> None:
 
 
 def home_step_role(request: EnrolmentRequest) -> str:
-    policy = HomeApprovalPolicy.objects.filter(institution_id=request.home_institution_id).first()
+    """The role that decides the request's current home step, per the home institution's policy."""
+    policy = _policy(request.home_institution_id)
     steps = policy.steps if policy else [R.HOME_APPROVER]
     return steps[min(request.home_step, len(steps) - 1)]
+
+
+def _policy(institution_id: int) -> HomeApprovalPolicy | None:
+    # Read once per institution per call site's request object graph: a queue page asks for many rows.
+    cache = _POLICY_CACHE.get()
+    if cache is None:
+        return HomeApprovalPolicy.objects.filter(institution_id=institution_id).first()
+    if institution_id not in cache:
+        cache[institution_id] = HomeApprovalPolicy.objects.filter(institution_id=institution_id).first()
+    return cache[institution_id]
+
+
+@contextlib.contextmanager
+def policies_cached():
+    """Within this block, each institution's approval policy is read at most once (for listing pages)."""
+    token = _POLICY_CACHE.set({})
+    try:
+        yield
+    finally:
+        _POLICY_CACHE.reset(token)
+
+
+_POLICY_CACHE: contextvars.ContextVar[dict | None] = contextvars.ContextVar("flexportal_policy_cache", default=None)
 
 
 def require_home_decider(user, request: EnrolmentRequest) -> str:

@@ -14,6 +14,7 @@ from enrolment.permissions import (
     _roles,
     has_role,
     home_step_role,
+    staff_side,
     visible_requests,
 )
 from enrolment.services.admission import seats_free
@@ -87,13 +88,14 @@ def available_actions(user, request: EnrolmentRequest) -> list[str]:
             actions.append("waitlist")
         if status == Status.REGISTERED:
             actions.append("complete")
+    staff_cancellable = (*STUDENT_CANCELLABLE_STATES, Status.ADMITTED, Status.REGISTERED)
     if (
         request.student.user_id != user.pk
-        and status in (*STUDENT_CANCELLABLE_STATES, Status.ADMITTED, Status.REGISTERED)
         and status != Status.DRAFT
+        and status in staff_cancellable
+        and staff_side(user, request)
     ):
-        if any(inst in (request.home_institution_id, request.host_institution_id) for inst, _r in _roles(user)):
-            actions.append("staff_cancel")
+        actions.append("staff_cancel")
     return actions
 
 

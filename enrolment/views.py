@@ -34,7 +34,7 @@ from enrolment.forms import (
     RowActionForm,
 )
 from enrolment.models import DENIAL_REASONS, EnrolmentRequest, ReasonCode, Status
-from enrolment.permissions import staff_side
+from enrolment.permissions import policies_cached, staff_side
 from enrolment.selectors import (
     available_actions,
     notification_preferences_of,
@@ -47,7 +47,7 @@ from enrolment.selectors import (
     unread_notification_count,
 )
 from enrolment.services import approval, requests
-from enrolment.services.pages_support import (
+from enrolment.services.actions import (
     notification_preferences_update,
     notifications_mark_read,
     request_act,
@@ -357,8 +357,10 @@ def _queue_response(
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     row_verbs = ("approve", "deny") if side == "outgoing" else ("admit", "waitlist", "reject")
     rows = []
+    with policies_cached():
+        row_actions = {r.pk: available_actions(request.user, r) for r in page}
     for r in page:
-        verbs = [verb for verb in available_actions(request.user, r) if verb in row_verbs]
+        verbs = [verb for verb in row_actions[r.pk] if verb in row_verbs]
         rows.append(
             {
                 "r": r,

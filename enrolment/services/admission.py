@@ -18,9 +18,17 @@ from django.db.models import F
 from django.utils import timezone
 
 from catalogue.models import AdmissionMode, Offering
-from enrolment.errors import NO_SEAT_MESSAGE, WrongStateError
+from enrolment.errors import (
+    NO_OFFER_MESSAGE,
+    NO_SEAT_MESSAGE,
+    OFFER_LAPSED_MESSAGE,
+    REASON_REQUIRED_MESSAGE,
+    EnrolmentError,
+    WrongStateError,
+)
 from enrolment.lifecycle import transition
-from enrolment.models import EnrolmentRequest, ReasonCode, SeatReservation, Status
+from enrolment.models import DENIAL_REASONS, EnrolmentRequest, ReasonCode, SeatReservation, Status
+from enrolment.permissions import require_host_staff, require_student_owner
 
 # Switched off only by the concurrency control test (``capacity_guard_disabled``) to show that the race
 # is real without the lock. Never configurable from settings or the environment.
@@ -255,18 +263,27 @@ def seat_release(*, request: EnrolmentRequest, offering: Offering) -> None:
     waitlist_promote(offering=offering)
 
 
+def _locked_pair(request_id: int) -> tuple[Offering, EnrolmentRequest]:
+    """Lock the request's offering, then the request: the order every seat-touching service uses."""
+    offering_id = EnrolmentRequest.objects.values_list("offering_id", flat=True).get(pk=request_id)
+    return offering_lock(offering_id), request_lock(request_id)
+
+
 def host_admit(*, request_id: int, actor, comment: str = "") -> EnrolmentRequest:
-    """Host staff admit a request (selection, or from the waitlist). Raises when no seat is free."""
+    """Host admissions staff admit a request (a selection, or from the waitlist).
+
+    Raises NotAllowedError unless ``actor`` holds host admissions at the request's host, WrongStateError
+    for a request not awaiting the host, and WrongStateError("no_seat") when no seat is free for it.
+    """
     with transaction.atomic():
-        offering_id = EnrolmentRequest.objects.values_list("offering_id", flat=True).get(pk=request_id)
-        offering = offering_lock(offering_id)
-        request = request_lock(request_id)
+        offering, request = _locked_pair(request_id)
+        require_host_staff(actor, request)
         if request.status not in (Status.HOME_APPROVED, Status.WAITLISTED):
             transition(request, to=Status.ADMITTED, verb="admit")  # raises WrongStateError
         if not _admit(
             request,
             offering=offering,
-            reason=ReasonCode.SELECTION if offering.admission_mode == AdmissionMode.SELECTION else ReasonCode.APPROVED,
+            reason=ReasonCode.SELECTED,
             actor=actor,
             actor_role="host_admissions",
             comment=comment,
@@ -276,19 +293,22 @@ def host_admit(*, request_id: int, actor, comment: str = "") -> EnrolmentRequest
 
 
 def host_waitlist(*, request_id: int, actor, comment: str = "") -> EnrolmentRequest:
+    """Host admissions staff put a request on the waitlist (in arrival order). Same checks as admit."""
     with transaction.atomic():
-        offering_id = EnrolmentRequest.objects.values_list("offering_id", flat=True).get(pk=request_id)
-        offering_lock(offering_id)
-        request = request_lock(request_id)
-        _waitlist(request, reason=ReasonCode.SELECTION, actor=actor, actor_role="host_admissions", comment=comment)
+        _offering, request = _locked_pair(request_id)
+        require_host_staff(actor, request)
+        _waitlist(request, reason=ReasonCode.HOST_DECISION, actor=actor, actor_role="host_admissions", comment=comment)
         return request
 
 
-def host_deny(*, request_id: int, actor, reason: ReasonCode, comment: str = "") -> EnrolmentRequest:
+def host_deny(*, request_id: int, actor, reason: str, comment: str = "") -> EnrolmentRequest:
+    """Host admissions staff deny, with a reason code from ``DENIAL_REASONS``; the next ranked choice is
+    tried automatically."""
+    if reason not in DENIAL_REASONS:
+        raise EnrolmentError(REASON_REQUIRED_MESSAGE, code="reason_required")
     with transaction.atomic():
-        offering_id = EnrolmentRequest.objects.values_list("offering_id", flat=True).get(pk=request_id)
-        offering_lock(offering_id)
-        request = request_lock(request_id)
+        _offering, request = _locked_pair(request_id)
+        require_host_staff(actor, request)
         transition(
             request,
             to=Status.HOST_DENIED,
@@ -304,12 +324,15 @@ def host_deny(*, request_id: int, actor, reason: ReasonCode, comment: str = "") 
         return request
 
 
-def seat_offer_accept(*, request_id: int, actor) -> EnrolmentRequest:
-    """The student takes the seat they were offered (it was held for them)."""
+def seat_offer_accept(*, request_id: int, actor, now: dt.datetime | None = None) -> EnrolmentRequest:
+    """The student takes the seat held for them, before ``accept_by``; after it the offer has lapsed even
+    if the beat task has not expired it yet."""
+    now = now or timezone.now()
     with transaction.atomic():
-        offering_id = EnrolmentRequest.objects.values_list("offering_id", flat=True).get(pk=request_id)
-        offering_lock(offering_id)
-        request = request_lock(request_id)
+        _offering, request = _locked_pair(request_id)
+        require_student_owner(actor, request)
+        if request.status == Status.SEAT_OFFERED and request.accept_by and request.accept_by < now:
+            raise WrongStateError(OFFER_LAPSED_MESSAGE, code="offer_lapsed")
         request.accept_by = None
         transition(
             request,
@@ -325,6 +348,28 @@ def seat_offer_accept(*, request_id: int, actor) -> EnrolmentRequest:
 
         registration_start(request=request)
         alternatives_settle(request=request)
+        return request
+
+
+def seat_offer_decline(*, request_id: int, actor) -> EnrolmentRequest:
+    """The student turns down the seat held for them: it passes to the next student at once."""
+    with transaction.atomic():
+        offering, request = _locked_pair(request_id)
+        require_student_owner(actor, request)
+        if request.status != Status.SEAT_OFFERED:
+            raise WrongStateError(NO_OFFER_MESSAGE, code="wrong_state")
+        transition(
+            request,
+            to=Status.CANCELLED,
+            verb="decline",
+            actor=actor,
+            actor_role="student",
+            reason=ReasonCode.STUDENT_REQUEST,
+        )
+        seat_release(request=request, offering=offering)
+        from enrolment.services.requests import alternatives_advance
+
+        alternatives_advance(request=request)
         return request
 
 

@@ -11,6 +11,7 @@ from accounts.models import StudentProfile
 from catalogue.models import Offering
 from enrolment.eligibility import eligibility_check
 from enrolment.errors import (
+    CHOICES_REPEATED_MESSAGE,
     DEADLINE_PASSED_MESSAGE,
     NOT_ELIGIBLE_MESSAGE,
     REASON_REQUIRED_MESSAGE,
@@ -18,11 +19,12 @@ from enrolment.errors import (
     UPLOAD_SIZE_MESSAGE,
     UPLOAD_TYPE_MESSAGE,
     USE_WITHDRAW_MESSAGE,
+    AlternativeNotFoundError,
     DuplicateRequestError,
     EnrolmentError,
     NotAllowedError,
     NotEligibleError,
-    RequestNotFoundError,
+    OfferingNotFoundError,
     UploadError,
     WrongStateError,
 )
@@ -64,13 +66,14 @@ def upload_validate(document) -> None:
         raise UploadError(UPLOAD_TYPE_MESSAGE)
 
 
-def _offering(offering_id) -> Offering:
+def offering_for_enrolment(offering_id, *, not_found=None) -> Offering:
+    """The offering a student asks for; unknown, malformed or archived ids raise ``not_found`` (404)."""
     try:
         return Offering.objects.select_related("institution", "course", "module").get(
             pk=int(offering_id), is_archived=False
         )
     except (Offering.DoesNotExist, ValueError, TypeError):
-        raise RequestNotFoundError() from None
+        raise (not_found or OfferingNotFoundError)() from None
 
 
 def request_submit(
@@ -93,21 +96,26 @@ def request_submit(
     profile = student_profile_require(user)
     if len(alternatives) > 2:
         raise EnrolmentError(TOO_MANY_CHOICES_MESSAGE, code="too_many_choices")
-    offering = _offering(offering_id)
-    others = [_offering(a) for a in alternatives]
-    if EnrolmentRequest.objects.filter(student=profile, offering=offering, status__in=ACTIVE_STATES).exists():
-        raise DuplicateRequestError()
-    eligibility = eligibility_check(student=profile, offering=offering)
-    if not eligibility.eligible:
-        reasons = "; ".join(str(c.message) for c in eligibility.failures)
-        raise NotEligibleError(
-            lazy_format(NOT_ELIGIBLE_MESSAGE, reasons=reasons),
-            extra={"reasons": [c.code for c in eligibility.failures]},
-        )
+    if len({offering_id, *alternatives}) != 1 + len(alternatives):
+        raise EnrolmentError(CHOICES_REPEATED_MESSAGE, code="choices_repeated")
+    offering = offering_for_enrolment(offering_id)
+    others = [offering_for_enrolment(a, not_found=AlternativeNotFoundError) for a in alternatives]
     upload_validate(document)
     policy = policy_for(profile.home_institution_id)
     try:
         with transaction.atomic():
+            # The student's own row first: two submissions by one student (two tabs) are checked one after
+            # the other, so caps per period and timetable clashes hold. Then the offering (seats).
+            StudentProfile.objects.select_for_update().filter(pk=profile.pk).values_list("pk", flat=True).get()
+            if EnrolmentRequest.objects.filter(student=profile, offering=offering, status__in=ACTIVE_STATES).exists():
+                raise DuplicateRequestError()
+            eligibility = eligibility_check(student=profile, offering=offering)
+            if not eligibility.eligible:
+                reasons = "; ".join(str(c.message) for c in eligibility.failures)
+                raise NotEligibleError(
+                    lazy_format(NOT_ELIGIBLE_MESSAGE, reasons=reasons),
+                    extra={"reasons": [c.code for c in eligibility.failures]},
+                )
             locked = offering_lock(offering.pk)
             locked.course, locked.module, locked.institution = offering.course, offering.module, offering.institution
             group = uuid.uuid4() if others else None

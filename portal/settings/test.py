@@ -12,7 +12,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_flexportal")}
 DATABASES["default"]["OPTIONS"] = {"options": "-c pg_trgm.word_similarity_threshold=0.5"}
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/15")
-CELERY_BROKER_URL = REDIS_URL
+# The broker gets a database of its own: tests clear the cache (FLUSHDB), which must not drop queued tasks.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL.rsplit("/", 1)[0] + "/14")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ACCOUNT_EMAIL_VERIFICATION = "none"

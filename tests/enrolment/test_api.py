@@ -21,7 +21,9 @@ def client_for(user) -> APIClient:
 
 
 def enrol(client, offering, **extra):
-    return client.post("/api/enrolments/", {"offering": offering.pk, "motivation": "I want to learn this", **extra}, format="json")
+    return client.post(
+        "/api/enrolments/", {"offering": offering.pk, "motivation": "I want to learn this", **extra}, format="json"
+    )
 
 
 def test_create_then_read_with_timeline_and_actions(zone):
@@ -47,7 +49,12 @@ def test_the_same_idempotency_key_returns_the_first_answer(zone):
     assert first.status_code == again.status_code == 201
     assert first.json()["id"] == again.json()["id"]
     assert EnrolmentRequest.objects.count() == 1
-    other = student.post("/api/enrolments/", {"offering": zone["offering"].pk, "motivation": "x"}, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    other = student.post(
+        "/api/enrolments/",
+        {"offering": zone["offering"].pk, "motivation": "x"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
     assert other.status_code == 422
     assert other.json()["detail"] == "This Idempotency-Key was already used for a different request."
 
@@ -102,7 +109,9 @@ def test_transition_from_the_wrong_state_is_a_409(zone):
     assert RequestEvent.objects.count() == 1
 
 
-@pytest.mark.parametrize("tampered", ["00000000-0000-0000-0000-000000000000", "1", "../../etc/passwd", "%27%20OR%201=1"])
+@pytest.mark.parametrize(
+    "tampered", ["00000000-0000-0000-0000-000000000000", "1", "../../etc/passwd", "%27%20OR%201=1"]
+)
 def test_tampered_ids_are_404(zone, tampered):
     student = client_for(zone["student"].user)
     enrol(student, zone["offering"])
@@ -116,7 +125,10 @@ def test_others_requests_are_invisible(zone):
         # The host sees a request only once the home institution approved it.
         client = client_for(intruder)
         assert client.get(f"/api/enrolments/{created['id']}/").status_code == 404
-        assert client.post(f"/api/enrolments/{created['id']}/cancel/", {"reason": "other"}, format="json").status_code == 404
+        assert (
+            client.post(f"/api/enrolments/{created['id']}/cancel/", {"reason": "other"}, format="json").status_code
+            == 404
+        )
     assert client_for(zone["staff"]["approver"]).get(f"/api/enrolments/{created['id']}/").status_code == 200
 
 
@@ -144,11 +156,17 @@ def test_staff_flow_and_bulk_decisions(zone):
     students = zone["students"]
     ids = [enrol(client_for(s.user), zone["offering"]).json()["id"] for s in students[:3]]
     approver = client_for(zone["staff"]["approver"])
-    result = approver.post("/api/enrolments/bulk/", {"ids": ids[:2], "verb": "approve"}, format="json").json()["results"]
+    result = approver.post("/api/enrolments/bulk/", {"ids": ids[:2], "verb": "approve"}, format="json").json()[
+        "results"
+    ]
     assert all(r["ok"] for r in result.values())
-    denied = approver.post("/api/enrolments/bulk/", {"ids": [ids[2]], "verb": "deny", "reason": "not_in_programme"}, format="json")
+    denied = approver.post(
+        "/api/enrolments/bulk/", {"ids": [ids[2]], "verb": "deny", "reason": "not_in_programme"}, format="json"
+    )
     assert denied.json()["results"][ids[2]]["status"] == "home_denied"
-    again = approver.post("/api/enrolments/bulk/", {"ids": [ids[0]], "verb": "approve"}, format="json").json()["results"]
+    again = approver.post("/api/enrolments/bulk/", {"ids": [ids[0]], "verb": "approve"}, format="json").json()[
+        "results"
+    ]
     assert again[ids[0]]["ok"] is False and again[ids[0]]["code"] == "wrong_state"
     statuses = dict(EnrolmentRequest.objects.values_list("public_id", "status"))
     assert sorted(statuses.values()) == ["home_denied", "registered", "registered"]
@@ -164,9 +182,14 @@ def test_headless_session_token_authenticates_the_api(zone, client):
     assert login.status_code == 200, login.content
     token = login.json()["meta"]["session_token"]
     api = APIClient()
-    response = api.post("/api/enrolments/", {"offering": zone["offering"].pk}, format="json", HTTP_X_SESSION_TOKEN=token)
+    response = api.post(
+        "/api/enrolments/", {"offering": zone["offering"].pk}, format="json", HTTP_X_SESSION_TOKEN=token
+    )
     assert response.status_code == 201, response.content
-    assert APIClient().post("/api/enrolments/", {"offering": zone["offering"].pk}, format="json").status_code in (401, 403)
+    assert APIClient().post("/api/enrolments/", {"offering": zone["offering"].pk}, format="json").status_code in (
+        401,
+        403,
+    )
 
 
 def test_every_enrolment_endpoint_is_in_the_schema(client, zone):
@@ -175,6 +198,18 @@ def test_every_enrolment_endpoint_is_in_the_schema(client, zone):
     schema = yaml.safe_load(client.get("/api/schema/").content)
     paths = schema["paths"]
     assert "/api/enrolments/" in paths and {"get", "post"} <= set(paths["/api/enrolments/"])
-    for verb in ("approve", "deny", "admit", "waitlist", "reject", "accept", "decline", "cancel", "withdraw", "resubmit", "complete"):
+    for verb in (
+        "approve",
+        "deny",
+        "admit",
+        "waitlist",
+        "reject",
+        "accept",
+        "decline",
+        "cancel",
+        "withdraw",
+        "resubmit",
+        "complete",
+    ):
         assert f"/api/enrolments/{{id}}/{verb}/" in paths, verb
     assert "/api/enrolments/bulk/" in paths and "/api/enrolments/eligibility/" in paths

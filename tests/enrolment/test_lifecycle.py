@@ -212,3 +212,44 @@ def test_reserved_seats_wait_for_their_partner(zone, auto_approving_home):
     for r in made:
         r.refresh_from_db()
     assert [r.status for r in made] == [Status.REGISTERED, Status.WAITLISTED]
+
+
+def test_host_services_check_who_acts(zone, auto_approving_home):
+    offering = zone["offering"]
+    offering.admission_mode = AdmissionMode.SELECTION
+    offering.save()
+    request = requests.request_submit(user=zone["student"].user, offering_id=offering.pk)
+    for intruder in (zone["student"].user, zone["staff"]["approver"], zone["staff"]["other_admissions"]):
+        with pytest.raises(NotAllowedError):
+            admission.host_admit(request_id=request.pk, actor=intruder)
+        with pytest.raises(NotAllowedError):
+            admission.host_waitlist(request_id=request.pk, actor=intruder)
+        with pytest.raises(NotAllowedError):
+            admission.host_deny(request_id=request.pk, actor=intruder, reason="capacity")
+    with pytest.raises(Exception, match="reason"):
+        admission.host_deny(request_id=request.pk, actor=zone["staff"]["admissions"], reason="automatic")
+    request.refresh_from_db()
+    assert request.status == Status.HOME_APPROVED
+    admission.host_admit(request_id=request.pk, actor=zone["staff"]["admissions"])
+    assert request.events.filter(to_status="admitted", reason="selected").exists()
+
+
+def test_seat_offers_are_accepted_in_time_or_declined_by_their_student_only(zone, auto_approving_home):
+    offering = zone["offering"]
+    made = [requests.request_submit(user=s.user, offering_id=offering.pk) for s in zone["students"]]
+    requests.request_withdraw(user=zone["students"][0].user, request_id=made[0].pk)
+    made[2].refresh_from_db()
+    assert made[2].status == Status.SEAT_OFFERED
+    with pytest.raises(NotAllowedError):
+        admission.seat_offer_accept(request_id=made[2].pk, actor=zone["students"][3].user)
+    with pytest.raises(WrongStateError, match="lapsed"):
+        admission.seat_offer_accept(
+            request_id=made[2].pk, actor=zone["students"][2].user, now=made[2].accept_by + dt.timedelta(seconds=1)
+        )
+    admission.seat_offer_decline(request_id=made[2].pk, actor=zone["students"][2].user)
+    made[2].refresh_from_db()
+    made[3].refresh_from_db()
+    assert made[2].status == Status.CANCELLED
+    assert made[3].status == Status.SEAT_OFFERED  # the declined seat passed on at once
+    with pytest.raises(WrongStateError):
+        admission.seat_offer_decline(request_id=made[1].pk, actor=zone["students"][1].user)  # registered, not an offer

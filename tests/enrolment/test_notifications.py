@@ -39,9 +39,19 @@ def test_worker_notifies_after_commit_and_never_for_a_rollback(transactional_db,
     assert not EnrolmentRequest.objects.filter(student=rolled_back_student).exists()
 
     log = tmp_path / "worker.log"
-    with celery_worker(log, extra_env={"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "EMAIL_FILE_PATH": str(mail_dir)}) as worker:
+    with celery_worker(
+        log,
+        extra_env={
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(mail_dir),
+        },
+    ) as worker:
         request = requests.request_submit(user=student.user, offering_id=offering.pk)
-        assert _wait_for(lambda: Notification.objects.filter(request=request, emailed_at__isnull=False).exists(), process=worker, log=log), log.read_text()
+        assert _wait_for(
+            lambda: Notification.objects.filter(request=request, emailed_at__isnull=False).exists(),
+            process=worker,
+            log=log,
+        ), log.read_text()
     assert Notification.objects.count() == 1  # the rolled-back submission produced nothing
     assert Notification.objects.get().user == student.user
     mails = "\n".join(p.read_text() for p in mail_dir.iterdir())
