@@ -123,3 +123,64 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.connection.institution} ({self.status})"
+
+
+class ProviderClient(models.Model):
+    """An OAuth2 client (client credentials) of the portal's own OOAPI v5 provider, acting for one
+    institution. It sees public catalogue data of every institution, everything of its own, and
+    associations and persons only where its institution is involved (``ooapi.provider.selectors``)."""
+
+    application = models.OneToOneField(
+        "oauth2_provider.Application", on_delete=models.CASCADE, related_name="ooapi_client"
+    )
+    institution = models.ForeignKey("institutions.Institution", on_delete=models.CASCADE, related_name="ooapi_clients")
+    scopes = models.CharField(
+        _("scopes"),
+        max_length=200,
+        default="ooapi.read",
+        help_text=_("Space-separated scopes this client may ask for."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["institution", "pk"]
+        verbose_name = _("OOAPI provider client")
+        verbose_name_plural = _("OOAPI provider clients")
+
+    def __str__(self) -> str:
+        return f"{self.institution} · {self.application.name}"
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+
+class AssociationResult(models.Model):
+    """What one institution's system reported about an association (an enrolment request) through
+    ``PATCH /ooapi/v5/associations/{id}``: its own state of the enrolment (``remoteState``) and, from
+    the host, the result. One row per request and reporting institution."""
+
+    class RemoteState(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ASSOCIATED = "associated", _("Associated")
+        QUEUED = "queued", _("Queued")
+        DENIED = "denied", _("Denied")
+        CANCELED = "canceled", _("Canceled")
+
+    request = models.ForeignKey("enrolment.EnrolmentRequest", on_delete=models.CASCADE, related_name="ooapi_results")
+    institution = models.ForeignKey("institutions.Institution", on_delete=models.CASCADE, related_name="+")
+    remote_state = models.CharField(_("remote state"), max_length=10, choices=RemoteState.choices, blank=True)
+    result = models.JSONField(_("result"), null=True, blank=True)
+    updated_by = models.ForeignKey(ProviderClient, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("reported association state and result")
+        verbose_name_plural = _("reported association states and results")
+        constraints = [
+            models.UniqueConstraint(fields=["request", "institution"], name="one_association_report_per_institution")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} · {self.institution_id}: {self.remote_state or '-'}"

@@ -14,6 +14,7 @@ urlpatterns = [
     path("catalogue/", include("catalogue.urls")),
     path("enrolment/", include("enrolment.urls")),
     path("accounts/", include("accounts.urls")),
+    path("ooapi/v5/", include("ooapi.provider.urls")),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     path("api/", include("portal.api_urls")),

@@ -215,7 +215,17 @@ HEADLESS_CLIENTS = ("app", "browser")
 HEADLESS_FRONTEND_URLS = {}
 
 # django-oauth-toolkit: client credentials for OOAPI peers (issue #4) and the test OIDC provider.
-OAUTH2_PROVIDER = {"SCOPES": {"ooapi": "Read the OOAPI v5 endpoints"}}
+OAUTH2_PROVIDER = {
+    "SCOPES": {
+        "ooapi": "Read the OOAPI v5 endpoints",
+        "ooapi.read": "OOAPI provider: read the catalogue",
+        "persons.read": "OOAPI provider: read the person behind a token (own students)",
+        "associations.read": "OOAPI provider: read enrolments of the client's institution",
+        "associations.write": "OOAPI provider: report remoteState and results of those enrolments",
+    },
+    # A provider client gets no more than the scopes its ooapi.ProviderClient row grants.
+    "SCOPES_BACKEND_CLASS": "ooapi.provider.scopes.ProviderClientScopes",
+}
 
 # Secrets stored in the database (OOAPI credentials) are encrypted with this Fernet key; derived from
 # SECRET_KEY when unset. Generate one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"

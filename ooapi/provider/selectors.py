@@ -1,0 +1,93 @@
+"""What a provider client may see, with the joins its pages need.
+
+- Catalogue: every institution's publicly visible course offerings (visible to partner institutions'
+  students, guests or professionals; not archived), and everything of the client's own institution.
+  Courses are shared when one of their offerings is. Organizations, academic sessions and programs are
+  public.
+- Associations (enrolment requests: personal data): only where the client's institution is the home
+  or the host. Drafts are not associations yet.
+- Persons: only the client's own students.
+
+Modules and their offerings are not OOAPI courses and are not served.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from catalogue.models import Course, Offering, Theme
+from enrolment.models import EnrolmentRequest, Status
+from institutions.models import AcademicPeriod, AcademicYear, Institution, OrganisationalUnit, Programme
+from ooapi.models import AssociationResult
+
+PUBLIC = Q(visible_partners=True) | Q(visible_guests=True) | Q(visible_professionals=True)
+EDUXCHANGE = "eduxchange"
+
+
+def _shared(institution_id: int, consumer: str | None) -> Q:
+    """Offerings (by their own fields) a client of ``institution_id`` may see; with the eduXchange
+    consumer only those meant for students of other institutions."""
+    if consumer == EDUXCHANGE:
+        return Q(visible_partners=True, is_archived=False)
+    return Q(is_archived=False) & (PUBLIC | Q(institution_id=institution_id))
+
+
+def offerings_visible(*, institution_id: int, consumer: str | None = None) -> QuerySet[Offering]:
+    return (
+        Offering.objects.filter(course__isnull=False)
+        .filter(_shared(institution_id, consumer))
+        .select_related(
+            "course__institution", "course__unit", "institution", "period__academic_year", "period__institution"
+        )
+    )
+
+
+def courses_visible(*, institution_id: int, consumer: str | None = None) -> QuerySet[Course]:
+    shared = Offering.objects.filter(course=OuterRef("pk")).filter(_shared(institution_id, consumer))
+    visible = Exists(shared) if consumer == EDUXCHANGE else Exists(shared) | Q(institution_id=institution_id)
+    queryset = Course.objects.filter(visible).select_related("institution", "unit")
+    if consumer == EDUXCHANGE:
+        queryset = queryset.prefetch_related(Prefetch("themes", queryset=Theme.objects.order_by("bit")))
+    return queryset
+
+
+def offerings_of_course(*, course: Course, institution_id: int, consumer: str | None = None) -> QuerySet[Offering]:
+    return offerings_visible(institution_id=institution_id, consumer=consumer).filter(course=course)
+
+
+def programmes() -> QuerySet[Programme]:
+    return Programme.objects.select_related("institution", "unit")
+
+
+def institutions() -> QuerySet[Institution]:
+    return Institution.objects.all()
+
+
+def units() -> QuerySet[OrganisationalUnit]:
+    return OrganisationalUnit.objects.select_related("institution")
+
+
+def academic_years() -> QuerySet[AcademicYear]:
+    return AcademicYear.objects.select_related("institution")
+
+
+def academic_periods() -> QuerySet[AcademicPeriod]:
+    return AcademicPeriod.objects.select_related("institution", "academic_year__institution")
+
+
+def associations_visible(*, institution_id: int) -> QuerySet[EnrolmentRequest]:
+    return (
+        EnrolmentRequest.objects.filter(offering__course__isnull=False)
+        .exclude(status=Status.DRAFT)
+        .filter(Q(home_institution_id=institution_id) | Q(host_institution_id=institution_id))
+        .prefetch_related(Prefetch("ooapi_results", queryset=AssociationResult.objects.order_by("pk")))
+    )
+
+
+def offering_for_associations(*, institution_id: int) -> QuerySet[Offering]:
+    """Course offerings whose associations a client may list: those it may see, and any its own
+    students asked for (even archived or no longer shared)."""
+    own_students = EnrolmentRequest.objects.filter(offering=OuterRef("pk"), home_institution_id=institution_id)
+    return Offering.objects.filter(course__isnull=False).filter(
+        _shared(institution_id, None) | Q(institution_id=institution_id) | Exists(own_students)
+    )

@@ -1,0 +1,121 @@
+"""The provider's writes: a client reporting on an association, and creating provider clients."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from oauth2_provider.generators import generate_client_secret
+from oauth2_provider.models import get_application_model
+from openapi_schema_validator import OAS30WriteValidator
+
+from enrolment.models import EnrolmentRequest
+from institutions.models import Institution
+from ooapi.models import AssociationResult, ProviderClient
+from ooapi.provider import problems
+from ooapi.provider.params import resolve_refs
+from ooapi.provider.problems import Problem
+from ooapi.provider.scopes import PROVIDER_SCOPES, READ
+from ooapi.spec import load_spec
+from portal.errors import ApplicationError
+
+UNKNOWN_SCOPES = _("Unknown scopes: {scopes}. Choose from: {known}.")
+PATCHABLE = ("remoteState", "result")
+
+
+@functools.cache
+def _schema(name: str) -> dict:
+    spec = load_spec()
+    return resolve_refs(spec, spec["components"]["schemas"][name])
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396 JSON Merge Patch: objects merge key by key, ``null`` removes, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    merged = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = merge_patch(merged.get(key), value)
+    return merged
+
+
+def _check(field: str, value: Any, schema_name: str) -> None:
+    errors = sorted(
+        OAS30WriteValidator(_schema(schema_name), format_checker=OAS30WriteValidator.FORMAT_CHECKER).iter_errors(value),
+        key=lambda error: list(error.absolute_path),
+    )
+    if errors:
+        where = "/".join(str(part) for part in errors[0].absolute_path)
+        reason = f"{where}: {errors[0].message}" if where else errors[0].message
+        raise Problem(400, problems.PATCH_INVALID.format(field=field, reason=reason))
+
+
+def association_report(*, client: ProviderClient, request: EnrolmentRequest, patch: dict) -> AssociationResult:
+    """Apply ``patch``, a JSON merge patch (RFC 7396) of ``remoteState`` and/or ``result``, to what
+    ``client``'s institution reported about ``request``.
+
+    The patch must be what the spec's request body allows: a ``remoteState`` of the enum, and a complete
+    ``CourseResult`` (the association is a course offering association); ``null`` is not allowed, so a
+    result is corrected by sending a new one, not retracted. The new result is merged into the stored
+    one. Only the host may report a result. Raises ``Problem`` (400/403) and then changes nothing.
+
+    Idempotent: the same patch twice leaves the same row. Locks the report row, so concurrent patches
+    of one institution apply one after the other. It records what the institution's system says; the
+    enrolment's own lifecycle is not moved here.
+    """
+    unknown = sorted(set(patch) - set(PATCHABLE))
+    if unknown:
+        raise Problem(400, problems.PATCH_UNKNOWN_FIELDS.format(fields=", ".join(unknown)))
+    if "result" in patch and request.host_institution_id != client.institution_id:
+        raise Problem(403, problems.RESULT_ONLY_FROM_HOST)
+    if "remoteState" in patch:
+        _check("remoteState", patch["remoteState"], "remoteAssociationState")
+    if "result" in patch:
+        _check("result", patch["result"], "CourseResult")
+    with transaction.atomic():
+        report, _created = AssociationResult.objects.select_for_update().get_or_create(
+            request=request, institution=client.institution
+        )
+        if "remoteState" in patch:
+            report.remote_state = patch["remoteState"]
+        if "result" in patch:
+            report.result = merge_patch(report.result, patch["result"])
+        report.updated_by = client
+        report.save(update_fields=["remote_state", "result", "updated_by", "updated_at"])
+    return report
+
+
+def provider_client_create(
+    *, institution: Institution, scopes: list[str] | None = None, name: str = ""
+) -> tuple[ProviderClient, str]:
+    """A new OAuth2 client (confidential, client credentials) acting for ``institution``.
+
+    Returns the client and its secret in plain text. The secret is stored hashed, so this is the only
+    time it can be shown. Raises ``ApplicationError`` for scopes the provider does not know."""
+    scopes = list(dict.fromkeys(scopes or [READ]))
+    unknown = [scope for scope in scopes if scope not in PROVIDER_SCOPES]
+    if unknown:
+        raise ApplicationError(
+            UNKNOWN_SCOPES.format(scopes=", ".join(unknown), known=", ".join(PROVIDER_SCOPES)), code="unknown_scope"
+        )
+    application_model = get_application_model()
+    secret = generate_client_secret()
+    with transaction.atomic():
+        application = application_model(
+            name=name or f"OOAPI {institution.code}",
+            client_type=application_model.CLIENT_CONFIDENTIAL,
+            authorization_grant_type=application_model.GRANT_CLIENT_CREDENTIALS,
+            client_secret=secret,
+            hash_client_secret=True,
+        )
+        application.full_clean()
+        application.save()
+        client = ProviderClient(application=application, institution=institution, scopes=" ".join(scopes))
+        client.full_clean()
+        client.save()
+    return client, secret
