@@ -103,7 +103,15 @@ def transition(
     from enrolment.services.notifications import notifications_queue
 
     notifications_queue(event=event)
+    if to in ENDED and previous != Status.DRAFT:
+        from enrolment.services.registration import request_ended
+
+        request_ended(request=request)
     return event
+
+
+# A request that ends after it was submitted: connected institutions' systems must hear of it.
+ENDED = (Status.CANCELLED, Status.WITHDRAWN, Status.EXPIRED)
 
 
 def in_transaction() -> bool:

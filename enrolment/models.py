@@ -57,6 +57,7 @@ class ReasonCode(models.TextChoices):
     POLICY_AUTO_APPROVAL = "policy_auto_approval", _("Approved automatically by the home institution's policy")
     RECOGNITION_PRECEDENT = "recognition_precedent", _("A recognition decision already covers this course")
     APPROVED = "approved", _("Approved")
+    HOME_SYSTEM_DECISION = "home_system_decision", _("Decided in the home institution's own system")
     STEP_APPROVED = "step_approved", _("First approval step passed")
     NOT_IN_PROGRAMME = "not_in_programme", _("Does not fit the student's programme")
     OVERLAP_WITH_PROGRAMME = "overlap_with_programme", _("Overlaps with the student's own programme")

@@ -28,6 +28,10 @@ def policy_for(institution_id: int) -> HomeApprovalPolicy:
 def home_review_start(*, request: EnrolmentRequest, offering, policy: HomeApprovalPolicy | None = None) -> None:
     """Right after submission (caller holds the locks): approve automatically when the policy says so or
     a stored recognition decision covers the course for the student's programme; else start the clock."""
+    from enrolment.services.registration import home_review_by_institution
+
+    if home_review_by_institution(request=request):
+        return  # a connected home decides in its own system; home_decision_from_institution applies it
     policy = policy or policy_for(request.home_institution_id)
     now = timezone.now()
     reason = None
@@ -106,6 +110,41 @@ def home_deny(*, user, request_id: int, reason: str, comment: str = "") -> Enrol
         from enrolment.services.requests import alternatives_advance
 
         alternatives_advance(request=request)
+        return request
+
+
+def home_decision_from_institution(*, request_id: int, approved: bool, comment: str = "") -> EnrolmentRequest | None:
+    """Apply the decision a connected home institution took in its own system (reached over OOAPI).
+
+    Locks the offering, then the request. Idempotent: a request no longer awaiting home approval is left
+    as it is and None is returned, so a repeated or late answer changes nothing.
+    """
+    with transaction.atomic():
+        offering_id = EnrolmentRequest.objects.values_list("offering_id", flat=True).get(pk=request_id)
+        offering = offering_lock(offering_id)
+        request = request_lock(request_id)
+        if request.status != Status.SUBMITTED:
+            return None
+        if approved:
+            _approve(
+                request,
+                offering=offering,
+                reason=ReasonCode.HOME_SYSTEM_DECISION,
+                actor_role="home_system",
+                comment=comment,
+            )
+        else:
+            transition(
+                request,
+                to=Status.HOME_DENIED,
+                verb="deny",
+                actor_role="home_system",
+                reason=ReasonCode.HOME_SYSTEM_DECISION,
+                comment=comment,
+            )
+            from enrolment.services.requests import alternatives_advance
+
+            alternatives_advance(request=request)
         return request
 
 

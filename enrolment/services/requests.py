@@ -255,8 +255,10 @@ def request_withdraw(*, user, request_id: int, comment: str = "") -> EnrolmentRe
         return request
 
 
-def request_complete(*, user, request_id: int, comment: str = "") -> EnrolmentRequest:
-    """Host staff mark a registered enrolment completed (issue #5 attaches the result)."""
+def request_complete(*, user, request_id: int, comment: str = "", result: dict | None = None) -> EnrolmentRequest:
+    """Host staff mark a registered enrolment completed, optionally with its result (grade, passed, EC,
+    date, scale, examiner; issue #5 stores and recognises it). A connected home institution gets the
+    result through the institution sync."""
     with transaction.atomic():
         request = request_lock(request_id)
         if not has_role(user, request.host_institution_id, "host_admissions"):
@@ -270,6 +272,9 @@ def request_complete(*, user, request_id: int, comment: str = "") -> EnrolmentRe
             reason=ReasonCode.RESULT_RECORDED,
             comment=comment,
         )
+        from enrolment.services.registration import result_recorded
+
+        result_recorded(request=request, result=result)
         return request
 
 

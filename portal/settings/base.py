@@ -231,6 +231,9 @@ OAUTH2_PROVIDER = {
 # SECRET_KEY when unset. Generate one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
 
+# The connector enrolment tells about connected institutions (see enrolment/services/registration.py).
+ENROLMENT_INSTITUTION_SYNC = "ooapi.sync.hooks"
+
 # Catalogue
 CATALOGUE_PAGE_SIZE = 20
 CATALOGUE_MAX_PAGE_SIZE = 100
