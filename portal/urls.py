@@ -15,6 +15,7 @@ urlpatterns = [
     path("enrolment/", include("enrolment.urls")),
     path("accounts/", include("accounts.urls")),
     path("ooapi/v5/", include("ooapi.provider.urls")),
+    path("ooapi/", include("ooapi.urls")),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     path("api/", include("portal.api_urls")),

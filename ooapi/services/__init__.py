@@ -1,0 +1,1 @@
+"""OOAPI services: the onboarding check (``check``) and, later, import and sync."""

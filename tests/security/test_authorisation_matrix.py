@@ -1,0 +1,467 @@
+"""Every URL pattern × every role × own versus another institution's (or student's) objects.
+
+Each project URL must have an entry in MATRIX; third-party URL groups (the Django admin, allauth,
+django-oauth-toolkit) must be listed in THIRD_PARTY with a representative check. A new URL without an
+entry makes ``test_every_url_pattern_is_in_the_matrix`` fail.
+
+Outcomes:
+- ``OK``: allowed; the view answers without an authorisation refusal (2xx/3xx other than a login
+  redirect, or a 400/409 about the input or the request's state);
+- ``LOGIN``: anonymous; a page redirects to the login, the API answers 401/403;
+- ``DENY``: 403; ``HIDE``: 404 (used where even the existence of someone else's object must not leak).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from accounts.models import StaffRole
+from catalogue.models import AdmissionMode
+from enrolment.models import EnrolmentRequest, Notification, Status
+from tests.factories import (
+    CourseFactory,
+    InstitutionFactory,
+    OfferingFactory,
+    StaffRoleFactory,
+    StudentProfileFactory,
+    UserFactory,
+)
+
+OK, LOGIN, DENY, HIDE = "ok", "login", "deny", "hide"
+ROLES = (
+    "anonymous",
+    "student",
+    "home_approver",
+    "host_admissions",
+    "exam_board",
+    "catalogue_manager",
+    "coordinator",
+    "admin",
+)
+
+
+@dataclass
+class World:
+    users: dict
+    own: dict  # per role: the objects that are "theirs"
+    other: dict  # per role: another institution's / student's objects
+
+
+def _request(student, offering, status=Status.HOME_APPROVED) -> EnrolmentRequest:
+    request = EnrolmentRequest.objects.create(
+        student=student,
+        offering=offering,
+        home_institution=student.home_institution,
+        host_institution=offering.institution,
+        submitted_at=timezone.now(),
+    )
+    EnrolmentRequest.objects.filter(pk=request.pk).update(status=status)  # set up directly: fixtures, not a move
+    request.refresh_from_db()
+    return request
+
+
+def build_world() -> World:
+    now = timezone.now()
+    home_a, host_b, home_c, host_d = (
+        InstitutionFactory(code=c) for c in ("mx-home-a", "mx-host-b", "mx-home-c", "mx-host-d")
+    )
+    window = {"enrol_opens_at": now - dt.timedelta(days=1), "enrol_closes_at": now + dt.timedelta(days=5)}
+    offering_b = OfferingFactory(
+        course=CourseFactory(institution=host_b), admission_mode=AdmissionMode.SELECTION, **window
+    )
+    offering_d = OfferingFactory(
+        course=CourseFactory(institution=host_d), admission_mode=AdmissionMode.SELECTION, **window
+    )
+    student = StudentProfileFactory(home_institution=home_a)
+    other_student = StudentProfileFactory(home_institution=home_c)
+    users = {
+        "anonymous": None,
+        "student": student.user,
+        "home_approver": StaffRoleFactory(institution=home_a, role=StaffRole.Role.HOME_APPROVER).user,
+        "host_admissions": StaffRoleFactory(institution=host_b, role=StaffRole.Role.HOST_ADMISSIONS).user,
+        "exam_board": StaffRoleFactory(institution=home_a, role=StaffRole.Role.EXAMINATION_BOARD).user,
+        "catalogue_manager": StaffRoleFactory(institution=host_b, role=StaffRole.Role.CATALOGUE_MANAGER).user,
+        "coordinator": UserFactory(is_zone_coordinator=True),
+        "admin": UserFactory(is_staff=True, is_superuser=True),
+    }
+    request_own = _request(student, offering_b)
+    request_other = _request(other_student, offering_d)
+    notification = Notification.objects.create(user=student.user, request=request_own, kind="submitted")
+    own_objects = {
+        "request": request_own,
+        "offering": offering_b,
+        "home": home_a,
+        "host": host_b,
+        "notification": notification,
+    }
+    other_objects = {
+        "request": request_other,
+        "offering": offering_d,
+        "home": home_c,
+        "host": host_d,
+        "notification": notification,
+    }
+    return World(users=users, own={r: own_objects for r in ROLES}, other={r: other_objects for r in ROLES})
+
+
+@dataclass(frozen=True)
+class Entry:
+    method: str
+    path: Callable[[dict], str]
+    expect: dict  # role -> (own outcome, other outcome); missing roles use "default"
+    data: dict | None = None
+    api: bool = False
+
+    def outcome(self, role: str, own: bool) -> str:
+        pair = self.expect.get(role, self.expect.get("default"))
+        return pair[0] if own else pair[1]
+
+
+def everyone(outcome=OK):
+    return {"default": (outcome, outcome)}
+
+
+def logged_in(outcome=OK):
+    return {"default": (outcome, outcome), "anonymous": (LOGIN, LOGIN)}
+
+
+def request_readers():
+    """Who may see a request: the student, and staff of its home (approver, board) and host (admissions)."""
+    return {
+        "anonymous": (LOGIN, LOGIN),
+        "student": (OK, HIDE),
+        "home_approver": (OK, HIDE),
+        "exam_board": (OK, HIDE),
+        "host_admissions": (OK, HIDE),
+        "catalogue_manager": (HIDE, HIDE),
+        "coordinator": (HIDE, HIDE),
+        "admin": (OK, OK),
+    }
+
+
+def act(only: dict, *, others=DENY, hide_from_outsiders=True):
+    """A move on a request: visible-but-not-theirs users get ``others``; outsiders see nothing (404)."""
+    expect = request_readers()
+    for role, (own, other) in list(expect.items()):
+        if role in ("anonymous",):
+            continue
+        if role in only:
+            expect[role] = only[role]
+        elif own == OK and role != "admin":
+            expect[role] = (others, other)
+    expect["admin"] = only.get("admin", (others, others))
+    return expect
+
+
+def staff_console(side_role_ok: tuple[str, ...], which: str):
+    expect = {role: (DENY, DENY) for role in ROLES}
+    expect["anonymous"] = (LOGIN, LOGIN)
+    for role in side_role_ok:
+        expect[role] = (OK, DENY)
+    return expect
+
+
+API = "/api/enrolments/"
+
+
+def rid(objects) -> str:
+    return str(objects["request"].public_id)
+
+
+MATRIX: dict[str, Entry] = {
+    # Public pages and operations
+    "home": Entry("GET", lambda o: "/", everyone()),
+    "healthz": Entry("GET", lambda o: "/healthz", everyone()),
+    "set_language": Entry("POST", lambda o: "/i18n/setlang/", everyone(), data={"language": "en", "next": "/"}),
+    "javascript-catalog": Entry("GET", lambda o: "/jsi18n/", everyone()),
+    "catalogue:list": Entry("GET", lambda o: "/catalogue/", everyone()),
+    "catalogue:offering": Entry("GET", lambda o: f"/catalogue/offerings/{o['offering'].pk}/", everyone()),
+    "api-root": Entry("GET", lambda o: "/api/", everyone(), api=True),
+    "api-schema": Entry("GET", lambda o: "/api/schema/", everyone(), api=True),
+    "api-docs": Entry("GET", lambda o: "/api/docs/", everyone()),
+    "institution-list": Entry("GET", lambda o: "/api/institutions/", everyone(), api=True),
+    "institution-detail": Entry("GET", lambda o: f"/api/institutions/{o['host'].code}/", everyone(), api=True),
+    "course-list": Entry("GET", lambda o: "/api/courses/", everyone(), api=True),
+    "course-detail": Entry("GET", lambda o: f"/api/courses/{o['offering'].course_id}/", everyone(), api=True),
+    "offering-list": Entry("GET", lambda o: "/api/offerings/", everyone(), api=True),
+    "offering-detail": Entry("GET", lambda o: f"/api/offerings/{o['offering'].pk}/", everyone(), api=True),
+    # Accounts
+    "account_profile": Entry("GET", lambda o: "/accounts/profile/", logged_in()),
+    "accounts_api_me": Entry("GET", lambda o: "/accounts/api/me/", logged_in(), api=True),
+    # Enrolment API
+    "enrolment-list": Entry("GET", lambda o: API, logged_in(), api=True),
+    "enrolment-detail": Entry("GET", lambda o: f"{API}{rid(o)}/", request_readers(), api=True),
+    "enrolment-eligibility": Entry(
+        "GET",
+        lambda o: f"{API}eligibility/?offering={o['offering'].pk}",
+        {**{r: (DENY, DENY) for r in ROLES}, "anonymous": (LOGIN, LOGIN), "student": (OK, OK)},
+        api=True,
+    ),
+    "enrolment-bulk": Entry(
+        "POST",
+        lambda o: f"{API}bulk/",
+        logged_in(),  # the call itself is open; each id is checked (see the per-id results test)
+        data={"verb": "approve"},
+        api=True,
+    ),
+    "enrolment-approve": Entry(
+        "POST", lambda o: f"{API}{rid(o)}/approve/", act({"home_approver": (OK, HIDE)}), api=True
+    ),
+    "enrolment-deny": Entry(
+        "POST", lambda o: f"{API}{rid(o)}/deny/", act({"home_approver": (OK, HIDE)}), data={"reason": "other"}, api=True
+    ),
+    "enrolment-admit": Entry("POST", lambda o: f"{API}{rid(o)}/admit/", act({"host_admissions": (OK, HIDE)}), api=True),
+    "enrolment-waitlist": Entry(
+        "POST", lambda o: f"{API}{rid(o)}/waitlist/", act({"host_admissions": (OK, HIDE)}), api=True
+    ),
+    "enrolment-reject": Entry(
+        "POST",
+        lambda o: f"{API}{rid(o)}/reject/",
+        act({"host_admissions": (OK, HIDE)}),
+        data={"reason": "capacity"},
+        api=True,
+    ),
+    "enrolment-complete": Entry(
+        "POST", lambda o: f"{API}{rid(o)}/complete/", act({"host_admissions": (OK, HIDE)}), api=True
+    ),
+    "enrolment-accept": Entry("POST", lambda o: f"{API}{rid(o)}/accept/", act({"student": (OK, HIDE)}), api=True),
+    "enrolment-decline": Entry("POST", lambda o: f"{API}{rid(o)}/decline/", act({"student": (OK, HIDE)}), api=True),
+    "enrolment-withdraw": Entry("POST", lambda o: f"{API}{rid(o)}/withdraw/", act({"student": (OK, HIDE)}), api=True),
+    "enrolment-resubmit": Entry("POST", lambda o: f"{API}{rid(o)}/resubmit/", act({"student": (OK, HIDE)}), api=True),
+    "enrolment-cancel": Entry(
+        "POST",
+        lambda o: f"{API}{rid(o)}/cancel/",
+        act(
+            {
+                "student": (OK, HIDE),
+                "home_approver": (OK, HIDE),
+                "exam_board": (OK, HIDE),
+                "host_admissions": (OK, HIDE),
+            }
+        ),
+        data={"reason": "other"},
+        api=True,
+    ),
+    # Enrolment pages
+    "enrolment:enrol": Entry("GET", lambda o: f"/enrolment/offerings/{o['offering'].pk}/enrol/", logged_in()),
+    "enrolment:requests": Entry("GET", lambda o: "/enrolment/requests/", logged_in()),
+    "enrolment:request": Entry("GET", lambda o: f"/enrolment/requests/{rid(o)}/", request_readers()),
+    "enrolment:request_action": Entry(
+        "POST",
+        lambda o: f"/enrolment/requests/{rid(o)}/act/",
+        act({"host_admissions": (OK, HIDE)}),
+        data={"verb": "admit"},
+    ),
+    "enrolment:document": Entry(
+        "GET",
+        lambda o: f"/enrolment/requests/{rid(o)}/document/",
+        {**request_readers(), **{r: (HIDE, HIDE) for r in ROLES if r != "anonymous"}},
+    ),
+    "enrolment:notifications": Entry("GET", lambda o: "/enrolment/notifications/", logged_in()),
+    "enrolment:notifications_read": Entry("POST", lambda o: "/enrolment/notifications/read/", logged_in()),
+    "enrolment:preferences": Entry("GET", lambda o: "/enrolment/notifications/preferences/", logged_in()),
+    "enrolment:staff": Entry(
+        "GET",
+        lambda o: "/enrolment/staff/",
+        {
+            **{r: (DENY, DENY) for r in ROLES},
+            "anonymous": (LOGIN, LOGIN),
+            "home_approver": (OK, OK),
+            "exam_board": (OK, OK),
+            "host_admissions": (OK, OK),
+        },
+    ),
+    "enrolment:seats": Entry(
+        "GET",
+        lambda o: f"/enrolment/staff/offerings/{o['offering'].pk}/seats/",
+        staff_console(("host_admissions",), "host"),
+    ),
+    "enrolment:incoming": Entry(
+        "GET", lambda o: f"/enrolment/staff/{o['host'].code}/incoming/", staff_console(("host_admissions",), "host")
+    ),
+    "enrolment:outgoing": Entry(
+        "GET",
+        lambda o: f"/enrolment/staff/{o['home'].code}/outgoing/",
+        staff_console(("home_approver", "exam_board"), "home"),
+    ),
+    "enrolment:bulk": Entry(
+        "POST",
+        lambda o: f"/enrolment/staff/{o['home'].code}/outgoing/bulk/",
+        staff_console(("home_approver", "exam_board"), "home"),
+        data={"verb": "approve", "ids": ""},
+    ),
+}
+
+
+def oauth_only():
+    """The OOAPI provider takes OAuth2 client-credential tokens only: a browser session gets 401.
+    Which institution's client sees what is tested in tests/ooapi_provider."""
+    return {"default": (LOGIN, LOGIN)}
+
+
+V5 = "/ooapi/v5/"
+MATRIX.update(
+    {
+        "ooapi:check": Entry(
+            "GET",
+            lambda o: "/ooapi/check/",
+            {
+                **{r: (DENY, DENY) for r in ROLES},
+                "anonymous": (LOGIN, LOGIN),
+                "catalogue_manager": (OK, OK),
+                "admin": (OK, OK),
+            },
+        ),
+        # The service root describes the endpoint and is public; everything else needs a token.
+        "ooapi_provider:service": Entry("GET", lambda o: V5, everyone(), api=True),
+        "ooapi_provider:organizations": Entry("GET", lambda o: f"{V5}organizations", oauth_only(), api=True),
+        "ooapi_provider:organization": Entry("GET", lambda o: f"{V5}organizations/x", oauth_only(), api=True),
+        "ooapi_provider:academic-sessions": Entry("GET", lambda o: f"{V5}academic-sessions", oauth_only(), api=True),
+        "ooapi_provider:academic-session": Entry("GET", lambda o: f"{V5}academic-sessions/x", oauth_only(), api=True),
+        "ooapi_provider:programs": Entry("GET", lambda o: f"{V5}programs", oauth_only(), api=True),
+        "ooapi_provider:program": Entry("GET", lambda o: f"{V5}programs/x", oauth_only(), api=True),
+        "ooapi_provider:courses": Entry("GET", lambda o: f"{V5}courses", oauth_only(), api=True),
+        "ooapi_provider:course": Entry("GET", lambda o: f"{V5}courses/x", oauth_only(), api=True),
+        "ooapi_provider:course-offerings": Entry("GET", lambda o: f"{V5}courses/x/offerings", oauth_only(), api=True),
+        "ooapi_provider:offering": Entry("GET", lambda o: f"{V5}offerings/x", oauth_only(), api=True),
+        "ooapi_provider:offering-associations": Entry(
+            "GET", lambda o: f"{V5}offerings/x/associations", oauth_only(), api=True
+        ),
+        "ooapi_provider:association": Entry("GET", lambda o: f"{V5}associations/x", oauth_only(), api=True),
+        "ooapi_provider:person-me": Entry("GET", lambda o: f"{V5}persons/me", oauth_only(), api=True),
+        # The provider's catch-all: an unknown path is a 404 problem for anyone.
+        "ooapi/v5/^(?P<rest>.*)$": Entry("GET", lambda o: f"{V5}no-such-thing", everyone(HIDE), api=True),
+    }
+)
+
+# URL groups that third-party apps own, each with a representative check of who gets in.
+THIRD_PARTY = {
+    "admin": Entry("GET", lambda o: "/admin/", {**{r: (LOGIN, LOGIN) for r in ROLES}, "admin": (OK, OK)}),
+    "allauth": Entry("GET", lambda o: "/accounts/login/", everyone()),
+    "allauth-headless": Entry("GET", lambda o: "/_allauth/browser/v1/config", everyone(), api=True),
+    "oauth2_provider": Entry(
+        "GET", lambda o: "/o/applications/", {**{r: (OK, OK) for r in ROLES}, "anonymous": (LOGIN, LOGIN)}
+    ),
+}
+THIRD_PARTY_PREFIXES = {
+    "admin/": "admin",
+    "accounts/": "allauth",  # allauth's own pages; the portal's /accounts/ URLs are named entries above
+    "_allauth/": "allauth-headless",
+    "o/": "oauth2_provider",
+}
+
+
+def _patterns(resolvers=None, prefix="", namespace=""):
+    for pattern in resolvers if resolvers is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _patterns(pattern.url_patterns, prefix + str(pattern.pattern), ns)
+        elif isinstance(pattern, URLPattern):
+            route = prefix + str(pattern.pattern)
+            yield (f"{namespace}{pattern.name}" if pattern.name else route), route
+
+
+def _group_of(name: str | None, route: str) -> str | None:
+    if name in MATRIX:
+        return name
+    for prefix, group in THIRD_PARTY_PREFIXES.items():
+        if route.startswith(prefix) and (
+            prefix != "accounts/" or not (name or "").startswith(("account_profile", "accounts_api"))
+        ):
+            return group
+    return None
+
+
+def test_every_url_pattern_is_in_the_matrix():
+    missing = sorted({f"{name} ({route})" for name, route in _patterns() if _group_of(name, route) is None})
+    assert missing == [], "URLs without an entry in the authorisation matrix:\n" + "\n".join(missing)
+    stale = sorted(set(MATRIX) - {name for name, _route in _patterns()})
+    assert stale == [], f"matrix entries for URLs that no longer exist: {stale}"
+
+
+def _check(response, outcome: str, entry: Entry, label: str) -> None:
+    status = response.status_code
+    assert status < 500, f"{label}: server error {status}"
+    if outcome == OK:
+        login_redirect = status == 302 and "/login/" in response.get("Location", "")
+        assert status not in (401, 403, 404) and not login_redirect, f"{label}: expected access, got {status}"
+    elif outcome == LOGIN:
+        if entry.api:
+            assert status in (401, 403), f"{label}: expected 401/403, got {status}"
+        else:
+            assert status == 302 and "/login/" in response["Location"], (
+                f"{label}: expected login redirect, got {status}"
+            )
+    elif outcome == DENY:
+        assert status == 403, f"{label}: expected 403, got {status}"
+    elif outcome == HIDE:
+        assert status == 404, f"{label}: expected 404, got {status}"
+
+
+def _run(entry: Entry, role: str, name: str):
+    world = build_world()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    if world.users[role] is not None:
+        client.force_login(world.users[role])
+    for own in (True, False):
+        objects = world.own[role] if own else world.other[role]
+        label = f"{name} as {role} on {'own' if own else 'other'}"
+        sid = transaction.savepoint()
+        try:
+            if entry.method == "GET":
+                response = client.get(entry.path(objects))
+            else:
+                data = dict(entry.data or {})
+                if name == "enrolment:bulk":
+                    data["ids"] = str(objects["request"].public_id)
+                if name == "enrolment-bulk":
+                    data = {**data, "ids": [str(objects["request"].public_id)]}
+                response = (
+                    client.post(entry.path(objects), data, content_type="application/json")
+                    if entry.api
+                    else client.post(entry.path(objects), data)
+                )
+            _check(response, entry.outcome(role, own), entry, label)
+        finally:
+            transaction.savepoint_rollback(sid)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_matrix(name, role):
+    _run(MATRIX[name], role, name)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("group", sorted(THIRD_PARTY))
+def test_third_party_groups(group, role):
+    _run(THIRD_PARTY[group], role, group)
+
+
+@pytest.mark.django_db
+def test_bulk_decisions_check_every_id():
+    world = build_world()
+    client = Client()
+    client.force_login(world.users["home_approver"])
+    other = world.other["home_approver"]["request"]
+    response = client.post(
+        "/api/enrolments/bulk/", {"verb": "approve", "ids": [str(other.public_id)]}, content_type="application/json"
+    )
+    assert response.status_code == 200
+    assert response.json()["results"][str(other.public_id)] == {
+        "ok": False,
+        "code": "not_found",
+        "detail": "No such request.",
+    }
+    other.refresh_from_db()
+    assert other.status == Status.HOME_APPROVED
