@@ -18,10 +18,13 @@ $(STAMP): pyproject.toml requirements.lock
 install: $(STAMP)
 
 run: $(STAMP)
+	@mkdir -p var
 	$(PY) manage.py compilemessages --ignore=.venv -v0
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py seed_demo
-	@if [ -n "$$REDIS_URL" ] && [ -n "$$DATABASE_URL" ]; then \
+	@echo "Flexportal: starting the reference OOAPI peer on 127.0.0.1:8100 for the demo's connected institutions (log: var/ooapi-peer.log)"
+	@$(PY) manage.py run_ooapi_peer --port 8100 --exit-with-parent > var/ooapi-peer.log 2>&1 & \
+	if [ -n "$$REDIS_URL" ] && [ -n "$$DATABASE_URL" ]; then \
 		echo "Flexportal: PostgreSQL and Redis configured; starting a Celery worker and beat beside the web server"; \
 		$(VENV)/bin/celery -A portal worker -B -l warning --concurrency 2 & \
 	fi; \

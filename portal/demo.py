@@ -371,6 +371,7 @@ class DemoSeeder:
             modules = self._modules(institutions, courses, themes)
         created = self._offerings(institutions, periods, courses, modules)
         self._accounts()
+        self._connections(institutions)
         refreshed = search_index_refresh() if created or not self._index_complete() else 0
         summary = {
             "institutions": Institution.objects.count(),
@@ -665,6 +666,23 @@ class DemoSeeder:
                 links += [through(course_id=c.pk, theme_id=themes[t].pk) for t in subject[2]]
             through.objects.bulk_create(links, ignore_conflicts=True)
             courses[inst.code] = courses[inst.code] + fresh
+
+    def _connections(self, institutions: list[Institution]) -> None:
+        """The demo's connected institutions talk OOAPI v5 to the reference peer (``run_ooapi_peer``)."""
+        from django.conf import settings
+
+        from ooapi.models import Connection
+
+        for inst in institutions:
+            if inst.integration == Institution.Integration.CONNECTED:
+                Connection.objects.get_or_create(
+                    institution=inst,
+                    defaults={
+                        "base_url": settings.OOAPI_DEMO_PEER_URL,
+                        "auth_method": Connection.AuthMethod.NONE,
+                        "consumer_key": "eduxchange",
+                    },
+                )
 
     def _accounts(self) -> None:
         institutions = {i.code: i for i in Institution.objects.all()}

@@ -231,6 +231,10 @@ OAUTH2_PROVIDER = {
 # SECRET_KEY when unset. Generate one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
 
+# Where the demo's connected institutions find their OOAPI system: the reference peer that `make run` and
+# docker compose start (python manage.py run_ooapi_peer --port 8100).
+OOAPI_DEMO_PEER_URL = env("OOAPI_DEMO_PEER_URL", default="http://127.0.0.1:8100")
+
 # The connector enrolment tells about connected institutions (see enrolment/services/registration.py).
 ENROLMENT_INSTITUTION_SYNC = "ooapi.sync.hooks"
 
