@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install messages lint bench-catalogue clean worker beat
+.PHONY: run test install messages compiled-messages lint clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -19,7 +19,7 @@ install: $(STAMP)
 
 run: $(STAMP)
 	@mkdir -p var
-	$(PY) manage.py compilemessages --ignore=.venv -v0
+	@$(MAKE) --no-print-directory compiled-messages
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py seed_demo
 	@echo "Flexportal: starting the reference OOAPI peer on 127.0.0.1:8100 for the demo's connected institutions (log: var/ooapi-peer.log)"
@@ -31,8 +31,13 @@ run: $(STAMP)
 	exec $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(STAMP)
-	$(PY) manage.py compilemessages --ignore=.venv -v0
+	@$(MAKE) --no-print-directory compiled-messages
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) -m pytest
+
+# The compiled catalogues are committed, so a machine without GNU gettext still runs the portal.
+compiled-messages: $(STAMP)
+	@if command -v msgfmt >/dev/null 2>&1; then $(PY) manage.py compilemessages --ignore=.venv -v0; \
+	else echo "gettext (msgfmt) not found: using the committed .mo files"; fi
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
