@@ -3,11 +3,11 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from catalogue.models import AdmissionMode
 from credentials.models import RecognitionPrecedent
-from enrolment.errors import DuplicateRequestError, NotAllowedError, NotEligibleError, WrongStateError
+from enrolment.errors import DuplicateRequestError, EnrolmentError, NotAllowedError, NotEligibleError, WrongStateError
 from enrolment.lifecycle import ALLOWED
 from enrolment.models import EnrolmentRequest, HomeApprovalPolicy, Status
 from enrolment.services import admission, approval, requests
@@ -96,8 +96,9 @@ def test_recognition_precedent_approves_automatically(zone):
 
 def test_denial_needs_a_reason_and_can_be_resubmitted(zone):
     request = requests.request_submit(user=zone["student"].user, offering_id=zone["offering"].pk)
-    with pytest.raises(Exception, match="reason"):
+    with pytest.raises(EnrolmentError) as refused:
         approval.home_deny(user=zone["staff"]["approver"], request_id=request.pk, reason="")
+    assert refused.value.code == "reason_required"
     approval.home_deny(
         user=zone["staff"]["approver"], request_id=request.pk, reason="not_in_programme", comment="Take it next year"
     )
@@ -150,7 +151,7 @@ def test_outside_the_window_is_not_eligible(zone):
     offering = zone["offering"]
     offering.enrol_opens_at = timezone.now() + dt.timedelta(minutes=5)
     offering.save()
-    with pytest.raises(NotEligibleError, match="Enrolment opens on"):
+    with pytest.raises(NotEligibleError, match="Enrolment opens on"), translation.override("en"):
         requests.request_submit(user=zone["student"].user, offering_id=offering.pk)
     assert EnrolmentRequest.objects.count() == 0
 
@@ -226,8 +227,9 @@ def test_host_services_check_who_acts(zone, auto_approving_home):
             admission.host_waitlist(request_id=request.pk, actor=intruder)
         with pytest.raises(NotAllowedError):
             admission.host_deny(request_id=request.pk, actor=intruder, reason="capacity")
-    with pytest.raises(Exception, match="reason"):
+    with pytest.raises(EnrolmentError) as refused:
         admission.host_deny(request_id=request.pk, actor=zone["staff"]["admissions"], reason="automatic")
+    assert refused.value.code == "reason_required"
     request.refresh_from_db()
     assert request.status == Status.HOME_APPROVED
     admission.host_admit(request_id=request.pk, actor=zone["staff"]["admissions"])
@@ -242,10 +244,11 @@ def test_seat_offers_are_accepted_in_time_or_declined_by_their_student_only(zone
     assert made[2].status == Status.SEAT_OFFERED
     with pytest.raises(NotAllowedError):
         admission.seat_offer_accept(request_id=made[2].pk, actor=zone["students"][3].user)
-    with pytest.raises(WrongStateError, match="lapsed"):
+    with pytest.raises(WrongStateError) as lapsed, translation.override("en"):
         admission.seat_offer_accept(
             request_id=made[2].pk, actor=zone["students"][2].user, now=made[2].accept_by + dt.timedelta(seconds=1)
         )
+    assert lapsed.value.code == "offer_lapsed"
     admission.seat_offer_decline(request_id=made[2].pk, actor=zone["students"][2].user)
     made[2].refresh_from_db()
     made[3].refresh_from_db()

@@ -19,6 +19,14 @@ from tests.factories import (
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
+@pytest.fixture
+def client():
+    """The pages in English (the portal's default language is Dutch); tests of Dutch say so themselves."""
+    from django.test import Client
+
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     """Uploads go to a fresh folder per test, so a test can see exactly what was written."""

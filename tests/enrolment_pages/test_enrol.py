@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from enrolment.errors import DUPLICATE_MESSAGE, UPLOAD_TYPE_MESSAGE
+from enrolment.errors import DUPLICATE_MESSAGE
 from enrolment.forms import DIFFERENT_ALTERNATIVES_MESSAGE
 from enrolment.models import EnrolmentRequest, Status
 from tests.enrolment_pages.conftest import PDF
@@ -131,8 +131,8 @@ def test_a_second_submission_is_a_conflict(client, zone, submitted):
 @pytest.mark.parametrize(
     ("name", "content", "content_type", "message"),
     [
-        ("notes.txt", b"just text", "text/plain", str(UPLOAD_TYPE_MESSAGE)),
-        ("fake.pdf", b"MZ\x90\x00 not a pdf", "application/pdf", str(UPLOAD_TYPE_MESSAGE)),
+        ("notes.txt", b"just text", "text/plain", "Upload a PDF document."),
+        ("fake.pdf", b"MZ\x90\x00 not a pdf", "application/pdf", "Upload a PDF document."),
         ("big.pdf", PDF + b"0" * (5 * 1024 * 1024), "application/pdf", "The document is too large: at most 5 MB."),
     ],
 )
