@@ -1,14 +1,14 @@
-"""Catalogue search: one query for a page of results, one for every facet count.
+"""Catalogue search: a page of results and every facet count, from ``OfferingSearch``, the flat row per offering.
 
-Both run on ``OfferingSearch``, the flat row per offering. On PostgreSQL the facet counts come from a
-single pass with ``GROUPING SETS``; text search combines Dutch and English stemming (``tsvector``) with
-trigram word similarity (``pg_trgm``) so that typos still find something. On SQLite (the embedded demo
-default) a portable ORM path answers the same questions with simpler ``icontains`` matching.
+On PostgreSQL one statement answers both, the facet counts in a single pass with ``GROUPING SETS``; text
+search combines Dutch and English stemming (``tsvector``) with trigram word similarity (``pg_trgm``) so
+that typos still find something. On SQLite (the embedded demo default) a portable ORM path answers the
+same questions with simpler ``icontains`` matching.
 
 Facets are *disjunctive*: the counts of one facet ignore that facet's own selection, so a student can
 tick a second institution and see how many results it adds. A row that fails exactly one facet's filter
-counts only towards that facet; a row that fails two counts nowhere. ``_fail_dimension`` numbers that
-one failing facet, so the whole thing is a plain ``count(*)`` per grouping set.
+counts only towards that facet; a row that fails two counts nowhere (see ``_PostgresSearch``). The
+PostgreSQL path's design and measurements: docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -130,161 +130,218 @@ def catalogue_search(query: CatalogueQuery, *, now=None, portable: bool | None =
 
 
 # --------------------------------------------------------------------------------------------------
-# PostgreSQL: raw SQL, two statements.
+# PostgreSQL: raw SQL, one statement for the page and every facet count.
+
+# The facet counts come from two grouping sets: where and when an offering runs, and what is taught.
+# PostgreSQL's cost is per grouping set and per row, so two wide sets count about twice as fast as one set
+# per facet; each facet's counts are then summed from its set's groups (a few hundred per set) in Python.
+# The first set is the key order of the index ``offeringsearch_facets`` (migration 0004), so PostgreSQL
+# counts it on the sorted index without hashing. "open" is grouped by the enrolment window and decided per
+# group; bitmasks are grouped by value and split into bits in Python.
+GROUPED_COLUMNS = (
+    ("institution_id", "city", "mode", "start_month", "enrol_opens_at", "enrol_closes_at"),
+    ("theme_mask", "ec_band", "language", "level", "is_microcredential", "route_mask"),
+)
+FACET_SETS = (
+    ("institution", "city", "mode", "month", "open"),
+    ("theme", "ec", "language", "level", "microcredential", "route"),
+)
+assert sorted(name for facet_set in FACET_SETS for name in facet_set) == sorted(FACET_ORDER)
+# Everything the page's sort orders read, besides the grouped columns.
+SORT_COLUMNS = ("start_date", "offering_id", "ec", "capacity", "seats_taken", "title_nl", "title_en")
 
 
 class _PostgresSearch:
+    """One statement: the page (part 0) ``UNION ALL`` the grouped facet counts (part 1).
+
+    Without text, both parts read only indexes (migration 0004), never the wide search rows: the counts an
+    index-only scan of ``offeringsearch_facets``, the page's ids an index-only walk of
+    ``offeringsearch_page`` in start-date order (or a top-N over it for the other sorts). With text, the
+    matching rows are read once, into a ``MATERIALIZED`` CTE that both parts share.
+
+    Facets are disjunctive: ``fdim`` is the one ticked facet a row fails (1-based; 0 when it passes all),
+    rows failing two are left out, and each group counts its rows per ``fdim``: a facet adds the rows that
+    pass everything and those that fail only itself.
+    """
+
     table = OfferingSearch._meta.db_table
+    # Planner settings for this statement only: ``set_config(..., is_local => true)`` inside a transaction
+    # that is rolled back, so they never reach other statements, even inside a caller's transaction.
+    # - enable_seqscan off: the planner prices the trigram operators like a cheap comparison and would
+    #   rather call word_similarity() on every row (~5 us each) than read the GIN indexes;
+    # - nested loop and merge joins off: the one join (rows to their title's similarity) must hash; row
+    #   estimates over a CTE are guesses, and a nested loop over 20,000 hits would take seconds;
+    # - jit off: compiling costs 40+ ms, more than these plans run for;
+    # - work_mem: the CTE of a broad text search (every offering mentions a "project") stays in memory.
+    settings = {
+        "enable_seqscan": "off",
+        "enable_nestloop": "off",
+        "enable_mergejoin": "off",
+        "jit": "off",
+        "work_mem": "64MB",
+    }
+
+    # Named parameters, so that a fragment may appear more than once in the statement.
+    TSQUERY = "(websearch_to_tsquery('dutch', %(text)s) || websearch_to_tsquery('english', %(text)s))"
+    # ``title %> text`` is ``text <% title`` (word similarity above the threshold) in the form the GIN
+    # trigram index answers, so PostgreSQL does not check it a second time as a filter on every row.
+    TEXT = f"(document @@ {TSQUERY} OR title_nl %%> %(text)s OR title_en %%> %(text)s)"
+    OPEN = "(enrol_opens_at <= %(now)s AND enrol_closes_at > %(now)s)"
 
     def __init__(self, query: CatalogueQuery, now):
         self.q = query
         self.now = now
+        self.params: dict = {
+            "text": query.text,
+            "now": now,
+            "limit": query.page_size,
+            "offset": (query.page - 1) * query.page_size,
+        }
+        self.active: list[str] = []
 
-    def _text_condition(self, params: list) -> str:
-        if not self.q.text:
-            return "TRUE"
-        params.extend([self.q.text, self.q.text, self.q.text, self.q.text])
-        return (
-            "(document @@ (websearch_to_tsquery('dutch', %s) || websearch_to_tsquery('english', %s))"
-            " OR %s <%% title_nl OR %s <%% title_en)"
-        )
-
-    def _facet_conditions(self, params_by_facet: dict[str, list]) -> dict[str, str]:
-        """SQL that is true when a row passes one facet's selection, for the facets that have one."""
-        conditions: dict[str, str] = {}
-        for name, column in COLUMN_FACETS.items():
+    def _facet_conditions(self) -> list[tuple[str, str]]:
+        """(facet, SQL true when a row passes that facet's selection) for the facets that have one."""
+        conditions = []
+        for name in COLUMN_FACETS:
             values = getattr(self.q, name)
-            if not values:
-                continue
-            expr = self._open_expr(params_by_facet.setdefault(name, [])) if name == "open" else column
-            conditions[name] = f"({expr} = ANY(%s))"
-            params_by_facet.setdefault(name, []).append(list(values))
+            if values:
+                self.params[f"facet_{name}"] = list(values)
+                value = self.OPEN if name == "open" else COLUMN_FACETS[name]
+                conditions.append((name, f"({value} = ANY(%(facet_{name})s))"))
         for name, column in MASK_FACETS.items():
             mask = getattr(self.q, name)
             if mask:
-                conditions[name] = f"({column} & %s <> 0)"
-                params_by_facet[name] = [mask]
+                self.params[f"facet_{name}"] = mask
+                conditions.append((name, f"({column} & %(facet_{name})s <> 0)"))
         return conditions
 
-    def _open_expr(self, params: list) -> str:
-        params.extend([self.now, self.now])
-        return "(enrol_opens_at <= %s AND enrol_closes_at > %s)"
+    def _order(self, relevance: bool) -> list[tuple[str, bool]]:
+        """The page order as (expression, descending); the last key is unique, so pages never overlap."""
+        if relevance:
+            return [("text_rank + title_similarity", True), ("start_date", False), ("offering_id", False)]
+        title = "title_en" if (get_language() or "nl").startswith("en") else "title_nl"
+        first = {
+            "title": [(title, False)],
+            "ec_asc": [("ec", False)],
+            "ec_desc": [("ec", True)],
+            "seats": [("capacity - seats_taken", True)],
+        }.get(self.q.effective_sort, [])
+        return [*first, ("start_date", False), ("offering_id", False)]
+
+    def sql(self) -> str:
+        """The statement; its named parameters are in ``self.params``, the ticked facets in ``self.active``.
+
+        Identifiers and operators come from the constants above; every value is a parameter.
+        """
+        conditions = self._facet_conditions()
+        self.active = [name for name, _sql in conditions]
+        fdim = " ".join(f"WHEN NOT {sql} THEN {i}" for i, (_name, sql) in enumerate(conditions, 1))
+        fdim = f"CASE {fdim} ELSE 0 END" if conditions else "0"
+        failures = " + ".join(f"(NOT {sql})::int" for _name, sql in conditions) or "0"
+        passes_all = " AND ".join(sql for _name, sql in conditions) or "TRUE"
+        grouped = [column for columns in GROUPED_COLUMNS for column in columns]
+        relevance = bool(self.q.text) and self.q.effective_sort == "relevance"
+        order_by = ", ".join(f"{expr}{' DESC' if desc else ''}" for expr, desc in self._order(relevance))
+        paging = "LIMIT %(limit)s OFFSET %(offset)s"
+        ctes = []
+        if self.q.text:
+            rank = f", CASE WHEN {passes_all} THEN ts_rank_cd(document, {self.TSQUERY}) END AS text_rank"
+            ctes.append(
+                f"hits AS MATERIALIZED (SELECT {', '.join(SORT_COLUMNS + GROUPED_COLUMNS[0] + GROUPED_COLUMNS[1])}"  # noqa: S608
+                f"{rank if relevance else ''}, {fdim} AS fdim FROM {self.table}"
+                f" WHERE visible_public AND {self.TEXT} AND {failures} <= 1)"
+            )
+            source = "hits WHERE fdim = 0"
+            if relevance:
+                # word_similarity() depends on the titles alone: once per distinct pair, not once per row.
+                ctes.append(
+                    "similarity AS MATERIALIZED (SELECT title_nl, title_en, greatest(word_similarity(%(text)s,"
+                    " title_nl), word_similarity(%(text)s, title_en)) AS title_similarity"
+                    " FROM hits WHERE fdim = 0 GROUP BY title_nl, title_en)"
+                )
+                source = "hits JOIN similarity USING (title_nl, title_en) WHERE fdim = 0"
+            facets_from = "hits"
+        else:
+            source = f"{self.table} WHERE visible_public AND {passes_all}"
+            facets_from = (
+                f"(SELECT {fdim} AS fdim, {', '.join(grouped)} FROM {self.table}"  # noqa: S608
+                f" WHERE visible_public AND {failures} <= 1) hits"
+            )
+        # The page's ids in order, as one array: the rows are then fetched by primary key, without a join.
+        ctes.append(
+            f"page AS MATERIALIZED (SELECT ARRAY(SELECT offering_id FROM {source}"  # noqa: S608
+            f" ORDER BY {order_by} {paging}) AS ids)"
+        )
+        # One count per value of fdim, so the grouping keys stay in index order (no fdim among them).
+        per_fdim = ", ".join(f"count(*) FILTER (WHERE fdim = {i})" for i in range(len(conditions) + 1))
+        result = ", ".join(f"s.{column}" for column in RESULT_COLUMNS)
+        result_nulls = ", ".join("NULL" for _ in RESULT_COLUMNS)
+        # One value per facet, in FACET_SETS order: the window's two columns become "open now".
+        values = ", ".join(grouped[:4] + [self.OPEN] + grouped[6:])
+        value_nulls = ", ".join("NULL" for _ in range(len(grouped) - 1))
+        sets = ", ".join(f"({', '.join(columns)})" for columns in GROUPED_COLUMNS)
+        return (
+            f"WITH {', '.join(ctes)} SELECT 0 AS part, array_position((SELECT ids FROM page), s.offering_id),"  # noqa: S608
+            f" {result}, NULL AS grouping_set, {value_nulls}, NULL::bigint[] AS counts FROM {self.table} s"
+            " WHERE s.offering_id = ANY((SELECT ids FROM page)::bigint[])"
+            f" UNION ALL SELECT 1, NULL, {result_nulls}, GROUPING({GROUPED_COLUMNS[0][0]}), {values},"
+            f" ARRAY[{per_fdim}] FROM {facets_from} GROUP BY GROUPING SETS ({sets})"
+        )
 
     def run(self) -> SearchResult:
-        with connection.cursor() as cursor:
-            rows = self._page(cursor)
-            counts, total = self._facets(cursor)
+        sql = self.sql()
+        names = ", ".join(f"set_config('{name}', %s, true)" for name in self.settings)
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            cursor.execute(f"SELECT {names}", list(self.settings.values()))
+            cursor.execute(sql, self.params)
+            result_rows = cursor.fetchall()
+            # Nothing was written: rolling back (to the savepoint, inside a caller's transaction) drops the
+            # settings above again.
+            transaction.set_rollback(True, using=connection.alias)
+        width = len(RESULT_COLUMNS)
+        page = sorted((row for row in result_rows if row[0] == 0), key=lambda row: row[1])
+        rows = [dict(zip(RESULT_COLUMNS, row[2 : 2 + width], strict=True)) for row in page]
+        groups = [row[2 + width :] for row in result_rows if row[0] == 1]
+        counts, total = self._assemble(groups)
         return SearchResult(total=total, rows=rows, counts=counts, page=self.q.page, page_size=self.q.page_size)
 
-    def _page(self, cursor) -> list[dict]:
-        params: list = []
-        where = ["visible_public", self._text_condition(params)]
-        by_facet: dict[str, list] = {}
-        for name, condition in self._facet_conditions(by_facet).items():
-            where.append(condition)
-            params.extend(by_facet[name])
-        order, order_params = self._order()
-        sql = (
-            f"SELECT {', '.join(RESULT_COLUMNS)} FROM {self.table} WHERE {' AND '.join(where)} "
-            f"ORDER BY {order} LIMIT %s OFFSET %s"
-        )
-        cursor.execute(sql, [*params, *order_params, self.q.page_size, (self.q.page - 1) * self.q.page_size])
-        return [dict(zip(RESULT_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
-
-    def _order(self) -> tuple[str, list]:
-        sort = self.q.effective_sort
-        title = "title_en" if (get_language() or "nl").startswith("en") else "title_nl"
-        if sort == "relevance" and self.q.text:
-            text = self.q.text
-            rank = (
-                "ts_rank_cd(document, websearch_to_tsquery('dutch', %s) || websearch_to_tsquery('english', %s))"
-                " + greatest(word_similarity(%s, title_nl), word_similarity(%s, title_en))"
-            )
-            return f"{rank} DESC, start_date, offering_id", [text, text, text, text]
-        return {
-            "title": (f"{title}, start_date, offering_id", []),
-            "ec_asc": ("ec, start_date, offering_id", []),
-            "ec_desc": ("ec DESC, start_date, offering_id", []),
-            "seats": ("capacity - seats_taken DESC, start_date, offering_id", []),
-        }.get(sort, ("start_date, offering_id", []))
-
-    def _facets(self, cursor) -> tuple[dict[str, dict], int]:
-        params: list = []
-        text = self._text_condition(params)
-        by_facet: dict[str, list] = {}
-        conditions = self._facet_conditions(by_facet)
-        fail_params: list = []
-        fail_exprs = []
-        for name, condition in conditions.items():
-            fail_exprs.append((name, f"NOT {condition}"))
-        # Which facet (1-based) a row fails; 0 when it passes all. Rows failing two are dropped below.
-        if fail_exprs:
-            cases = []
-            for index, (name, expr) in enumerate(fail_exprs, start=1):
-                cases.append(f"WHEN {expr} THEN {index}")
-                fail_params.extend(by_facet[name])
-            fail_dimension = f"CASE {' '.join(cases)} ELSE 0 END"
-            fail_count_params: list = []
-            sums = []
-            for name, expr in fail_exprs:
-                sums.append(f"({expr})::int")
-                fail_count_params.extend(by_facet[name])
-            fail_filter = f"AND ({' + '.join(sums)}) <= 1"
-        else:
-            fail_dimension, fail_count_params, fail_filter = "0", [], ""
-
-        open_params: list = []
-        open_expr = self._open_expr(open_params)
-        mask_aggs = []
-        for name, column in MASK_FACETS.items():
-            for bit in range(_mask_width(name)):
-                mask_aggs.append(f"count(*) FILTER (WHERE {column} & {1 << bit} <> 0)")
-        columns = list(COLUMN_FACETS.values())
-        sets = ", ".join(f"({c})" for c in columns)
-        sql = f"""
-            WITH hits AS MATERIALIZED (
-                SELECT {fail_dimension} AS fdim, institution_id, ec_band, language, level, start_month, city, mode,
-                       is_microcredential, {open_expr} AS open_now, theme_mask, route_mask
-                FROM {self.table}
-                WHERE visible_public AND {text} {fail_filter}
-            )
-            SELECT fdim, GROUPING({", ".join(columns)}) AS g, {", ".join(columns)}, count(*) AS n,
-                   NULL::bigint[] AS bits
-            FROM hits GROUP BY fdim, GROUPING SETS ({sets})
-            UNION ALL
-            SELECT fdim, -1, {", ".join("NULL" for _ in columns)}, count(*), ARRAY[{", ".join(mask_aggs) or "0"}]
-            FROM hits GROUP BY fdim
-        """
-        cursor.execute(sql, [*fail_params, *open_params, *params, *fail_count_params])
-        return self._assemble(cursor.fetchall(), list(conditions))
-
-    def _assemble(self, result_rows, active: list[str]) -> tuple[dict[str, dict], int]:
-        facet_number = {name: index for index, name in enumerate(active, start=1)}
-        names = list(COLUMN_FACETS)
-        width = len(names)
+    def _assemble(self, groups) -> tuple[dict[str, dict], int]:
+        """Each facet's counts from its set's groups: the rows that pass every facet plus, for a ticked
+        facet, those that fail only that one."""
+        facet_number = {name: index for index, name in enumerate(self.active, start=1)}
         counts: dict[str, dict] = {name: {} for name in FACET_ORDER}
+        # Per set: (facet, its position among the values, its fdim number or None, bit width if a mask).
+        plan = [
+            [
+                (name, position, facet_number.get(name), _mask_width(name) if name in MASK_FACETS else 0)
+                for position, name in enumerate(FACET_SETS[0] + FACET_SETS[1])
+                if name in facet_set
+            ]
+            for facet_set in FACET_SETS
+        ]
+        bits_of: dict[int, list[int]] = {}  # mask value -> its bits; a few dozen distinct masks
         total = 0
-        for row in result_rows:
-            fdim, grouping, values, n, bits = row[0], row[1], row[2 : 2 + width], row[2 + width], row[3 + width]
-            if grouping == -1:
-                if fdim == 0:
-                    total += n
-                offset = 0
-                for name in MASK_FACETS:
-                    width_here = _mask_width(name)
-                    if fdim in (0, facet_number.get(name)):
-                        bucket = counts[name]
-                        for bit in range(width_here):
-                            bucket[1 << bit] = bucket.get(1 << bit, 0) + bits[offset + bit]
-                    offset += width_here
-                continue
-            # GROUPING() has a 1 bit for every column *not* in this set; the set's column has a 0 bit.
-            index = next(i for i in range(width) if not grouping & (1 << (width - 1 - i)))
-            name = names[index]
-            if fdim not in (0, facet_number.get(name)):
-                continue
-            bucket = counts[name]
-            bucket[values[index]] = bucket.get(values[index], 0) + n
+        for grouping_set, *values, per_fdim in groups:
+            # GROUPING(first column of set 0) is 0 for the groups of set 0 and 1 for those of set 1.
+            passing = per_fdim[0]
+            if grouping_set == 0:
+                total += passing
+            for name, position, number, width in plan[grouping_set]:
+                n = passing + per_fdim[number] if number else passing
+                if not n:
+                    continue
+                bucket = counts[name]
+                value = values[position]
+                if width:
+                    if not bucket:  # every bit is listed, with 0 when no row has it
+                        bucket.update((1 << bit, 0) for bit in range(width))
+                    bits = bits_of.get(value)
+                    if bits is None:
+                        bits = bits_of[value] = [1 << bit for bit in range(width) if value & (1 << bit)]
+                    for bit in bits:
+                        bucket[bit] += n
+                else:
+                    bucket[value] = bucket.get(value, 0) + n
         return counts, total
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -43,6 +43,15 @@ def _detail(request, enrolment_request: EnrolmentRequest) -> dict:
         .get(pk=enrolment_request.pk)
     )
     return EnrolmentRequestSerializer(fresh, context={"request": request}).data
+
+
+def _submitted_detail(request, submitted: EnrolmentRequest) -> dict:
+    """``_detail`` of a request ``request_submit`` has just returned, without reading it again: the service
+    already holds everything the answer shows (the offering with its course, module and institution, both
+    institutions, the student's profile) in the state it saved. Only the timeline is read."""
+    submitted.student.user = request.user  # the profile was found by this user's id
+    prefetch_related_objects([submitted], Prefetch("events", queryset=RequestEvent.objects.order_by("at", "pk")))
+    return EnrolmentRequestSerializer(submitted, context={"request": request}).data
 
 
 # The API's transition verbs; ``services.actions.request_act`` maps each to the service that owns it.
@@ -124,7 +133,7 @@ class EnrolmentViewSet(viewsets.GenericViewSet):
                 route=data["route"],
                 alternatives=data["alternatives"],
             )
-            return status.HTTP_201_CREATED, _detail(request, created)
+            return status.HTTP_201_CREATED, _submitted_detail(request, created)
 
         code, body = run_idempotent(
             user=request.user,

@@ -75,10 +75,25 @@ def _dates_overlap(a: Offering, b: Offering) -> bool:
     return a.start_date <= b.end_date and b.start_date <= a.end_date
 
 
+# ``policy`` not given: eligibility_check reads it.
+_READ = object()
+
+
 def eligibility_check(
-    *, student, offering: Offering, now: dt.datetime | None = None, ignore_request_id: int | None = None
+    *,
+    student,
+    offering: Offering,
+    now: dt.datetime | None = None,
+    ignore_request_id: int | None = None,
+    policy=_READ,
+    student_requests: list[EnrolmentRequest] | None = None,
 ) -> Eligibility:
-    """All rules for ``student`` (a StudentProfile) and ``offering``. Reads only; about four queries."""
+    """All rules for ``student`` (a StudentProfile) and ``offering``. Reads only; about four queries.
+
+    A caller that has already read them may pass the home institution's ``HomeApprovalPolicy`` (or None)
+    and the student's requests (at least those pending, held or completed, with ``offering__course`` and
+    ``offering__module`` loaded); the rules are the same, with fewer queries.
+    """
     now = now or timezone.now()
     result = Eligibility()
     add = result.checks.append
@@ -137,11 +152,15 @@ def eligibility_check(
         )
     )
 
-    mine = list(
-        EnrolmentRequest.objects.filter(student=student, status__in=[*PENDING_OR_HELD, Status.COMPLETED])
-        .exclude(pk=ignore_request_id)
-        .select_related("offering__course", "offering__module")
-    )
+    if student_requests is None:
+        mine = list(
+            EnrolmentRequest.objects.filter(student=student, status__in=[*PENDING_OR_HELD, Status.COMPLETED])
+            .exclude(pk=ignore_request_id)
+            .select_related("offering__course", "offering__module")
+        )
+    else:
+        counted = {*PENDING_OR_HELD, Status.COMPLETED}
+        mine = [r for r in student_requests if r.status in counted and r.pk != ignore_request_id]
 
     # 4. Prerequisites: completed courses.
     if offering.course_id:
@@ -205,7 +224,8 @@ def eligibility_check(
             )
         )
     # 7. The home institution's caps on EC or courses per period.
-    policy = HomeApprovalPolicy.objects.filter(institution_id=student.home_institution_id).first()
+    if policy is _READ:
+        policy = HomeApprovalPolicy.objects.filter(institution_id=student.home_institution_id).first()
     if policy and (policy.max_ec_per_period or policy.max_courses_per_period):
         home_periods = list(
             AcademicPeriod.objects.filter(

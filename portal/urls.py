@@ -15,6 +15,8 @@ urlpatterns = [
     path("enrolment/", include("enrolment.urls")),
     path("accounts/", include("accounts.urls")),
     path("ooapi/v5/", include("ooapi.provider.urls")),
+    path("ooapi/imports/", include("ooapi.consumer.urls")),
+    path("ooapi/connections/", include("ooapi.sync.urls")),
     path("ooapi/", include("ooapi.urls")),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),

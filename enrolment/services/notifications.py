@@ -15,13 +15,15 @@ from enrolment.models import ACTIVE_STATES, Notification, NotificationPreference
 ACTION_NEEDED = {Status.SEAT_OFFERED, Status.HOME_DENIED}
 
 
-def notifications_queue(*, event: RequestEvent) -> None:
-    """After commit, notify for ``event`` from a Celery worker. A rolled-back move queues nothing:
-    Django drops the callback with the transaction or savepoint it was registered in."""
+def notifications_queue(*, event: RequestEvent | None = None, events: list[RequestEvent] = ()) -> None:
+    """After commit, notify for ``event`` (or all of ``events``, in one task) from a Celery worker. A
+    rolled-back move queues nothing: Django drops the callback with the transaction or savepoint it was
+    registered in, so register it in the savepoint that wrote the events."""
     from enrolment.tasks import notify_events
 
-    event_id = event.pk
-    transaction.on_commit(lambda: notify_events.delay([event_id]))
+    event_ids = [e.pk for e in ([event] if event is not None else []) + list(events)]
+    if event_ids:
+        transaction.on_commit(lambda: notify_events.delay(event_ids))
 
 
 def _recipients(event: RequestEvent):

@@ -20,6 +20,9 @@ from institutions.models import Institution
 
 def registration_needs_connector(request: EnrolmentRequest) -> bool:
     connected = Institution.Integration.CONNECTED
+    if EnrolmentRequest.home_institution.is_cached(request) and EnrolmentRequest.host_institution.is_cached(request):
+        # Read in the caller's transaction (request_submit loads both): no second look needed.
+        return connected in (request.home_institution.integration, request.host_institution.integration)
     institutions = Institution.objects.filter(pk__in=[request.home_institution_id, request.host_institution_id])
     return any(i.integration == connected for i in institutions)
 
@@ -30,6 +33,8 @@ def institution_sync():
 
 
 def home_is_connected(request: EnrolmentRequest) -> bool:
+    if EnrolmentRequest.home_institution.is_cached(request):
+        return request.home_institution.integration == Institution.Integration.CONNECTED
     return Institution.objects.filter(
         pk=request.home_institution_id, integration=Institution.Integration.CONNECTED
     ).exists()
@@ -65,6 +70,21 @@ def result_recorded(*, request: EnrolmentRequest, result: dict | None = None) ->
     """The host recorded the result (the request is completed): connected institutions get it."""
     if registration_needs_connector(request):
         institution_sync().result_recorded(request=request, result=result or {})
+
+
+def registration_reference_store(*, request: EnrolmentRequest, home_ref: str = "", host_ref: str = "") -> None:
+    """A connected institution's system created its record of the request (an OOAPI association) before
+    the request is registered: keep its id on the request now, so later changes (a cancel, the result) can
+    address it. Caller holds the request lock. Empty values leave the stored reference as it is."""
+    fields = []
+    if home_ref and home_ref != request.home_registration_ref:
+        request.home_registration_ref = home_ref
+        fields.append("home_registration_ref")
+    if host_ref and host_ref != request.host_registration_ref:
+        request.host_registration_ref = host_ref
+        fields.append("host_registration_ref")
+    if fields:
+        request.save(update_fields=[*fields, "updated_at"])
 
 
 def registration_confirm(*, request: EnrolmentRequest, home_ref: str = "", host_ref: str = "") -> None:

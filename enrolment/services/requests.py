@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 
 from django.db import IntegrityError, transaction
@@ -28,16 +29,50 @@ from enrolment.errors import (
     UploadError,
     WrongStateError,
 )
-from enrolment.lifecycle import transition
-from enrolment.models import ACTIVE_STATES, DENIAL_REASONS, SEAT_STATES, EnrolmentRequest, ReasonCode, Status
+from enrolment.lifecycle import moves_together, transition
+from enrolment.models import (
+    ACTIVE_STATES,
+    DENIAL_REASONS,
+    SEAT_STATES,
+    EnrolmentRequest,
+    HomeApprovalPolicy,
+    ReasonCode,
+    Status,
+)
 from enrolment.permissions import has_role, require_student_owner, staff_side
 from enrolment.services.admission import offering_lock, request_lock, seat_release
-from enrolment.services.approval import home_review_start, policy_for
+from enrolment.services.approval import home_review_start
+from institutions.models import Institution
 from portal.i18n import lazy_format
 from routes.models import Route
 
 MAX_UPLOAD_MB = 5
 PDF_MAGIC = b"%PDF-"
+
+
+def _student_profile_locked(user) -> StudentProfile:
+    """``student_profile_require`` with the profile row locked (inside a transaction), and the home
+    institution's approval policy read along, in one statement."""
+    profile = (
+        StudentProfile.objects.select_for_update(of=("self",))
+        .select_related("home_institution__approval_policy")
+        .filter(user_id=user.pk)
+        .first()
+        if user.is_authenticated
+        else None
+    )
+    if profile is None:
+        raise NotAllowedError()
+    return profile
+
+
+def _home_policy(profile: StudentProfile) -> HomeApprovalPolicy:
+    """``approval.policy_for`` the student's home institution, from the policy loaded with the profile: the
+    stored one, else the default (staff decide), unsaved."""
+    try:
+        return profile.home_institution.approval_policy
+    except HomeApprovalPolicy.DoesNotExist:
+        return HomeApprovalPolicy(institution_id=profile.home_institution_id)
 
 
 def student_profile_require(user) -> StudentProfile:
@@ -93,23 +128,31 @@ def request_submit(
     already has an active request for the offering, NotEligibleError (400), UploadError (400),
     NotAllowedError (403) for users without a student profile, RequestNotFoundError for unknown offerings.
     """
-    profile = student_profile_require(user)
-    if len(alternatives) > 2:
-        raise EnrolmentError(TOO_MANY_CHOICES_MESSAGE, code="too_many_choices")
-    if len({offering_id, *alternatives}) != 1 + len(alternatives):
-        raise EnrolmentError(CHOICES_REPEATED_MESSAGE, code="choices_repeated")
-    offering = offering_for_enrolment(offering_id)
-    others = [offering_for_enrolment(a, not_found=AlternativeNotFoundError) for a in alternatives]
-    upload_validate(document)
-    policy = policy_for(profile.home_institution_id)
     try:
         with transaction.atomic():
-            # The student's own row first: two submissions by one student (two tabs) are checked one after
-            # the other, so caps per period and timetable clashes hold. Then the offering (seats).
-            StudentProfile.objects.select_for_update().filter(pk=profile.pk).values_list("pk", flat=True).get()
-            if EnrolmentRequest.objects.filter(student=profile, offering=offering, status__in=ACTIVE_STATES).exists():
+            # The student's own row first (read and locked in one statement): two submissions by one student
+            # (two tabs) are checked one after the other, so caps per period and timetable clashes hold.
+            # Then the offering (seats).
+            profile = _student_profile_locked(user)
+            if len(alternatives) > 2:
+                raise EnrolmentError(TOO_MANY_CHOICES_MESSAGE, code="too_many_choices")
+            if len({offering_id, *alternatives}) != 1 + len(alternatives):
+                raise EnrolmentError(CHOICES_REPEATED_MESSAGE, code="choices_repeated")
+            offering = offering_for_enrolment(offering_id)
+            others = [offering_for_enrolment(a, not_found=AlternativeNotFoundError) for a in alternatives]
+            upload_validate(document)
+            policy = _home_policy(profile)
+            # One read of the student's requests serves the duplicate check and the eligibility rules.
+            mine = list(
+                EnrolmentRequest.objects.filter(
+                    student=profile, status__in=[*ACTIVE_STATES, Status.COMPLETED]
+                ).select_related("offering__course", "offering__module")
+            )
+            if any(r.offering_id == offering.pk and r.status in ACTIVE_STATES for r in mine):
                 raise DuplicateRequestError()
-            eligibility = eligibility_check(student=profile, offering=offering)
+            eligibility = eligibility_check(
+                student=profile, offering=offering, policy=policy if policy.pk else None, student_requests=mine
+            )
             if not eligibility.eligible:
                 reasons = "; ".join(str(c.message) for c in eligibility.failures)
                 raise NotEligibleError(
@@ -122,8 +165,8 @@ def request_submit(
             request = EnrolmentRequest(
                 student=profile,
                 offering=locked,
-                home_institution_id=profile.home_institution_id,
-                host_institution_id=locked.institution_id,
+                home_institution=profile.home_institution,
+                host_institution=locked.institution,
                 route=route,
                 motivation=motivation,
                 choice_group=group,
@@ -132,26 +175,36 @@ def request_submit(
             if document is not None:
                 request.document = document
             request.save()
-            transition(
-                request,
-                to=Status.SUBMITTED,
-                verb="submit",
-                actor=user,
-                actor_role="student",
-                reason=ReasonCode.STUDENT_REQUEST,
+            # With no connected institution on either side and no alternatives, nothing inside reads the
+            # request's row back (no connector, no search for drafts of its group): its moves, from submitted
+            # to admitted or waitlisted, are written together once they are made (see moves_together).
+            portal = Institution.Integration.PORTAL_MANAGED
+            together = (
+                not others
+                and profile.home_institution.integration == portal
+                and locked.institution.integration == portal
             )
-            for rank, alternative in enumerate(others, start=2):
-                EnrolmentRequest.objects.create(
-                    student=profile,
-                    offering=alternative,
-                    home_institution_id=profile.home_institution_id,
-                    host_institution_id=alternative.institution_id,
-                    route=route,
-                    motivation=motivation,
-                    choice_group=group,
-                    rank=rank,
+            with moves_together() if together else contextlib.nullcontext():
+                transition(
+                    request,
+                    to=Status.SUBMITTED,
+                    verb="submit",
+                    actor=user,
+                    actor_role="student",
+                    reason=ReasonCode.STUDENT_REQUEST,
                 )
-            home_review_start(request=request, offering=locked, policy=policy)
+                for rank, alternative in enumerate(others, start=2):
+                    EnrolmentRequest.objects.create(
+                        student=profile,
+                        offering=alternative,
+                        home_institution_id=profile.home_institution_id,
+                        host_institution_id=alternative.institution_id,
+                        route=route,
+                        motivation=motivation,
+                        choice_group=group,
+                        rank=rank,
+                    )
+                home_review_start(request=request, offering=locked, policy=policy)
     except IntegrityError as error:
         if "one_active_request_per_student_and_offering" in str(error):
             raise DuplicateRequestError() from None

@@ -150,6 +150,9 @@ CELERY_BEAT_SCHEDULE = {
     "enrolment-lotteries-draw": {"task": "enrolment.tasks.draw_due_lotteries", "schedule": 60.0},
     "enrolment-waitlists-close": {"task": "enrolment.tasks.close_waitlists", "schedule": 300.0},
     "enrolment-home-deadlines": {"task": "enrolment.tasks.home_decision_deadlines", "schedule": 900.0},
+    # OOAPI: re-dispatch due or stuck outbox messages (and poll pending associations); import catalogues.
+    "ooapi-outbox-sweep": {"task": "ooapi.sync.tasks.sweep_outbox", "schedule": 15.0},
+    "ooapi-imports-due": {"task": "ooapi.consumer.tasks.import_due", "schedule": 300.0},
 }
 
 # Django REST framework and the OpenAPI schema

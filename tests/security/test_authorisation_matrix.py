@@ -26,6 +26,7 @@ from django.utils import timezone
 from accounts.models import StaffRole
 from catalogue.models import AdmissionMode
 from enrolment.models import EnrolmentRequest, Notification, Status
+from ooapi.models import Connection, ImportRun, OutboxMessage
 from tests.factories import (
     CourseFactory,
     InstitutionFactory,
@@ -95,12 +96,21 @@ def build_world() -> World:
     request_own = _request(student, offering_b)
     request_other = _request(other_student, offering_d)
     notification = Notification.objects.create(user=student.user, request=request_own, kind="submitted")
+    links = {}
+    for inst in (host_b, host_d):
+        connection = Connection.objects.create(institution=inst, base_url="http://127.0.0.1:9/", auth_method="none")
+        links[inst.pk] = {
+            "connection": connection,
+            "run": ImportRun.objects.create(connection=connection),
+            "message": OutboxMessage.objects.create(connection=connection, kind="test", status=OutboxMessage.Status.DEAD),
+        }
     own_objects = {
         "request": request_own,
         "offering": offering_b,
         "home": home_a,
         "host": host_b,
         "notification": notification,
+        **links[host_b.pk],
     }
     other_objects = {
         "request": request_other,
@@ -108,6 +118,7 @@ def build_world() -> World:
         "home": home_c,
         "host": host_d,
         "notification": notification,
+        **links[host_d.pk],
     }
     return World(users=users, own={r: own_objects for r in ROLES}, other={r: other_objects for r in ROLES})
 
@@ -339,6 +350,54 @@ MATRIX.update(
         "ooapi_provider:person-me": Entry("GET", lambda o: f"{V5}persons/me", oauth_only(), api=True),
         # The provider's catch-all: an unknown path is a 404 problem for anyone.
         "ooapi/v5/^(?P<rest>.*)$": Entry("GET", lambda o: f"{V5}no-such-thing", everyone(HIDE), api=True),
+    }
+)
+
+
+def only(roles: dict, default=(DENY, DENY)):
+    expect = {r: default for r in ROLES}
+    expect["anonymous"] = (LOGIN, LOGIN)
+    expect.update(roles)
+    return expect
+
+
+MATRIX.update(
+    {
+        # Connection status: staff see their own institution's connection; admins all.
+        "ooapi_sync:connections": Entry(
+            "GET",
+            lambda o: "/ooapi/connections/",
+            only(
+                {r: (OK, OK) for r in ("home_approver", "host_admissions", "exam_board", "catalogue_manager", "admin")}
+            ),
+        ),
+        "ooapi_sync:connection": Entry(
+            "GET",
+            lambda o: f"/ooapi/connections/{o['connection'].pk}/",
+            only({"host_admissions": (OK, DENY), "catalogue_manager": (OK, DENY), "admin": (OK, OK)}),
+        ),
+        "ooapi_sync:retry": Entry(
+            "POST",
+            lambda o: f"/ooapi/connections/{o['connection'].pk}/messages/{o['message'].pk}/retry/",
+            only({"host_admissions": (OK, DENY), "catalogue_manager": (OK, DENY), "admin": (OK, OK)}),
+        ),
+        # Catalogue imports: catalogue managers of the institution, and admins.
+        "ooapi_imports:list": Entry(
+            "GET", lambda o: "/ooapi/imports/", only({"catalogue_manager": (OK, OK), "admin": (OK, OK)})
+        ),
+        "ooapi_imports:runs": Entry(
+            "GET", lambda o: "/ooapi/imports/runs/", only({"catalogue_manager": (OK, OK), "admin": (OK, OK)})
+        ),
+        "ooapi_imports:detail": Entry(
+            "GET",
+            lambda o: f"/ooapi/imports/{o['run'].pk}/",
+            only({"catalogue_manager": (OK, HIDE), "admin": (OK, OK)}),
+        ),
+        "ooapi_imports:start": Entry(
+            "POST",
+            lambda o: f"/ooapi/imports/start/{o['connection'].pk}/",
+            only({"catalogue_manager": (OK, HIDE), "admin": (OK, OK)}),
+        ),
     }
 )
 

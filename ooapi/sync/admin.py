@@ -1,0 +1,67 @@
+"""Admin for the outbox, for ``ooapi/admin.py`` to register (this module registers nothing itself)::
+
+    from ooapi.models import OutboxMessage
+    from ooapi.sync.admin import OutboxMessageAdmin
+
+    admin.site.register(OutboxMessage, OutboxMessageAdmin)
+
+Messages are read-only here: they are written by the enrolment transactions and changed only by the
+dispatcher. The one action, "Retry", is the status page's button (``services.outbox_message_retry``).
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from ooapi.models import OutboxMessage
+from ooapi.sync import services
+from portal.errors import ApplicationError
+
+
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = ("pk", "kind", "connection", "request", "status", "attempts", "next_attempt_at", "created_at")
+    list_select_related = ("connection__institution", "request")
+    list_filter = ("status", "kind", "connection")
+    search_fields = ("idempotency_key", "request__public_id", "last_error")
+    ordering = ("-created_at",)
+    actions = ["retry_dead_letters"]
+    readonly_fields = [
+        "connection",
+        "request",
+        "kind",
+        "payload",
+        "idempotency_key",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "enqueued_at",
+        "last_error",
+        "response",
+        "created_at",
+        "delivered_at",
+        "dead_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Retry the selected dead letters"))
+    def retry_dead_letters(self, request, queryset):
+        retried = 0
+        for message in queryset.filter(status=OutboxMessage.Status.DEAD):
+            try:
+                services.outbox_message_retry(user=request.user, message_id=message.pk)
+                retried += 1
+            except ApplicationError as error:
+                self.message_user(request, error.message, messages.ERROR)
+        self.message_user(
+            request,
+            ngettext("%(count)d dead letter queued again.", "%(count)d dead letters queued again.", retried)
+            % {"count": retried},
+            messages.SUCCESS,
+        )

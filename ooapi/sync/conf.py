@@ -1,0 +1,42 @@
+"""Tunables of the enrolment sync, read from ``settings.OOAPI_SYNC`` (a dict; every key optional).
+
+The defaults suit production; the tests make them small so that a dead letter takes seconds, not hours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class SyncConfig:
+    #: Celery queue of the sync's tasks: a queue of its own, so a slow institution never delays e-mail.
+    queue: str = "ooapi_sync"
+    #: Failed attempts (transient errors only) before a message becomes a dead letter.
+    max_attempts: int = 12
+    #: Backoff before retry n: min(backoff_max, backoff_base * 2 ** (n - 1)), times a random 0.5-1.0.
+    backoff_base_seconds: float = 5.0
+    backoff_max_seconds: float = 1800.0
+    #: Consecutive transient failures of one institution that open its circuit.
+    breaker_threshold: int = 5
+    #: How long an open circuit stays open before one trial call is let through.
+    breaker_cooldown_seconds: float = 60.0
+    #: A due message whose task has not run this long after it was enqueued is enqueued again (a lost
+    #: broker message: Redis restarted without persistence, a purge).
+    redispatch_after_seconds: float = 60.0
+    #: A message waiting for an earlier one of the same request is looked at again after this long at the
+    #: latest (it is normally woken as soon as the earlier one is delivered).
+    blocked_recheck_seconds: float = 60.0
+    #: Rows the sweep enqueues per run at most (the next run takes the rest).
+    sweep_batch: int = 1000
+
+    @classmethod
+    def load(cls) -> SyncConfig:
+        values = getattr(settings, "OOAPI_SYNC", None) or {}
+        known = {f.name: f.type for f in fields(cls)}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ValueError(f"Unknown OOAPI_SYNC settings: {', '.join(unknown)}")
+        return cls(**values)

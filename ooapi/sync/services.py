@@ -1,0 +1,420 @@
+"""Enrolment sync with connected institutions (eduXchange profile): what is written to the outbox, and
+what the institutions' answers do in the portal.
+
+For a student of a **connected home** institution enrolling at a host the portal manages, the portal is
+the host in the eduXchange student-mobility flow:
+
+1. on submission (``home_review_request``): one ``home_associate`` message. The dispatcher identifies the
+   student (``GET /persons/me``) and sends ``POST /associations/external/me`` with the offering and the
+   portal's ``remoteState`` (``pending``: the host has not decided yet). The association id that comes
+   back is stored on the request (``home_registration_ref``); its ``state`` is the home decision:
+   ``associated`` approves, ``denied`` (or ``canceled``) denies, ``pending``/``queued`` start a
+   ``home_poll`` message that ``GET /associations/{id}`` every ``poll_interval_seconds`` (from the beat
+   sweep) until the home decides;
+2. after admission (``registration_request``): a ``home_state`` message, ``PATCH /associations/{id}``
+   ``{"remoteState": "associated"}`` (``application/merge-patch+json``). When the home's system has
+   accepted it, the request is registered (``registration_confirm``);
+3. cancelled, withdrawn or expired (``request_end``): ``PATCH`` ``{"remoteState": "canceled"}``;
+4. the result (``result_send``): ``PATCH`` ``{"result": <CourseResult>}``.
+
+Messages of one request go out in the order they were written (a cancel never overtakes the POST that
+creates the association). Every hook runs inside the enrolment transaction that made the change, so the
+message commits or rolls back with it (the transactional outbox); the dispatch task is queued after commit.
+
+A **connected host** is the caller in the eduXchange profile, not the portal: its system reads the
+portal's OOAPI provider (``/ooapi/v5/offerings/{id}/associations``) and reports with
+``PATCH /ooapi/v5/associations/{id}``. The host side counts as registered once it reported
+``remoteState: associated`` (``AssociationResult``); the beat sweep then completes the registration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from decimal import Decimal, InvalidOperation
+from functools import partial
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import StaffRole
+from enrolment.models import EnrolmentRequest, Status
+from enrolment.services.admission import offering_lock, request_lock
+from institutions.models import Institution
+from ooapi.models import AssociationResult, Connection, OutboxMessage
+from ooapi.provider import mappers
+from portal.errors import ConflictError, PermissionDeniedError
+
+logger = logging.getLogger("ooapi.sync")
+
+HOME_ASSOCIATE = "home_associate"
+HOME_POLL = "home_poll"
+HOME_STATE = "home_state"
+HOME_RESULT = "home_result"
+KIND_LABELS = {
+    HOME_ASSOCIATE: _("Enrolment sent to the home institution"),
+    HOME_POLL: _("Waiting for the home institution's decision"),
+    HOME_STATE: _("Enrolment state sent to the home institution"),
+    HOME_RESULT: _("Result sent to the home institution"),
+}
+# Kinds that go out in order per request and connection. Polls are not ordered: they only read.
+ORDERED_KINDS = (HOME_ASSOCIATE, HOME_STATE, HOME_RESULT)
+# remoteState / state values of the OOAPI ``associationState`` enum.
+ASSOCIATED, PENDING, QUEUED, DENIED, CANCELED = "associated", "pending", "queued", "denied", "canceled"
+STATES = (PENDING, ASSOCIATED, DENIED, QUEUED, CANCELED)
+WAITING_STATES = (PENDING, QUEUED)
+
+NOT_STAFF_MESSAGE = _("Only administrators and staff of this institution may manage its connection.")
+NOT_DEAD_MESSAGE = _("Only a dead letter can be retried; this message is already on its way.")
+
+
+# Connections -------------------------------------------------------------------------------------------
+
+
+def connection_for(institution_id: int) -> Connection | None:
+    """The OOAPI connection of a connected institution, or None (portal-managed, or connected without a
+    configured endpoint: then the portal stands in for its system, as for a portal-managed one)."""
+    connection = (
+        Connection.objects.select_related("institution")
+        .filter(institution_id=institution_id, institution__integration=Institution.Integration.CONNECTED)
+        .first()
+    )
+    if connection is None and _is_connected(institution_id):
+        logger.warning("institution %s is connected but has no OOAPI connection configured", institution_id)
+    return connection
+
+
+def _is_connected(institution_id: int) -> bool:
+    return Institution.objects.filter(pk=institution_id, integration=Institution.Integration.CONNECTED).exists()
+
+
+def may_manage_connection(user, institution_id: int) -> bool:
+    """Superusers, and staff (any role) of the institution."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or StaffRole.objects.filter(user_id=user.pk, institution_id=institution_id).exists()
+
+
+# Writing messages (inside the caller's transaction) -----------------------------------------------------
+
+
+def outbox_message_write(
+    *,
+    connection: Connection,
+    request: EnrolmentRequest | None,
+    kind: str,
+    payload: dict,
+    due_at: dt.datetime | None = None,
+) -> OutboxMessage:
+    """One outbox row, in the caller's transaction. Due now: its dispatch task is queued after commit
+    (``robust``: a broker that is down must not fail the enrolment; the beat sweep re-dispatches it).
+    Due later: the beat sweep queues it when it is due."""
+    now = timezone.now()
+    due = due_at or now
+    immediate = due <= now
+    message = OutboxMessage.objects.create(
+        connection=connection,
+        request=request,
+        kind=kind,
+        payload=payload,
+        next_attempt_at=due,
+        enqueued_at=now if immediate else None,
+    )
+    if immediate:
+        from ooapi.sync.dispatcher import message_enqueue
+
+        transaction.on_commit(partial(message_enqueue, [message.pk]), robust=True)
+    return message
+
+
+def offering_document(request: EnrolmentRequest) -> dict:
+    """The offering as an OOAPI ``CourseOffering``: the home does not know the portal's ids, so the details
+    travel with the association (the profile allows "the full offering details")."""
+    offering = request.offering
+    teachable = offering.course or offering.module
+    data = {
+        "offeringId": mappers.offering_id(offering),
+        "primaryCode": {"codeType": "offeringCode", "code": offering.code or f"{teachable.code}-{offering.pk}"},
+        "offeringType": "course",
+        "name": mappers.texts(teachable.title_nl, teachable.title_en, required=True),
+        "abbreviation": teachable.code,
+        "description": mappers.texts(teachable.description_nl, teachable.description_en, required=True),
+        "teachingLanguage": mappers.TEACHING_LANGUAGE.get(teachable.language, "nld"),
+        "resultExpected": True,
+        "startDate": offering.start_date.isoformat(),
+        "endDate": offering.end_date.isoformat(),
+        "organization": mappers.institution_id(offering.institution_id),
+    }
+    if offering.course_id:
+        data["course"] = {
+            "courseId": mappers.course_id(offering.course),
+            "primaryCode": {"codeType": "identifier", "code": teachable.code},
+            "name": data["name"],
+            "abbreviation": teachable.code,
+            "studyLoad": {"studyLoadUnit": "ects", "value": float(teachable.ec)},
+        }
+    return data
+
+
+def association_body(request: EnrolmentRequest, *, remote_state: str) -> dict:
+    """The body of ``POST /associations/external/me``. Built once, when the message is written, and sent
+    unchanged on every retry: the peer refuses a reused idempotency key with a different body."""
+    host = Institution.objects.get(pk=request.host_institution_id)
+    return {
+        "role": "student",
+        "remoteState": remote_state,
+        "offering": offering_document(request),
+        "issuer": mappers.institution(host),
+        # Who "me" is comes from the token (the eduXchange convention); the portal's own reference and the
+        # student number the home issued let the home's system match the request when the token is the
+        # portal's machine token.
+        "ext": {"flexportal": {"requestId": str(request.public_id), "studentNumber": request.student.student_number}},
+    }
+
+
+def course_result(request: EnrolmentRequest, result: dict) -> dict:
+    """The host's result (as ``request_complete(result=...)`` records it) as an OOAPI ``CourseResult``.
+    Tolerant of the keys issue #5 may use: grade/score, passed/pass, ec, date/resultDate, scale, examiner."""
+    teachable = request.offering.course or request.offering.module
+    passed = result.get("passed", result.get("pass"))
+    if isinstance(passed, bool):
+        pass_state = "passed" if passed else "failed"
+    else:
+        pass_state = passed if passed in ("passed", "failed") else "unknown"
+    ec = result.get("ec", result.get("studyLoad"))
+    try:
+        ec_value = float(Decimal(str(ec))) if ec not in (None, "") else float(teachable.ec)
+    except (InvalidOperation, ValueError):
+        ec_value = float(teachable.ec)
+    data = {
+        "state": "completed",
+        "pass": pass_state,
+        "resultDate": str(result.get("date") or result.get("resultDate") or timezone.localdate().isoformat()),
+        "studyLoad": {"studyLoadUnit": "ects", "value": ec_value},
+    }
+    score = result.get("grade", result.get("score"))
+    if score not in (None, ""):
+        data["score"] = str(score)
+    if result.get("comment"):
+        data["comment"] = str(result["comment"])
+    extra = {key: str(result[key]) for key in ("scale", "examiner") if result.get(key) not in (None, "")}
+    if extra:
+        data["ext"] = {"flexportal": extra}
+    return data
+
+
+# The hooks' work (called by ooapi.sync.hooks inside the enrolment transaction) ---------------------------
+
+
+def home_review_request(*, request: EnrolmentRequest) -> bool:
+    """A student of a connected home submitted: hand the request to the home's system. True when handed
+    over (the home's answer decides the approval step), False when the home has no connection."""
+    connection = connection_for(request.home_institution_id)
+    if connection is None:
+        return False
+    outbox_message_write(
+        connection=connection,
+        request=request,
+        kind=HOME_ASSOCIATE,
+        payload={"body": association_body(request, remote_state=PENDING)},
+    )
+    return True
+
+
+def registration_request(*, request: EnrolmentRequest) -> None:
+    """The host admitted the student: the home's system hears ``remoteState: associated``; the request is
+    registered once every connected side has it (now, if no message is needed)."""
+    connection = connection_for(request.home_institution_id)
+    if connection is not None:
+        payload = {"remoteState": ASSOCIATED, "purpose": "register"}
+        asked = OutboxMessage.objects.filter(request=request, connection=connection, kind=HOME_ASSOCIATE)
+        if not request.home_registration_ref and not asked.exists():
+            # The home never got the association (it became connected after the submission): this
+            # message creates it, already associated.
+            payload["body"] = association_body(request, remote_state=ASSOCIATED)
+        outbox_message_write(connection=connection, request=request, kind=HOME_STATE, payload=payload)
+        return
+    registration_complete_if_ready(request=request)
+
+
+def request_end(*, request: EnrolmentRequest) -> None:
+    """Cancelled, withdrawn or expired: a home that holds an association for it hears ``canceled``."""
+    connection = connection_for(request.home_institution_id)
+    if connection is None:
+        return
+    told = OutboxMessage.objects.filter(request=request, connection=connection, kind__in=(HOME_ASSOCIATE, HOME_STATE))
+    if not told.exists():
+        return  # the home's system never heard of this request
+    outbox_message_write(
+        connection=connection,
+        request=request,
+        kind=HOME_STATE,
+        payload={"remoteState": CANCELED, "purpose": "ended"},
+    )
+
+
+def result_send(*, request: EnrolmentRequest, result: dict) -> None:
+    """The host recorded the result: the home's system gets it on the association."""
+    connection = connection_for(request.home_institution_id)
+    if connection is None:
+        return
+    outbox_message_write(
+        connection=connection,
+        request=request,
+        kind=HOME_RESULT,
+        payload={"patch": {"result": course_result(request, result)}},
+    )
+
+
+# Registration -------------------------------------------------------------------------------------------
+
+
+def _home_side_registered(request: EnrolmentRequest) -> bool:
+    if connection_for(request.home_institution_id) is None:
+        return True
+    return OutboxMessage.objects.filter(
+        request=request, kind=HOME_STATE, payload__purpose="register", status=OutboxMessage.Status.DELIVERED
+    ).exists()
+
+
+def _host_side_registered(request: EnrolmentRequest, *, host_connected: bool) -> bool:
+    if not host_connected:
+        return True
+    return AssociationResult.objects.filter(
+        request=request,
+        institution_id=request.host_institution_id,
+        remote_state=AssociationResult.RemoteState.ASSOCIATED,
+    ).exists()
+
+
+def registration_complete_if_ready(*, request: EnrolmentRequest, home_done: bool = False) -> bool:
+    """Caller holds the offering and request locks. Registers an admitted request once both institutions'
+    systems have it (``home_done``: the caller knows the home's has); True when it did. Idempotent (a
+    request that is not admitted is left alone)."""
+    from enrolment.services.registration import registration_confirm
+
+    if request.status != Status.ADMITTED:
+        return False
+    host_connected = _is_connected(request.host_institution_id)
+    if not (home_done or _home_side_registered(request)):
+        return False
+    if not _host_side_registered(request, host_connected=host_connected):
+        return False
+    host_ref = str(request.public_id) if host_connected else ""
+    registration_confirm(request=request, home_ref=request.home_registration_ref, host_ref=host_ref)
+    return True
+
+
+def registrations_confirm_reported(*, limit: int = 500) -> int:
+    """Beat: admitted requests at a connected host whose system has reported ``remoteState: associated``
+    through the provider are registered (when the home side has it too). Returns how many."""
+    reported = AssociationResult.objects.filter(
+        institution_id=F("request__host_institution_id"),
+        remote_state=AssociationResult.RemoteState.ASSOCIATED,
+        request__status=Status.ADMITTED,
+        request__host_institution__integration=Institution.Integration.CONNECTED,
+    ).values_list("request_id", "request__offering_id")[:limit]
+    done = 0
+    for request_id, offering_id in reported:
+        with transaction.atomic():
+            offering_lock(offering_id)
+            done += registration_complete_if_ready(request=request_lock(request_id))
+    return done
+
+
+# Applying answers (called by the dispatcher, inside its transaction) ------------------------------------
+
+
+def _locked(message: OutboxMessage) -> EnrolmentRequest:
+    offering_lock(message.request.offering_id)
+    return request_lock(message.request_id)
+
+
+def home_association_recorded(*, message: OutboxMessage, association_id: str, state: str) -> None:
+    """``POST /associations/external/me`` answered: store the association id on the request ("store the
+    association id on the request") and act on the home's ``state``. Locks the offering, then the request
+    (a decision through ``home_decision_from_institution``, which takes them itself). Safe to repeat: a
+    decided request ignores a second decision."""
+    from enrolment.services.registration import registration_reference_store
+
+    if message.kind == HOME_ASSOCIATE and state not in WAITING_STATES:
+        decided = home_decision_apply(request=message.request, association_id=association_id, state=state)
+        if decided is not None:  # it was awaiting this decision; the request is locked and up to date
+            registration_reference_store(request=decided, home_ref=association_id)
+            return
+    request = _locked(message)
+    registration_reference_store(request=request, home_ref=association_id)
+    if message.kind == HOME_STATE:
+        # The association was created late (the home became connected after submission), already
+        # associated: the home side of the registration is done.
+        registration_complete_if_ready(request=request, home_done=True)
+    elif state in WAITING_STATES and request.status == Status.SUBMITTED:
+        seconds = max(message.connection.poll_interval_seconds, 1)
+        outbox_message_write(
+            connection=message.connection,
+            request=request,
+            kind=HOME_POLL,
+            payload={"associationId": association_id},
+            due_at=timezone.now() + dt.timedelta(seconds=seconds),
+        )
+
+
+def home_poll_needed(*, message: OutboxMessage) -> bool:
+    """A poll still matters while the request awaits the home's decision on this very association."""
+    request = message.request
+    return request.status == Status.SUBMITTED and request.home_registration_ref == message.payload.get("associationId")
+
+
+def home_association_polled(*, message: OutboxMessage, state: str) -> None:
+    """``GET /associations/{id}`` answered with a decision (not pending/queued)."""
+    home_decision_apply(request=message.request, association_id=message.payload["associationId"], state=state)
+
+
+def home_decision_apply(*, request: EnrolmentRequest, association_id: str, state: str) -> EnrolmentRequest | None:
+    """The home's ``state`` as the home-approval step: associated approves; denied or canceled denies.
+    ``home_decision_from_institution`` locks the offering, then the request, and is idempotent: a late or
+    repeated answer changes nothing (None). Returns the decided request, still locked."""
+    from enrolment.services.approval import home_decision_from_institution
+
+    if state not in (ASSOCIATED, DENIED, CANCELED):
+        return None
+    return home_decision_from_institution(
+        request_id=request.pk,
+        approved=state == ASSOCIATED,
+        comment=f"OOAPI association {association_id}: {state}",
+    )
+
+
+def home_state_delivered(*, message: OutboxMessage) -> None:
+    """The home's system accepted a remoteState change; after admission that completes its side."""
+    if message.payload.get("purpose") == "register":
+        registration_complete_if_ready(request=_locked(message), home_done=True)
+
+
+# Staff --------------------------------------------------------------------------------------------------
+
+
+def outbox_message_retry(*, user, message_id: int) -> OutboxMessage:
+    """Staff retry a dead letter: it becomes pending with a fresh count of attempts and is dispatched after
+    commit, with the same idempotency key (so a call that did reach the institution is not repeated
+    there). Raises PermissionDeniedError for other users, ConflictError unless the message is dead."""
+    with transaction.atomic():
+        message = OutboxMessage.objects.select_for_update(of=("self",)).select_related("connection").get(pk=message_id)
+        if not may_manage_connection(user, message.connection.institution_id):
+            raise PermissionDeniedError(NOT_STAFF_MESSAGE)
+        if message.status != OutboxMessage.Status.DEAD:
+            raise ConflictError(NOT_DEAD_MESSAGE, code="not_dead")
+        now = timezone.now()
+        message.status = OutboxMessage.Status.PENDING
+        message.attempts = 0
+        message.next_attempt_at = now
+        message.enqueued_at = now
+        message.dead_at = None
+        message.save(update_fields=["status", "attempts", "next_attempt_at", "enqueued_at", "dead_at"])
+        from ooapi.sync.dispatcher import message_enqueue
+
+        transaction.on_commit(partial(message_enqueue, [message.pk]), robust=True)
+        logger.info("dead letter %s retried by user %s", message.pk, user.pk)
+    return message

@@ -1,0 +1,67 @@
+"""Benchmarks behind ``manage.py bench <scenario>``; each scenario is a module here (see docs/benchmarks.md).
+
+A scenario module has ``HELP``, ``add_arguments(parser)`` and ``run(*, stdout, **options)``, and prints one
+JSON object per measurement so that results can be piped, diffed and pasted into the docs as they are.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+# Scenario name -> module; each module is documented in its own section of docs/benchmarks.md.
+SCENARIOS = {
+    "catalogue": "portal.bench.catalogue",
+    "enrolment_burst": "portal.bench.enrolment_burst",
+    "import": "portal.bench.ooapi_import",
+    "sync": "portal.bench.sync",
+}
+
+
+def require_postgresql() -> None:
+    if connection.vendor != "postgresql":
+        raise CommandError(
+            "Benchmarks measure the PostgreSQL path and cannot run on "
+            f"{connection.vendor}. Set DATABASE_URL, e.g. "
+            "DATABASE_URL=postgres://postgres@127.0.0.1:5432/flexportal_bench"
+        )
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    """The ``pct`` percentile with linear interpolation between closest ranks (numpy's default)."""
+    if not values:
+        raise ValueError("percentile of no values")
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * pct / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+@contextmanager
+def database(name: str) -> Iterator[None]:
+    """Point the default connection at database ``name`` (created and migrated when missing), then back.
+
+    The same switch Django's test runner makes for the test database: close, change ``NAME``, reconnect.
+    """
+    if not re.fullmatch(r"[A-Za-z0-9_]{1,63}", name):
+        raise CommandError(f"{name!r} is not a plain database name")
+    settings_dict = connection.settings_dict
+    original = settings_dict["NAME"]
+    with connection._nodb_cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    connection.close()
+    settings_dict["NAME"] = settings.DATABASES[connection.alias]["NAME"] = name
+    try:
+        call_command("migrate", interactive=False, verbosity=0)
+        yield
+    finally:
+        connection.close()
+        settings_dict["NAME"] = settings.DATABASES[connection.alias]["NAME"] = original

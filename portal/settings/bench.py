@@ -1,0 +1,33 @@
+"""Benchmarks that drive a live server (``manage.py bench enrolment_burst``): production, on loopback.
+
+Everything production does on the measured path stays: DEBUG off, PostgreSQL with persistent
+connections, the Redis broker (notifications are queued after commit), the session store, allauth,
+staff MFA enforcement, the JSON request log. The scenario starts gunicorn with these settings and passes
+the production variables (``SECRET_KEY``, ``ALLOWED_HOSTS``, ``DATABASE_URL``, ``REDIS_URL``) itself.
+
+What differs, and why:
+
+* plain HTTP on 127.0.0.1: no TLS redirect, no secure-only cookies;
+* ``ROOT_URLCONF`` adds the bare one-INSERT view the scenario measures as its floor
+  (``portal.bench.urls``); the production URLconf never has it;
+* logging in the benchmark's students is set-up, not the measurement: a fast password hasher and no
+  login rate limit (all of them log in from one address) make 2,000 logins take seconds, not minutes;
+* static files from the source folders (no ``collectstatic`` manifest needed; the API renders none).
+"""
+
+from .production import *  # noqa: F403
+from .production import STORAGES
+
+ALLOWED_HOSTS = ["127.0.0.1"]
+SECURE_SSL_REDIRECT = False
+SECURE_HSTS_SECONDS = 0
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+
+ROOT_URLCONF = "portal.bench.urls"
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+ACCOUNT_RATE_LIMITS = False
+
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+WHITENOISE_USE_FINDERS = True

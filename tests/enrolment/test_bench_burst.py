@@ -1,0 +1,48 @@
+"""The machinery of ``manage.py bench enrolment_burst`` at a tiny size: a real gunicorn with two workers on
+the test database, students logged in through allauth headless, concurrent HTTP clients. This checks that
+the benchmark measures what it says and that the seats hold under it; the figures themselves are in
+docs/benchmarks.md, measured at full size (a benchmark, not a timed test)."""
+
+from portal.bench import enrolment_burst
+from portal.bench.enrolment_burst import ServerConfig
+
+STUDENTS = 60
+OFFERINGS = 3
+SEATS = 5
+
+FIELDS = {
+    "requests",
+    "requests_per_s",
+    "p50_ms",
+    "p95_ms",
+    "errors",
+    "admitted_max_per_offering",
+    "overbooked",
+    "floor_requests_per_s",
+    "ratio",
+}
+
+
+def test_a_small_burst_over_http_fills_every_seat_and_never_overbooks(transactional_db):
+    result = enrolment_burst.measure(
+        students=STUDENTS,
+        offerings=OFFERINGS,
+        seats=SEATS,
+        concurrency=16,
+        server=ServerConfig(workers=2, worker_class="gthread", threads=2),
+        warmup=8,
+    )
+    assert result.keys() >= FIELDS, result
+    assert result["requests"] == STUDENTS
+    assert result["errors"] == 0, result["statuses"]
+    assert result["floor_errors"] == 0
+    assert result["overbooked"] == 0
+    assert result["seats_taken_mismatch"] == 0
+    assert result["admitted_max_per_offering"] == SEATS
+    # Portal-managed institutions on both sides: admitted requests are registered at once.
+    assert result["request_states"] == {"registered": OFFERINGS * SEATS, "waitlisted": STUDENTS - OFFERINGS * SEATS}
+    assert result["requests_per_s"] > 0 and result["floor_requests_per_s"] > 0
+    assert result["p50_ms"] <= result["p95_ms"]
+    assert abs(result["ratio"] - result["requests_per_s"] / result["floor_requests_per_s"]) < 0.01
+    # Every change was queued for the notification worker after its commit (at least one task per request).
+    assert result["notifications_queued"] >= STUDENTS
