@@ -4,6 +4,7 @@ from catalogue import apis as catalogue_apis
 from enrolment import apis as enrolment_apis
 from institutions import apis as institution_apis
 
+
 class JsonOnlyRouter(DefaultRouter):
     """No ``.json``-style format-suffix routes: the API speaks JSON, and there are half as many URLs to guard."""
 

@@ -36,8 +36,12 @@ def embedded_portal(tmp_path_factory):
     env["SQLITE_PATH"] = str(tmp_path_factory.mktemp("embedded") / "demo.sqlite3")
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT, timeout=300)
-    first = subprocess.run([*manage, "seed_demo"], env=env, check=True, cwd=ROOT, timeout=300, capture_output=True, text=True)
-    again = subprocess.run([*manage, "seed_demo"], env=env, check=True, cwd=ROOT, timeout=300, capture_output=True, text=True)
+    first = subprocess.run(
+        [*manage, "seed_demo"], env=env, check=True, cwd=ROOT, timeout=300, capture_output=True, text=True
+    )
+    again = subprocess.run(
+        [*manage, "seed_demo"], env=env, check=True, cwd=ROOT, timeout=300, capture_output=True, text=True
+    )
     port = _free_port()
     server = subprocess.Popen(
         [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"],

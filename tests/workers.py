@@ -33,8 +33,23 @@ def celery_worker(log_path: Path, *, queues: str = "celery", extra_env: dict | N
     hostname = f"test-{uuid.uuid4().hex[:8]}@%h"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [str(CELERY), "-A", "portal", "worker", "--pool", "solo", "-Q", queues, "--hostname", hostname,
-             "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
+            [
+                str(CELERY),
+                "-A",
+                "portal",
+                "worker",
+                "--pool",
+                "solo",
+                "-Q",
+                queues,
+                "--hostname",
+                hostname,
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel",
+                "INFO",
+            ],
             cwd=ROOT,
             env=env,
             stdout=log,

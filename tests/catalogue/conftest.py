@@ -62,9 +62,14 @@ def small_catalogue(db):
     )
     ml.themes.add(data)
     law = CourseFactory(
-        institution=utrecht, code="LAW100", title_nl="Europees recht", title_en="European Law",
+        institution=utrecht,
+        code="LAW100",
+        title_nl="Europees recht",
+        title_en="European Law",
         description_nl="Het recht van de Europese Unie.",
-        description_en="The law of the European Union.", ec=3, language="nl"
+        description_en="The law of the European Union.",
+        ec=3,
+        language="nl",
     )
     module = ModuleFactory(
         institution=utrecht,

@@ -35,7 +35,22 @@ def test_openapi_schema_and_docs(client, small_catalogue):
     assert schema["openapi"].startswith("3.")
     assert {"/api/institutions/", "/api/courses/", "/api/offerings/"} <= set(schema["paths"])
     params = {p["name"] for p in schema["paths"]["/api/offerings/"]["get"]["parameters"]}
-    assert {"q", "institution", "ec", "language", "level", "month", "city", "mode", "theme", "route", "microcredential", "open", "page", "page_size"} <= params
+    assert {
+        "q",
+        "institution",
+        "ec",
+        "language",
+        "level",
+        "month",
+        "city",
+        "mode",
+        "theme",
+        "route",
+        "microcredential",
+        "open",
+        "page",
+        "page_size",
+    } <= params
     assert client.get("/api/docs/").status_code == 200
 
 

@@ -31,7 +31,9 @@ def test_ec_must_be_positive():
 
 def test_dates_must_be_ordered():
     offering = OfferingFactory()
-    assert refused(lambda: Offering.objects.filter(pk=offering.pk).update(end_date=offering.start_date - dt.timedelta(days=1)))
+    assert refused(
+        lambda: Offering.objects.filter(pk=offering.pk).update(end_date=offering.start_date - dt.timedelta(days=1))
+    )
     assert refused(lambda: Offering.objects.filter(pk=offering.pk).update(enrol_closes_at=offering.enrol_opens_at))
     period = AcademicPeriodFactory()
     assert refused(lambda: AcademicPeriod.objects.filter(pk=period.pk).update(end_date=period.start_date))

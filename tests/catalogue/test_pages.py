@@ -17,7 +17,19 @@ def test_catalogue_lists_offerings_with_seat_bars_and_facets(client, small_catal
     html = response.content.decode()
     assert html.count('class="card"') == 5
     assert html.count("<meter") == 5
-    for facet in ("institution", "open", "ec", "language", "level", "month", "city", "mode", "theme", "route", "microcredential"):
+    for facet in (
+        "institution",
+        "open",
+        "ec",
+        "language",
+        "level",
+        "month",
+        "city",
+        "mode",
+        "theme",
+        "route",
+        "microcredential",
+    ):
         assert f'id="facet-{facet}"' in html, facet
 
 

@@ -25,7 +25,11 @@ def test_demo_zone_is_complete_and_idempotent():
         for inst in Institution.objects.all()
     }
     assert {tuple(v) for v in per_institution.values()} == {("quarter",), ("semester",), ("block",)}
-    assert AcademicPeriod.objects.filter(institution__code="vu", academic_year__name__startswith="2").values("academic_year").first()
+    assert (
+        AcademicPeriod.objects.filter(institution__code="vu", academic_year__name__startswith="2")
+        .values("academic_year")
+        .first()
+    )
     assert AcademicPeriod.objects.filter(institution__code="vu").count() == 10  # five blocks, two years
 
     # A login for every role.

@@ -14,8 +14,8 @@ Outcomes:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 from django.db import transaction
@@ -102,7 +102,9 @@ def build_world() -> World:
         links[inst.pk] = {
             "connection": connection,
             "run": ImportRun.objects.create(connection=connection),
-            "message": OutboxMessage.objects.create(connection=connection, kind="test", status=OutboxMessage.Status.DEAD),
+            "message": OutboxMessage.objects.create(
+                connection=connection, kind="test", status=OutboxMessage.Status.DEAD
+            ),
         }
     own_objects = {
         "request": request_own,
