@@ -236,3 +236,9 @@ def zone(db):
         "students": students,
         "requests": requests,
     }
+
+
+@pytest.fixture(autouse=True)
+def _english_problems(settings):
+    """The assertions read the English problem texts; the portal's default language is Dutch."""
+    settings.LANGUAGE_CODE = "en"
