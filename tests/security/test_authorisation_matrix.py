@@ -512,7 +512,7 @@ def test_third_party_groups(group, role):
 @pytest.mark.django_db
 def test_bulk_decisions_check_every_id():
     world = build_world()
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(world.users["home_approver"])
     other = world.other["home_approver"]["request"]
     response = client.post(
