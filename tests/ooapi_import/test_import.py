@@ -246,3 +246,24 @@ def test_the_command_fails_loudly_when_the_endpoint_is_down(institution):
     with pytest.raises(CommandError, match="The import failed: Could not connect"):
         call_command("ooapi_import", "refu", "--base-url", f"http://127.0.0.1:{port}", stdout=io.StringIO())
     assert ImportRun.objects.get().status == "failed"
+
+
+def test_an_endpoint_behind_oauth2_client_credentials_is_imported_and_a_refusal_fails_cleanly(institution, ooapi_peer):
+    ooapi_peer.control.settings(auth={"required": True, "clients": {"portal": "s3cret"}})
+    token_url = f"{ooapi_peer.origin}/oauth2/token"
+    connection_ = make_connection(
+        institution,
+        ooapi_peer.base_url,
+        auth_method="client_credentials",
+        token_url=token_url,
+        client_id="portal",
+        client_secret="s3cret",
+    )
+    summary = run_import(connection_)
+    assert summary.status == "succeeded" and summary.kinds["offering"].created == 200
+
+    connection_.client_secret = "wrong"
+    connection_.save()
+    refused = run_import(connection_)
+    assert refused.status == "failed" and refused.transient is False
+    assert "refused the client credentials" in refused.error

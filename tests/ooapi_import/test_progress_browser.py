@@ -8,6 +8,7 @@ import shutil
 
 import pytest
 from django.core.cache import cache
+from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
@@ -38,6 +39,9 @@ def page(live_server):
         yield context, context.new_page()
         context.close()
         browser.close()
+        # The test body ran beside Playwright's event loop, where Django keeps connections of their own:
+        # close them here, or the test database cannot be dropped at the end of the session.
+        connections.close_all()
 
 
 def test_the_bar_follows_a_running_import_and_stops_polling_when_it_ends(page, live_server, institution):
