@@ -100,7 +100,10 @@ def circuit_success(*, connection: Connection, now: dt.datetime | None = None) -
         if reopened.update(circuit=Circuit.CLOSED, consecutive_failures=0, circuit_opened_at=None, last_success_at=now):
             return True
     # The common case: already closed. Write only when something changes, so that busy workers do not all
-    # queue up on this one row.
+    # queue up on this one row; not at all when the row, as read before the call, needs nothing.
+    recent = connection.last_success_at is not None and now - connection.last_success_at < SUCCESS_STAMP_EVERY
+    if connection.consecutive_failures == 0 and recent:
+        return False
     Connection.objects.filter(pk=connection.pk).filter(
         Q(consecutive_failures__gt=0)
         | Q(last_success_at__isnull=True)

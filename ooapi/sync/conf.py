@@ -12,8 +12,12 @@ from django.conf import settings
 
 @dataclass(frozen=True)
 class SyncConfig:
-    #: Celery queue of the sync's tasks: a queue of its own, so a slow institution never delays e-mail.
-    queue: str = "ooapi_sync"
+    #: Celery queue of the dispatch tasks. None: Celery's default queue for tasks queued after a commit in a
+    #: web request, and the queue of the task at hand for those a sync task queues (a sweep, an answer that
+    #: leads to the next message), so the sync runs wherever its tasks are consumed. A queue of its own
+    #: (e.g. "ooapi_sync", with ``celery worker -Q celery,ooapi_sync``) keeps a slow institution from ever
+    #: delaying e-mail.
+    queue: str | None = None
     #: Failed attempts (transient errors only) before a message becomes a dead letter.
     max_attempts: int = 12
     #: Backoff before retry n: min(backoff_max, backoff_base * 2 ** (n - 1)), times a random 0.5-1.0.

@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from celery import current_task
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -82,9 +83,18 @@ def message_enqueue(message_ids: Iterable[int], *, conf: SyncConfig | None = Non
     and a task that could not be sent is sent again by the sweep."""
     from ooapi.sync.tasks import dispatch_message
 
-    conf = conf or SyncConfig.load()
+    queue = task_queue(conf or SyncConfig.load())
     for message_id in message_ids:
-        dispatch_message.apply_async((message_id,), queue=conf.queue, retry=False)
+        dispatch_message.apply_async((message_id,), queue=queue, retry=False)
+
+
+def task_queue(conf: SyncConfig) -> str | None:
+    """The configured queue; else, inside a task, the queue that task came from; else Celery's default."""
+    if conf.queue:
+        return conf.queue
+    task = current_task._get_current_object() if current_task else None
+    delivery = getattr(getattr(task, "request", None), "delivery_info", None) or {}
+    return delivery.get("routing_key") or None
 
 
 def backoff_delay(attempt: int, conf: SyncConfig) -> float:

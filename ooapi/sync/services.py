@@ -388,9 +388,10 @@ def home_decision_apply(*, request: EnrolmentRequest, association_id: str, state
 
 
 def home_state_delivered(*, message: OutboxMessage) -> None:
-    """The home's system accepted a remoteState change; after admission that completes its side."""
+    """The home's system accepted a remoteState change; after admission that completes its side. Locks the
+    request only: registering changes no seat, and nothing after it here takes the offering's lock."""
     if message.payload.get("purpose") == "register":
-        registration_complete_if_ready(request=_locked(message), home_done=True)
+        registration_complete_if_ready(request=request_lock(message.request_id), home_done=True)
 
 
 # Staff --------------------------------------------------------------------------------------------------

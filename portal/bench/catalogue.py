@@ -339,7 +339,8 @@ class FloorSearch:
         )
         values = ", ".join(sql for _set, sql in FLOOR_VALUES.values())
         if q.text:
-            rank = f", ts_rank_cd(document, {FLOOR_TSQUERY}) AS text_rank" if sort == "relevance" else ""
+            rank = f", CASE WHEN {fails} = 0 THEN ts_rank_cd(document, {FLOOR_TSQUERY}) END AS text_rank"
+            rank = rank if sort == "relevance" else ""
             sql = (
                 f"WITH hits AS MATERIALIZED (SELECT offering_id, start_date, ec, capacity, seats_taken, title_nl,"  # noqa: S608
                 f" title_en, {FLOOR_SETS[0]}, {FLOOR_SETS[1]}, {fails} AS fails{rank} FROM catalogue_offeringsearch"

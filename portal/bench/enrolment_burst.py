@@ -19,8 +19,8 @@ taken, no sessions. Then it
    process, closed loop: a connection sends its next request as soon as the previous one is answered;
 5. the floor: the same requests (client, concurrency, count, headers, body, server) to a bare view that
    does one INSERT (``portal.bench.views``);
-6. counts the seats in the database, stops gunicorn and empties the benchmark's Celery queue (no worker
-   runs; the messages queued after commit are counted), and prints one JSON object.
+6. counts the seats in the database, stops gunicorn, counts the messages queued after commit in the run's
+   own Celery queue (no worker consumes it) and removes it, and prints one JSON object.
 
 ``errors`` counts burst requests not answered ``201 Created``: every student enrols once, with a key of
 their own, in an open window, so admitted and waitlisted are both 201; a 409, any other 4xx or 5xx, a
@@ -87,7 +87,6 @@ ENROL_PATH = "/api/enrolments/"
 FLOOR_PATH = "/bench/floor/"
 LOGIN_PATH = "/_allauth/app/v1/auth/login"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
-CELERY_QUEUE = "celery"
 
 
 def add_arguments(parser) -> None:
@@ -111,7 +110,7 @@ def add_arguments(parser) -> None:
     parser.add_argument(
         "--redis-url",
         default=DEFAULT_REDIS_URL,
-        help=f"Redis database of the benchmark's cache and broker; its queue is emptied (default {DEFAULT_REDIS_URL}).",
+        help=f"Redis database of the server's cache and Celery broker (default {DEFAULT_REDIS_URL}).",
     )
 
 
@@ -179,8 +178,10 @@ def measure(
     # httpx (the start-up probe) logs every request at INFO; stdout carries the result only.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     stage = stage_burst(students=students, offerings=offerings, seats=seats, warmup=warmup)
-    queue_clear(redis_url)
-    with live_server(server, redis_url=redis_url) as live:
+    # A Celery queue of this run's own: no worker consumes it, and a second run (or the test) on the same
+    # Redis database neither counts nor empties this run's messages.
+    queue = f"bench-burst-{secrets.token_hex(6)}"
+    with live_server(server, redis_url=redis_url, queue=queue) as live:
         client = Client(live.base_url, concurrency)
         started = time.perf_counter()
         tokens = login(client, stage.emails)
@@ -197,7 +198,7 @@ def measure(
             lambda: drive(client, enrol_requests(tokens, stage.offering_ids, auth=auth, path=FLOOR_PATH))
         )
     seats_result = seats_count(stage.offering_ids)
-    queued = queue_clear(redis_url)
+    queued = queue_remove(redis_url, queue)
     return {
         "scenario": "enrolment_burst",
         "students": students,
@@ -423,7 +424,9 @@ class LiveServer:
 
 
 @contextlib.contextmanager
-def live_server(server: ServerConfig, *, redis_url: str, startup_timeout: float = 60) -> Iterator[LiveServer]:
+def live_server(
+    server: ServerConfig, *, redis_url: str, queue: str = "celery", startup_timeout: float = 60
+) -> Iterator[LiveServer]:
     """gunicorn on a free loopback port, bound by us and handed over as ``fd://`` (no race for the port);
     yields its base URL once ``/healthz`` answers 200, and stops it (SIGTERM, then SIGKILL) on the way out."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -438,6 +441,7 @@ def live_server(server: ServerConfig, *, redis_url: str, startup_timeout: float 
         ALLOWED_HOSTS="127.0.0.1",
         DATABASE_URL=database_url(),
         REDIS_URL=redis_url,
+        BENCH_CELERY_QUEUE=queue,
         PYTHONUNBUFFERED="1",
     )
     command = [
@@ -796,16 +800,15 @@ class CpuMeter:
 # The broker
 
 
-def queue_clear(redis_url: str) -> int:
-    """Empty the benchmark's Celery queue (no worker consumes it during a run); returns how many
-    notification messages it held."""
+def queue_remove(redis_url: str, queue: str) -> int:
+    """Remove the run's Celery queue (and kombu's binding of it); returns how many messages it held."""
     import redis
 
     client = redis.Redis.from_url(redis_url)
     try:
         with client.pipeline() as pipe:
-            pipe.llen(CELERY_QUEUE)
-            pipe.delete(CELERY_QUEUE)
+            pipe.llen(queue)
+            pipe.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
             queued, _deleted = pipe.execute()
         return int(queued)
     finally:

@@ -77,10 +77,11 @@ HELP = (
     "submission to registered, the same calls as a bare httpx loop (floor), ratio."
 )
 
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/12"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/11"
 EMAIL = "sync-{index:05d}@bench.flexportal.example"
 WARMUP_EMAIL = "sync-warmup-{index:05d}@bench.flexportal.example"
 SWEEP_EVERY_SECONDS = 5.0
+SYNC_QUEUE = "bench-sync"
 CELERY = Path(sys.executable).with_name("celery")
 
 
@@ -100,6 +101,11 @@ def add_arguments(parser) -> None:
     parser.add_argument("--warmup", type=int, default=32, help="Untimed requests before the run (default 32).")
     parser.add_argument(
         "--timeout", type=float, default=3600, help="Give up on the run after this many seconds (default 3600)."
+    )
+    parser.add_argument(
+        "--worker-log-level",
+        default="WARNING",
+        help="Log level of the workers (default WARNING; INFO logs every task).",
     )
     parser.add_argument(
         "--redis-url",
@@ -122,6 +128,7 @@ def run(
     warmup: int,
     timeout: float,
     redis_url: str,
+    worker_log_level: str = "WARNING",
     **_options,
 ) -> dict:
     require_postgresql()
@@ -141,6 +148,7 @@ def run(
             warmup=warmup,
             timeout=timeout,
             redis_url=redis_url,
+            worker_log_level=worker_log_level,
         )
     stdout.write(json.dumps(result))
     return result
@@ -369,7 +377,9 @@ def peer_process(*, startup_timeout: float = 20) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def sync_workers(*, workers: int, concurrency: int, queue_name: str, redis_url: str) -> Iterator[list]:
+def sync_workers(
+    *, workers: int, concurrency: int, queue_name: str, redis_url: str, log_level: str = "WARNING"
+) -> Iterator[list]:
     """``workers`` Celery workers (prefork) on the sync queue, with production settings on loopback."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))}
     env.update(
@@ -388,7 +398,7 @@ def sync_workers(*, workers: int, concurrency: int, queue_name: str, redis_url: 
                 str(CELERY), "-A", "portal", "worker", "--pool", "prefork", "--concurrency", str(concurrency),
                 "-Q", queue_name, "--include", "ooapi.sync.tasks", "--hostname", f"bench-sync-{index}@%h",
                 "--prefetch-multiplier", "1", "--without-heartbeat", "--without-gossip", "--without-mingle",
-                "--loglevel", "WARNING",
+                "--loglevel", log_level,
             ]  # fmt: skip
             process = subprocess.Popen(  # noqa: S603 (our own celery and arguments)
                 command,
@@ -406,10 +416,14 @@ def sync_workers(*, workers: int, concurrency: int, queue_name: str, redis_url: 
 
 
 @contextlib.contextmanager
-def broker(url: str) -> Iterator[None]:
-    """This process's Celery app sends to ``url`` (never eagerly) for the duration of the run."""
+def broker(url: str, *, sync_queue: str) -> Iterator[None]:
+    """This process's Celery app sends to ``url`` (never eagerly) for the duration of the run, and the sync's
+    tasks to ``sync_queue`` (the workers' tasks follow the queue they came from, ``task_queue``), so the
+    benchmark's workers run the sync and nothing else: notifications stay queued, unconsumed."""
     app = current_app._get_current_object()
     previous = (app.conf.broker_url, app.conf.task_always_eager)
+    previous_sync = getattr(settings, "OOAPI_SYNC", None)
+    settings.OOAPI_SYNC = {**(previous_sync or {}), "queue": sync_queue}
 
     def reset():
         app._pool = None
@@ -422,6 +436,7 @@ def broker(url: str) -> Iterator[None]:
         yield
     finally:
         app.conf.broker_url, app.conf.task_always_eager = previous
+        settings.OOAPI_SYNC = previous_sync
         reset()
 
 
@@ -619,20 +634,27 @@ def measure(
     warmup: int = 32,
     timeout: float = 3600,
     redis_url: str = DEFAULT_REDIS_URL,
+    worker_log_level: str = "WARNING",
 ) -> dict:
     """Set up, run, measure and count in the current default database; one result dict (module doc)."""
     require_postgresql()
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    conf = SyncConfig.load()
+    queue_name = SyncConfig.load().queue or SYNC_QUEUE
     stage = stage_sync(associations=associations, homes=homes, offerings=offerings, warmup=warmup)
     redis_flush(redis_url)
     started_at = time.monotonic()
     deadline = started_at + timeout
     with (
         peer_process() as peer_url,
-        broker(redis_url),
-        sync_workers(workers=workers, concurrency=concurrency, queue_name=conf.queue, redis_url=redis_url) as procs,
-        beat_stand_in(conf.queue),
+        broker(redis_url, sync_queue=queue_name),
+        sync_workers(
+            workers=workers,
+            concurrency=concurrency,
+            queue_name=queue_name,
+            redis_url=redis_url,
+            log_level=worker_log_level,
+        ) as procs,
+        beat_stand_in(queue_name),
     ):
         Connection.objects.filter(pk__in=stage.connection_ids).update(base_url=peer_url)
         if peer_latency_ms:
@@ -677,6 +699,7 @@ def measure(
             _peer_control(peer_url, "PUT", "faults", {"latency_ms": peer_latency_ms})
         slots = workers * concurrency
         floor = asyncio.run(_floor(base_url=peer_url, associations=associations, concurrency=slots, body=body))
+        worker_logs = [log for _process, log in procs]
 
     registered = len(latencies)
     sync_rate = registered / span if span else 0.0
@@ -712,5 +735,6 @@ def measure(
         "homes": homes,
         "offerings": offerings,
         "peer_latency_ms": peer_latency_ms,
+        "worker_logs": worker_logs,
         "cpus": os.cpu_count(),
     }

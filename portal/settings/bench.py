@@ -16,7 +16,7 @@ What differs, and why:
 """
 
 from .production import *  # noqa: F403
-from .production import STORAGES
+from .production import STORAGES, env
 
 ALLOWED_HOSTS = ["127.0.0.1"]
 SECURE_SSL_REDIRECT = False
@@ -28,6 +28,10 @@ ROOT_URLCONF = "portal.bench.urls"
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ACCOUNT_RATE_LIMITS = False
+
+# The scenario gives each run a Celery queue of its own, which no worker consumes: it counts the messages
+# queued after commit, then removes the queue.
+CELERY_TASK_DEFAULT_QUEUE = env("BENCH_CELERY_QUEUE", default="bench-burst")
 
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 WHITENOISE_USE_FINDERS = True

@@ -132,22 +132,28 @@ def connected_zone(db) -> SyncZone:
     return make_zone("http://127.0.0.1:9")
 
 
-def _env(config: dict, extra: dict | None = None) -> dict:
+def _env(config: dict, extra: dict | None = None, *, follow_queue: bool = False) -> dict:
+    """The processes' environment. ``follow_queue``: their OOAPI_SYNC names no queue, so the tasks they
+    queue go where the task at hand came from (as in a deployment that does not configure one)."""
     db = django_settings.DATABASES["default"]
     name = db_connection.settings_dict["NAME"]
+    worker_config = {k: v for k, v in config.items() if k != "queue"} if follow_queue else config
     return {
         "DJANGO_SETTINGS_MODULE": WORKER_SETTINGS,
         "DATABASE_URL": f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}",
         "TEST_DATABASE_NAME": name,
-        "OOAPI_SYNC_TEST_CONFIG": json.dumps(config),
+        "OOAPI_SYNC_TEST_CONFIG": json.dumps(worker_config),
+        "OOAPI_SYNC_TEST_QUEUE": config["queue"],
         **(extra or {}),
     }
 
 
 @contextlib.contextmanager
-def celery_beat(log_path: Path, *, config: dict, extra_env: dict | None = None) -> Iterator[subprocess.Popen]:
+def celery_beat(
+    log_path: Path, *, config: dict, extra_env: dict | None = None, follow_queue: bool = False
+) -> Iterator[subprocess.Popen]:
     """``celery beat`` with the test schedule (a sweep every half second), file-based: no database."""
-    env = {**os.environ, **_env(config, extra_env)}
+    env = {**os.environ, **_env(config, extra_env, follow_queue=follow_queue)}
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [
@@ -190,17 +196,23 @@ class SyncProcesses:
 
 @contextlib.contextmanager
 def sync_processes(
-    tmp_path: Path, config: dict, *, beat: bool = True, extra_env: dict | None = None, name: str = "worker"
+    tmp_path: Path,
+    config: dict,
+    *,
+    beat: bool = True,
+    extra_env: dict | None = None,
+    name: str = "worker",
+    follow_queue: bool = False,
 ) -> Iterator[SyncProcesses]:
     """A real worker (solo pool, on ``config["queue"]``) and, with ``beat``, a real beat process."""
     worker_log = tmp_path / f"{name}.log"
-    env = _env(config, extra_env)
+    env = _env(config, extra_env, follow_queue=follow_queue)
     with celery_worker(worker_log, queues=config["queue"], extra_env=env) as worker:
         if not beat:
             yield SyncProcesses(worker=worker, worker_log=worker_log, logs=[worker_log], config=config)
             return
         beat_log = tmp_path / f"{name}-beat.log"
-        with celery_beat(beat_log, config=config, extra_env=extra_env) as beat_process:
+        with celery_beat(beat_log, config=config, extra_env=extra_env, follow_queue=follow_queue) as beat_process:
             yield SyncProcesses(
                 worker=worker,
                 worker_log=worker_log,

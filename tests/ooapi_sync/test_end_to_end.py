@@ -19,9 +19,10 @@ pytest_plugins = ["tests.ooapi.peer_fixtures"]
 @pytest.fixture(scope="module")
 def processes(django_db_setup, tmp_path_factory):
     """One worker and one beat for the tests of this module (same settings; starting them takes seconds).
-    They are idle between tests, when the test database is emptied."""
+    They are idle between tests, when the test database is emptied. Their OOAPI_SYNC names no queue (as in
+    a deployment): what they queue follows the queue of the task at hand, the one this test run uses."""
     config = fast_config()
-    with sync_processes(tmp_path_factory.mktemp("e2e-sync"), config) as started:
+    with sync_processes(tmp_path_factory.mktemp("e2e-sync"), config, follow_queue=True) as started:
         yield started
 
 

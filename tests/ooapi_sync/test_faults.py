@@ -60,25 +60,37 @@ def test_worker_killed_mid_dispatch_the_task_is_redelivered(sync_zone, sync_conf
     zone, peer = sync_zone, ooapi_peer
     Connection.objects.filter(pk=zone.connection.pk).update(read_timeout=5.0)
     peer.control.faults(latency_ms=3000, path_prefix="/associations/external", method="POST")
-    # No beat here: the redelivery must come from the broker, not from the outbox sweep.
-    redelivery = {"OOAPI_SYNC_TEST_VISIBILITY_TIMEOUT": "3"}
-    with sync_processes(tmp_path, sync_config, beat=False, extra_env=redelivery, name="killed") as first:
-        request = request_submit(user=zone.students[0].user, offering_id=zone.offering.pk)
-        wait_until(lambda: any(r["path"] == "/persons/me" for r in peer.control.requests()), what="dispatch")
-        time.sleep(1)  # the POST is now waiting in the peer's latency
-        os.kill(first.worker.pid, signal.SIGKILL)
-        first.worker.wait(timeout=5)
-    assert first.worker.returncode == -signal.SIGKILL
-    # The peer finishes the call the dead worker made: the association exists, the portal does not know.
-    wait_until(lambda: peer.control.association_count() == 1, what="the association at the peer")
-    message = OutboxMessage.objects.get(request=request, kind=services.HOME_ASSOCIATE)
-    assert message.status == Pending and message.attempts == 0  # its transaction died with the worker
-    assert _status(request) == Status.SUBMITTED
-    peer.control.clear_faults()
+    # A broker of this test's own: its short visibility timeout (the time after which Redis hands an
+    # unacknowledged task to another worker) must not touch anyone else's tasks. No beat: the redelivery
+    # must come from the broker, not from the outbox sweep.
+    private = PrivateRedis(tmp_path)
+    private.start()
+    env = {"CELERY_BROKER_URL": private.url, "OOAPI_SYNC_TEST_VISIBILITY_TIMEOUT": "3"}
+    try:
+        with broker(private.url):
+            with sync_processes(tmp_path, sync_config, beat=False, extra_env=env, name="killed") as first:
+                request = request_submit(user=zone.students[0].user, offering_id=zone.offering.pk)
+                wait_until(lambda: any(r["path"] == "/persons/me" for r in peer.control.requests()), what="dispatch")
+                time.sleep(1)  # the POST is now waiting in the peer's latency
+                os.kill(first.worker.pid, signal.SIGKILL)
+                first.worker.wait(timeout=5)
+            assert first.worker.returncode == -signal.SIGKILL
+            # The peer finishes the call the dead worker made: the association exists, the portal does not
+            # know it.
+            wait_until(lambda: peer.control.association_count() == 1, what="the association at the peer")
+            message = OutboxMessage.objects.get(request=request, kind=services.HOME_ASSOCIATE)
+            assert message.status == Pending and message.attempts == 0  # its transaction died with the worker
+            assert _status(request) == Status.SUBMITTED
+            assert redis.Redis.from_url(private.url).hlen("unacked") == 1  # the task, still unacknowledged
+            peer.control.clear_faults()
 
-    with sync_processes(tmp_path, sync_config, beat=False, extra_env=redelivery, name="second") as second:
-        wait_until(lambda: _status(request) == Status.REGISTERED, what="registered", processes=second, timeout=30)
-        assert f"dispatch_message[{_task_id(tmp_path / 'killed.log')}] received" in second.worker_log.read_text()
+            with sync_processes(tmp_path, sync_config, beat=False, extra_env=env, name="second") as second:
+                wait_until(lambda: _status(request) == Status.REGISTERED, what="registered", processes=second)
+                assert (
+                    f"dispatch_message[{_task_id(tmp_path / 'killed.log')}] received" in second.worker_log.read_text()
+                )
+    finally:
+        private.stop()
 
     assert peer.control.association_count() == 1
     posts = _posts(peer)

@@ -245,3 +245,10 @@ def test_a_connected_host_registers_once_its_system_reports_the_association(conn
     assert request.status == Status.REGISTERED
     assert request.host_registration_ref == str(request.public_id)  # the association id the host knows
     assert services.registrations_confirm_reported() == 0  # idempotent
+
+
+def test_the_dispatch_queue_is_configured_or_follows_the_task():
+    assert dispatcher.task_queue(SyncConfig(queue="ooapi_sync")) == "ooapi_sync"
+    # Outside a task (after a commit in a web request): Celery's default queue. Inside one, that task's
+    # queue (the end-to-end tests' workers run that way).
+    assert dispatcher.task_queue(SyncConfig()) is None
