@@ -45,17 +45,22 @@ class ECBand(models.TextChoices):
     OVER_30 = "30+", _("more than 30 EC")
 
 
+# Upper limits (inclusive) of the EC facet's bands; above the last, OVER_30.
+EC_BAND_LIMITS = (
+    (3, ECBand.UP_TO_3.value),
+    (5, ECBand.FROM_3_TO_5.value),
+    (10, ECBand.FROM_5_TO_10.value),
+    (15, ECBand.FROM_10_TO_15.value),
+    (30, ECBand.FROM_15_TO_30.value),
+)
+EC_BAND_OVER = ECBand.OVER_30.value
+
+
 def ec_band(ec: Decimal) -> str:
-    for upper, band in (
-        (3, ECBand.UP_TO_3),
-        (5, ECBand.FROM_3_TO_5),
-        (10, ECBand.FROM_5_TO_10),
-        (15, ECBand.FROM_10_TO_15),
-        (30, ECBand.FROM_15_TO_30),
-    ):
+    for upper, band in EC_BAND_LIMITS:
         if ec <= upper:
-            return band.value
-    return ECBand.OVER_30.value
+            return band
+    return EC_BAND_OVER
 
 
 class Mode(models.TextChoices):
