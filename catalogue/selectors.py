@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import formats, timezone
+from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -17,10 +18,20 @@ from catalogue.search import FACET_ORDER, CatalogueQuery, SearchResult, catalogu
 from institutions.models import AcademicPeriod, Institution, localised
 from routes.models import ROUTE_BITS, Route
 
+# The last choices read per language, with the catalogue stamp they were read under: institutions and
+# themes change the stamp (catalogue.signals), so a page reads them again only after a change.
+_choices_read: dict[str, tuple[dt.datetime, CatalogueChoices]] = {}
 
-def catalogue_choices() -> CatalogueChoices:
-    """Institutions and themes with labels in the active language: two small queries."""
-    english = (get_language() or "nl").startswith("en")
+
+def catalogue_choices(*, stamp: dt.datetime | None = None) -> CatalogueChoices:
+    """Institutions and themes with labels in the active language: two small queries, or none when
+    ``stamp`` (``catalogue_stamp()``, read by the caller) is the one they were last read under."""
+    language = get_language() or "nl"
+    if stamp is not None:
+        remembered = _choices_read.get(language)
+        if remembered is not None and remembered[0] == stamp:
+            return remembered[1]
+    english = language.startswith("en")
     institutions = [
         (pk, code, short)
         for pk, code, short in Institution.objects.order_by("short_name").values_list("pk", "code", "short_name")
@@ -29,7 +40,10 @@ def catalogue_choices() -> CatalogueChoices:
         (bit, code, (en if english else nl) or nl)
         for bit, code, nl, en in Theme.objects.order_by("bit").values_list("bit", "code", "name_nl", "name_en")
     ]
-    return CatalogueChoices(institutions=institutions, themes=themes)
+    choices = CatalogueChoices(institutions=institutions, themes=themes)
+    if stamp is not None:
+        _choices_read[language] = (stamp, choices)
+    return choices
 
 
 @dataclass
@@ -38,6 +52,7 @@ class FacetValue:
     label: str
     count: int
     selected: bool
+    dom_id: str = ""  # the checkbox's id, unique on the page
 
 
 @dataclass
@@ -103,6 +118,8 @@ def label_facets(result: SearchResult, filterset: CatalogueFilterSet, choices: C
                 seen.add(str(value))
         for value in selected - seen:  # selected but absent from the counts: show it with 0 so it can be unticked
             values.append(FacetValue(str(value), str(value), 0, True))
+        for number, facet_value in enumerate(values, start=1):
+            facet_value.dom_id = f"f-{name}-{number}-{slugify(facet_value.value)}"
         facets.append(Facet(name=name, label=str(filterset.filters[name].label), values=values))
     return facets
 
@@ -137,10 +154,15 @@ def overlapping_periods(home_periods: list[HomePeriod], start: dt.date, end: dt.
     return [p for p in home_periods if p.start_date <= end and start <= p.end_date]
 
 
-def catalogue_etag(request, *extra) -> str:
+def catalogue_stamp() -> dt.datetime | None:
+    """When the catalogue last changed (``services.catalogue_stamp_touch``); None before it ever did."""
+    return CatalogueStamp.objects.filter(pk=1).values_list("changed_at", flat=True).first()
+
+
+def catalogue_etag(request, *extra, stamp: dt.datetime | None = None) -> str:
     """Changes when the catalogue changes, when the minute turns (enrolment windows are to the minute),
-    and per language, user and URL."""
-    stamp = CatalogueStamp.objects.filter(pk=1).values_list("changed_at", flat=True).first()
+    and per language, user and URL. ``stamp``: ``catalogue_stamp()``, when the caller has read it."""
+    stamp = stamp or catalogue_stamp()
     minute = timezone.now().strftime("%Y%m%d%H%M")
     user = request.user.pk if getattr(request, "user", None) and request.user.is_authenticated else "-"
     raw = "|".join(str(p) for p in (stamp, minute, get_language(), user, request.get_full_path(), *extra))
@@ -148,7 +170,7 @@ def catalogue_etag(request, *extra) -> str:
 
 
 def catalogue_last_modified() -> dt.datetime | None:
-    return CatalogueStamp.objects.filter(pk=1).values_list("changed_at", flat=True).first()
+    return catalogue_stamp()
 
 
 def offering_detail(*, offering_id: int) -> Offering:

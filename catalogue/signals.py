@@ -4,8 +4,9 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from catalogue.models import Course, Module, Offering
+from catalogue.models import Course, Module, Offering, Theme
 from catalogue.services import catalogue_stamp_touch, offerings_of_teachable, search_index_refresh
+from institutions.models import Institution
 
 
 def _refresh_later(ids: list[int]) -> None:
@@ -36,3 +37,14 @@ def themes_changed(sender, instance, action, **kwargs):
 @receiver(post_delete, sender=Offering)
 def offering_deleted(sender, instance, **kwargs):
     transaction.on_commit(catalogue_stamp_touch)
+
+
+@receiver(post_save, sender=Institution)
+@receiver(post_delete, sender=Institution)
+@receiver(post_save, sender=Theme)
+@receiver(post_delete, sender=Theme)
+def labels_changed(sender, raw=False, **kwargs):
+    """Institutions' and themes' names are on every catalogue page (cards and facets): a change is a new
+    catalogue for the ETag and for ``selectors.catalogue_choices``. Touched in the same transaction."""
+    if not raw:
+        catalogue_stamp_touch()

@@ -6,7 +6,8 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
-from django.utils.translation import get_language
+from django.utils.formats import date_format
+from django.utils.translation import get_language, gettext, ngettext
 from django.views.decorators.http import require_GET
 
 from catalogue.errors import InvalidCatalogueQuery
@@ -15,6 +16,7 @@ from catalogue.models import Offering
 from catalogue.selectors import (
     catalogue_choices,
     catalogue_etag,
+    catalogue_stamp,
     label_facets,
     offering_detail,
     overlapping_periods,
@@ -30,18 +32,29 @@ def _cacheable(response, etag: str):
     return response
 
 
+def seats_label(*, left: int, capacity: int) -> str:
+    """ "12 seats left of 30", the seat bar's label."""
+    left_text = ngettext("%(left)s seat left", "%(left)s seats left", left) % {"left": left}
+    return f"{left_text} {gettext('of %(capacity)s') % {'capacity': capacity}}"
+
+
 def _cards(rows: list[dict], institutions: dict[int, str], home_periods) -> list[dict]:
+    """The result cards, with their text formatted here once rather than by filters per card."""
     english = (get_language() or "nl").startswith("en")
     now = timezone.now()
     cards = []
     for row in rows:
+        left = max(row["capacity"] - row["seats_taken"], 0)
+        start, end = date_format(row["start_date"], "j M Y"), date_format(row["end_date"], "j M Y")
         cards.append(
             {
                 **row,
                 "title": (row["title_en"] if english else row["title_nl"]) or row["title_nl"],
                 "summary": (row["summary_en"] if english else row["summary_nl"]) or row["summary_nl"],
                 "institution": institutions.get(row["institution_id"], ""),
-                "seats_left": max(row["capacity"] - row["seats_taken"], 0),
+                "seats_left": left,
+                "seats_label": seats_label(left=left, capacity=row["capacity"]),
+                "dates": f"{start} – {end}",
                 "is_open": row["enrol_opens_at"] <= now < row["enrol_closes_at"],
                 "home_periods": overlapping_periods(home_periods, row["start_date"], row["end_date"]),
             }
@@ -52,12 +65,13 @@ def _cards(rows: list[dict], institutions: dict[int, str], home_periods) -> list
 @require_GET
 def catalogue(request):
     is_htmx = request.headers.get("HX-Request") == "true"
-    etag = catalogue_etag(request, is_htmx)
+    stamp = catalogue_stamp()
+    etag = catalogue_etag(request, is_htmx, stamp=stamp)
     not_modified = get_conditional_response(request, etag=f'"{etag}"')
     if not_modified is not None:
         return not_modified
     template = "catalogue/_body.html" if is_htmx else "catalogue/catalogue.html"
-    choices = catalogue_choices()
+    choices = catalogue_choices(stamp=stamp)
     try:
         page, page_size = parse_paging(request.GET)
         query, result, filterset = run_catalogue_query(request.GET, choices=choices, page=page, page_size=page_size)
@@ -106,5 +120,6 @@ def offering(request, offering_id: int):
         "home_periods": home_periods,
         "overlap": overlapping_periods(home_periods, item.start_date, item.end_date),
         "is_open": item.is_open_for_enrolment(),
+        "seats_label": seats_label(left=item.seats_left, capacity=item.capacity),
     }
     return render(request, "catalogue/offering_detail.html", context)

@@ -3,7 +3,11 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
 
 from catalogue.services import search_index_refresh
 from tests.factories import AcademicPeriodFactory, StudentProfileFactory
@@ -102,3 +106,35 @@ def test_search_index_follows_course_edits(client, small_catalogue, django_captu
         solar.save()
     assert "Photovoltaics" in client.get("/catalogue/?q=photovoltaics", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert search_index_refresh(offering_ids=[]) == 0
+
+
+def test_institution_and_theme_names_are_read_again_only_after_a_change(client, small_catalogue):
+    """The facet labels (institutions, themes) are kept between pages under the catalogue stamp; renaming
+    an institution is a new stamp, so the next page shows the new name and the old ETag no longer holds."""
+    first = client.get("/catalogue/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "TUD" in first.content.decode()
+    with CaptureQueriesContext(connection) as again:
+        client.get("/catalogue/?page=1", HTTP_ACCEPT_LANGUAGE="en")
+    read = " ".join(q["sql"] for q in again.captured_queries)
+    assert "institutions_institution" not in read and "catalogue_theme" not in read
+
+    delft = small_catalogue["institutions"]["tud"]
+    delft.short_name = "TU Delft"
+    delft.save()
+
+    with CaptureQueriesContext(connection) as renamed:
+        response = client.get("/catalogue/", HTTP_ACCEPT_LANGUAGE="en", headers={"If-None-Match": first["ETag"]})
+    assert response.status_code == 200
+    assert "TU Delft" in response.content.decode()
+    assert "institutions_institution" in " ".join(q["sql"] for q in renamed.captured_queries)
+
+
+def test_seat_bar_and_dates_are_formatted_per_language(client, small_catalogue):
+    solar = small_catalogue["offerings"]["solar"]
+    english = client.get("/catalogue/?q=solar", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"{solar.capacity - solar.seats_taken} seats left of {solar.capacity}" in english
+    assert "1 Feb 2027 – 16 Apr 2027" in english  # the HU period of the fixture
+    dutch = client.get("/catalogue/?q=zonne", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert f"{solar.capacity - solar.seats_taken} plekken vrij van de {solar.capacity}" in dutch
+    with translation.override("nl"):
+        assert f"{date_format(solar.start_date, 'j M Y')} – {date_format(solar.end_date, 'j M Y')}" in dutch
