@@ -84,3 +84,17 @@ def test_html_in_the_query_is_escaped_not_reflected(client, small_catalogue):
     html = response.content.decode()
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert" in html
+
+
+def test_facet_values_from_the_catalogue_are_escaped(client, small_catalogue, django_capture_on_commit_callbacks):
+    """Facet values come from institutions' data (a city, here): the facet list escapes them like any text."""
+    offering = small_catalogue["offerings"]["solar"]
+    offering.city = '<script>alert("city")</script>'
+    with django_capture_on_commit_callbacks(execute=True):
+        offering.save()
+
+    html = client.get("/catalogue/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert '<script>alert("city")' not in html
+    assert 'value="&lt;script&gt;alert(&quot;city&quot;)&lt;/script&gt;"' in html
+    assert '&lt;script&gt;alert(&quot;city&quot;)&lt;/script&gt; <span class="count">(1)</span>' in html
