@@ -43,7 +43,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l nl -l en --ignore=.venv --no-obsolete
+	$(PY) manage.py makemessages -l nl -l en --ignore=.venv --ignore=tests --ignore=ooapi/spec --ignore=var --no-obsolete
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:
