@@ -9,6 +9,7 @@ from django.db import connection, transaction
 
 from enrolment.errors import IDEMPOTENCY_MISMATCH_MESSAGE
 from enrolment.models import IdempotencyRecord
+from portal.db import retry_on_deadlock
 from portal.errors import ApplicationError
 
 MAX_KEY_LENGTH = 100
@@ -24,11 +25,14 @@ def fingerprint(data) -> str:
     return hashlib.sha256(json.dumps(safe, sort_keys=True, default=str).encode()).hexdigest()
 
 
+@retry_on_deadlock
 def run_idempotent(*, user, key: str | None, payload, action) -> tuple[int, dict]:
     """Run ``action() -> (status, body)`` at most once per (user, key); replay the stored answer after.
 
     A PostgreSQL advisory lock on (user, key) makes a concurrent retry wait for the first attempt and then
-    replay it, instead of racing it. A key reused with a different payload is refused (422).
+    replay it, instead of racing it. A key reused with a different payload is refused (422). This is the
+    outermost transaction of a keyed request, so it is the one run again after a deadlock (the services
+    inside are retried only when they open their own).
     """
     if not key:
         return action()

@@ -1,9 +1,14 @@
 """Host admission: seats, waitlist, lottery and promotion. The database decides who gets a seat.
 
 Every function here that touches seats first locks the offering row (``SELECT ... FOR UPDATE``) and only
-then the request rows, always in that order, so two of them never deadlock. ``Offering.seats_taken`` is
-changed only under that lock, and the ``offering_never_overbooked`` CHECK constraint backs it up: a race
-that slipped through would fail loudly instead of overbooking.
+then the request rows, always in that order, so two of them never deadlock over one offering. One path
+takes a second offering: when a ranked choice ends without a seat, ``alternatives_advance`` locks the next
+choice's offering while the first is still locked, and two students whose choices cross (X then Y, Y then
+X) can meet in the opposite order. PostgreSQL then aborts one of the two; the services on that path are
+``portal.db.retry_on_deadlock``, so the aborted one runs again once the other has committed.
+
+``Offering.seats_taken`` is changed only under the offering's lock, and the ``offering_never_overbooked``
+CHECK constraint backs it up: a race that slipped through would fail loudly instead of overbooking.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from enrolment.errors import (
 from enrolment.lifecycle import transition
 from enrolment.models import DENIAL_REASONS, EnrolmentRequest, ReasonCode, SeatReservation, Status
 from enrolment.permissions import require_host_staff, require_student_owner
+from portal.db import retry_on_deadlock
 
 # Switched off only by the concurrency control test (``capacity_guard_disabled``) to show that the race
 # is real without the lock. Never configurable from settings or the environment.
@@ -301,6 +307,7 @@ def host_waitlist(*, request_id: int, actor, comment: str = "") -> EnrolmentRequ
         return request
 
 
+@retry_on_deadlock
 def host_deny(*, request_id: int, actor, reason: str, comment: str = "") -> EnrolmentRequest:
     """Host admissions staff deny, with a reason code from ``DENIAL_REASONS``; the next ranked choice is
     tried automatically."""
@@ -351,6 +358,7 @@ def seat_offer_accept(*, request_id: int, actor, now: dt.datetime | None = None)
         return request
 
 
+@retry_on_deadlock
 def seat_offer_decline(*, request_id: int, actor) -> EnrolmentRequest:
     """The student turns down the seat held for them: it passes to the next student at once."""
     with transaction.atomic():
@@ -376,43 +384,56 @@ def seat_offer_decline(*, request_id: int, actor) -> EnrolmentRequest:
 def seat_offers_lapse(*, now: dt.datetime | None = None) -> int:
     """Beat task: offers not accepted in time expire, and their seats pass to the next student."""
     now = now or timezone.now()
-    lapsed = 0
     due = list(
         EnrolmentRequest.objects.filter(status=Status.SEAT_OFFERED, accept_by__lt=now).values_list("pk", "offering_id")
     )
-    for request_id, offering_id in sorted(due, key=lambda item: (item[1], item[0])):
-        with transaction.atomic():
-            offering = offering_lock(offering_id)
-            request = request_lock(request_id)
-            if request.status != Status.SEAT_OFFERED or request.accept_by is None or request.accept_by >= now:
-                continue  # accepted or changed meanwhile
-            transition(request, to=Status.EXPIRED, verb="expire", reason=ReasonCode.HOLD_LAPSED)
-            seat_release(request=request, offering=offering)
-            lapsed += 1
-            from enrolment.services.requests import alternatives_advance
+    return sum(
+        _seat_offer_lapse(request_id, offering_id, now) for request_id, offering_id in sorted(due, key=_by_offering)
+    )
 
-            alternatives_advance(request=request)
-    return lapsed
+
+def _by_offering(item: tuple[int, int]) -> tuple[int, int]:
+    request_id, offering_id = item
+    return offering_id, request_id
+
+
+@retry_on_deadlock
+def _seat_offer_lapse(request_id: int, offering_id: int, now: dt.datetime) -> int:
+    with transaction.atomic():
+        offering = offering_lock(offering_id)
+        request = request_lock(request_id)
+        if request.status != Status.SEAT_OFFERED or request.accept_by is None or request.accept_by >= now:
+            return 0  # accepted or changed meanwhile
+        transition(request, to=Status.EXPIRED, verb="expire", reason=ReasonCode.HOLD_LAPSED)
+        seat_release(request=request, offering=offering)
+        from enrolment.services.requests import alternatives_advance
+
+        alternatives_advance(request=request)
+        return 1
 
 
 def waitlists_close_due(*, now: dt.datetime | None = None) -> int:
     """Beat task: a ranked choice still waitlisted at its deadline expires, and the next choice is tried."""
     now = now or timezone.now()
-    closed = 0
     due = list(
         EnrolmentRequest.objects.filter(status=Status.WAITLISTED, waitlist_until__lt=now).values_list(
             "pk", "offering_id"
         )
     )
-    for request_id, offering_id in sorted(due, key=lambda item: (item[1], item[0])):
-        with transaction.atomic():
-            offering_lock(offering_id)
-            request = request_lock(request_id)
-            if request.status != Status.WAITLISTED or not request.waitlist_until or request.waitlist_until >= now:
-                continue
-            transition(request, to=Status.EXPIRED, verb="expire", reason=ReasonCode.WAITLIST_DEADLINE)
-            from enrolment.services.requests import alternatives_advance
+    return sum(
+        _waitlist_close(request_id, offering_id, now) for request_id, offering_id in sorted(due, key=_by_offering)
+    )
 
-            alternatives_advance(request=request)
-            closed += 1
-    return closed
+
+@retry_on_deadlock
+def _waitlist_close(request_id: int, offering_id: int, now: dt.datetime) -> int:
+    with transaction.atomic():
+        offering_lock(offering_id)
+        request = request_lock(request_id)
+        if request.status != Status.WAITLISTED or not request.waitlist_until or request.waitlist_until >= now:
+            return 0
+        transition(request, to=Status.EXPIRED, verb="expire", reason=ReasonCode.WAITLIST_DEADLINE)
+        from enrolment.services.requests import alternatives_advance
+
+        alternatives_advance(request=request)
+        return 1

@@ -18,6 +18,7 @@ from enrolment.lifecycle import transition
 from enrolment.models import DENIAL_REASONS, EnrolmentRequest, HomeApprovalPolicy, Notification, ReasonCode, Status
 from enrolment.permissions import require_home_decider
 from enrolment.services.admission import admission_after_home_approval, offering_lock, request_lock
+from portal.db import retry_on_deadlock
 
 
 def policy_for(institution_id: int) -> HomeApprovalPolicy:
@@ -95,6 +96,7 @@ def home_approve(*, user, request_id: int, comment: str = "") -> EnrolmentReques
         return request
 
 
+@retry_on_deadlock
 def home_deny(*, user, request_id: int, reason: str, comment: str = "") -> EnrolmentRequest:
     """Deny with a reason code (required); the next ranked choice, if any, is tried automatically."""
     if reason not in DENIAL_REASONS:
@@ -113,6 +115,7 @@ def home_deny(*, user, request_id: int, reason: str, comment: str = "") -> Enrol
         return request
 
 
+@retry_on_deadlock
 def home_decision_from_institution(*, request_id: int, approved: bool, comment: str = "") -> EnrolmentRequest | None:
     """Apply the decision a connected home institution took in its own system (reached over OOAPI).
 

@@ -1,0 +1,57 @@
+"""Database helpers the apps' services share."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+from django.db import DatabaseError, connection
+from psycopg import errors as pg_errors
+
+logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: What PostgreSQL aborts a transaction with to resolve a conflict it could not wait out. Nothing of the
+#: transaction was kept, so the same work may simply be done again.
+RETRYABLE = (pg_errors.DeadlockDetected, pg_errors.SerializationFailure)
+
+
+def is_retryable(error: BaseException) -> bool:
+    """``error`` (Django's wrapper, or psycopg's own) is a deadlock or serialization failure."""
+    return isinstance(error, RETRYABLE) or isinstance(error.__cause__, RETRYABLE)
+
+
+def retry_on_deadlock(func: Callable[P, R] | None = None, *, attempts: int = 3):
+    """Run a service that opens its own transaction again when PostgreSQL aborted that transaction to break
+    a deadlock (or a serialization failure), up to ``attempts`` times with a short random pause.
+
+    Safe because the abort rolled back everything the call wrote, and Django dropped its on_commit
+    callbacks with it; the service reads its rows again under their locks. Called inside a caller's
+    transaction, nothing is retried: that transaction is aborted as well, and only its owner can begin it
+    again. ``__wrapped__`` is the service without retries (the deadlock test's control calls it).
+    """
+
+    def decorate(service: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(service)
+        def retrying(*args: P.args, **kwargs: P.kwargs) -> R:
+            if connection.in_atomic_block:
+                return service(*args, **kwargs)
+            for attempt in range(1, attempts + 1):
+                try:
+                    return service(*args, **kwargs)
+                except DatabaseError as error:
+                    if attempt == attempts or not is_retryable(error):
+                        raise
+                    logger.warning("%s: %s; running it again (attempt %d)", service.__qualname__, error, attempt + 1)
+                    time.sleep(random.uniform(0.005, 0.05) * attempt)  # noqa: S311 (jitter, not security)
+            raise AssertionError("unreachable")
+
+        return retrying
+
+    return decorate(func) if func is not None else decorate
