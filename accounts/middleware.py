@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from allauth.headless.contrib.rest_framework.authentication import XSessionTokenAuthentication
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from accounts.authentication import SessionTokenAuthentication
 from accounts.errors import MfaRequiredError
 from accounts.models import User
 from accounts.selectors import user_has_totp, user_requires_mfa
@@ -95,7 +95,7 @@ def _acting_user(request: HttpRequest) -> User | None:
     if user is not None and user.is_authenticated:
         return user
     if request.path_info.startswith(API_PREFIXES) and "X-Session-Token" in request.headers:
-        result = XSessionTokenAuthentication().authenticate(request)
+        result = SessionTokenAuthentication().authenticate(request)  # DRF reuses the answer
         if result is not None:
             return result[0]
     return None

@@ -80,3 +80,26 @@ def test_token_user_sees_their_roles(client):
         {"role": "zone_coordinator", "label": "Zone coordinator", "institution": None},
     ]
     assert me["home_institution"] is None
+
+
+def test_the_session_token_is_looked_up_once_per_request(client, settings):
+    """With staff MFA enforced, the middleware authenticates API requests before DRF does; DRF takes its
+    answer instead of reading the session again, so the request reads the session as often as one without
+    the middleware's check (before, twice as often)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    StudentProfileFactory(user__email="anna@uu.nl", home_institution__code="uu")
+    token = app_login(client, "anna@uu.nl", PASSWORD).json()["meta"]["session_token"]
+    client.cookies.clear()
+
+    def session_reads(mfa_required: bool) -> int:
+        settings.PORTAL_REQUIRE_STAFF_MFA = mfa_required
+        with CaptureQueriesContext(connection) as queries:
+            me = client.get(ME_URL, headers={"X-Session-Token": token})
+        assert me.status_code == 200 and me.json()["email"] == "anna@uu.nl"
+        return sum('FROM "django_session"' in q["sql"] for q in queries.captured_queries)
+
+    without_check = session_reads(False)
+    assert without_check > 0
+    assert session_reads(True) == without_check
