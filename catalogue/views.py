@@ -35,7 +35,8 @@ def _cacheable(response, etag: str):
 def seats_label(*, left: int, capacity: int) -> str:
     """ "12 seats left of 30", the seat bar's label."""
     left_text = ngettext("%(left)s seat left", "%(left)s seats left", left) % {"left": left}
-    return f"{left_text} {gettext('of %(capacity)s') % {'capacity': capacity}}"
+    of_capacity = gettext("of %(capacity)s") % {"capacity": capacity}  # not inside an f-string: xgettext skips those
+    return f"{left_text} {of_capacity}"
 
 
 def _cards(rows: list[dict], institutions: dict[int, str], home_periods) -> list[dict]:

@@ -58,6 +58,20 @@ def test_catalogue_is_complete(language):
     assert fuzzy == [], f"{len(fuzzy)} fuzzy, e.g. {fuzzy[:5]}"
 
 
+def test_english_says_what_the_source_says():
+    """The source strings are English: each English translation is its msgid (msgen fills them). Both
+    catalogues hold the same messages, so one rewritten in the wrong encoding (gettext's tools drop what
+    they cannot read, such as curly quotes, from msgid and msgstr alike) fails here."""
+    english = _entries(LOCALE / "en" / "LC_MESSAGES" / "django.po")
+    dutch = _entries(LOCALE / "nl" / "LC_MESSAGES" / "django.po")
+    assert sorted(e["msgid"] for e in english) == sorted(e["msgid"] for e in dutch)
+    for entry in english:
+        if entry["msgid_plural"]:
+            assert entry["msgstr"] == {"msgstr[0]": entry["msgid"], "msgstr[1]": entry["msgid_plural"]}, entry
+        else:
+            assert entry["msgstr"] == {"msgstr": entry["msgid"]}, entry
+
+
 def test_placeholders_survive_translation():
     for entry in _entries(LOCALE / "nl" / "LC_MESSAGES" / "django.po"):
         wanted = sorted(PLACEHOLDER.findall(entry["msgid_plural"] or entry["msgid"]))
