@@ -42,8 +42,13 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# English is the source language: its catalogue is every Dutch message translated as itself (msgen), so
+# the two always hold the same messages. Dutch entries marked fuzzy or left empty still need a translator.
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l nl -l en --ignore=.venv --ignore=tests --ignore=ooapi/spec --ignore=var --no-obsolete
+	$(PY) manage.py makemessages -l nl --ignore=.venv --ignore=tests --ignore=ooapi/spec --ignore=var --no-obsolete
+	msgfilter --keep-header -i locale/nl/LC_MESSAGES/django.po sed -e d \
+		| msgen - | sed -e 's/^"Language: nl\\n"$$/"Language: en\\n"/' -e 's/^"Language-Team: Dutch\\n"$$/"Language-Team: English\\n"/' \
+		> locale/en/LC_MESSAGES/django.po
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:
