@@ -373,6 +373,8 @@ class FloorSearch:
             f" {', '.join('NULL' for c in RESULT_COLUMNS if c != 'offering_id')}"
             f" FROM {facets_from} GROUP BY GROUPING SETS (({FLOOR_SETS[0]}), ({FLOOR_SETS[1]}))"
         )
+        # As catalogue.search: no bitmap scans for a question without text (untimed, like its set_config).
+        self.conn.execute(f"SET enable_bitmapscan = {'on' if q.text else 'off'}")
         started = time.perf_counter_ns()
         rows = self.conn.execute(sql, params).fetchall()
         sql_ms = _ms(started)
