@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.formats import date_format
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from catalogue.errors import InvalidCatalogueQuery
@@ -32,13 +32,6 @@ def _cacheable(response, etag: str):
     return response
 
 
-def seats_label(*, left: int, capacity: int) -> str:
-    """ "12 seats left of 30", the seat bar's label."""
-    left_text = ngettext("%(left)s seat left", "%(left)s seats left", left) % {"left": left}
-    of_capacity = gettext("of %(capacity)s") % {"capacity": capacity}  # not inside an f-string: xgettext skips those
-    return f"{left_text} {of_capacity}"
-
-
 def _cards(rows: list[dict], institutions: dict[int, str], home_periods) -> list[dict]:
     """The result cards, with their text formatted here once rather than by filters per card."""
     english = (get_language() or "nl").startswith("en")
@@ -54,7 +47,6 @@ def _cards(rows: list[dict], institutions: dict[int, str], home_periods) -> list
                 "summary": (row["summary_en"] if english else row["summary_nl"]) or row["summary_nl"],
                 "institution": institutions.get(row["institution_id"], ""),
                 "seats_left": left,
-                "seats_label": seats_label(left=left, capacity=row["capacity"]),
                 "dates": f"{start} – {end}",
                 "is_open": row["enrol_opens_at"] <= now < row["enrol_closes_at"],
                 "home_periods": overlapping_periods(home_periods, row["start_date"], row["end_date"]),
@@ -121,6 +113,5 @@ def offering(request, offering_id: int):
         "home_periods": home_periods,
         "overlap": overlapping_periods(home_periods, item.start_date, item.end_date),
         "is_open": item.is_open_for_enrolment(),
-        "seats_label": seats_label(left=item.seats_left, capacity=item.capacity),
     }
     return render(request, "catalogue/offering_detail.html", context)
