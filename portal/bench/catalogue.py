@@ -443,6 +443,7 @@ def measure(*, mix_size: int = 200, warmup_size: int = 60, rounds: int = 1, seed
     floor_ms: list[float] = []
     queries: list[int] = []
     by_kind: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    floor_by_kind: dict[str, list[float]] = {kind: [] for kind in KINDS}
     with _served_like_production(), FloorSearch.connect() as conn:
         floor = FloorSearch(conn)
 
@@ -470,6 +471,7 @@ def measure(*, mix_size: int = 200, warmup_size: int = 60, rounds: int = 1, seed
                     result = floor.run(query, timezone.now())
                     if timed:
                         floor_ms.append(result.sql_ms)
+                        floor_by_kind[question.kind].append(result.sql_ms)
 
         for step, question in enumerate(warmup):
             ask(question, step, timed=False)
@@ -495,6 +497,9 @@ def measure(*, mix_size: int = 200, warmup_size: int = 60, rounds: int = 1, seed
         "floor_p95_ms": floor_p95,
         "ratio": round(p95 / floor_p95, 2),
         "p95_ms_by_kind": {kind: round(percentile(times, 95), 1) for kind, times in by_kind.items() if times},
+        "floor_p95_ms_by_kind": {
+            kind: round(percentile(times, 95), 1) for kind, times in floor_by_kind.items() if times
+        },
         "cpus": os.cpu_count(),
         # The machine is shared: the 1-minute load average before and after, to read the figures by.
         "load_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)],
