@@ -73,10 +73,12 @@ def _search_row(offering: Offering) -> OfferingSearch:
 _UPDATE_FIELDS = [f.name for f in OfferingSearch._meta.concrete_fields if f.name not in ("offering", "document")]
 
 # PostgreSQL: the whole batch in one statement, each row written once with its document (new rows in
-# course and module order), and not at all when nothing in it changed. It begins with INSERT (its CTE
-# inside), so write counters that read the statement's first words (the import benchmark's) see it. It computes what ``_search_row`` computes (a test holds the two equal); its
-# constants come from the same Python definitions.
-# What str.split() splits on (tests/catalogue/test_search_index.py holds it to Python's own definition).
+# course and module order), and not at all when nothing in it changed. It computes what ``_search_row``
+# computes, from the same Python constants (tests/catalogue/test_search_index.py holds the two equal). It
+# begins with INSERT (its CTE inside), so write counters that read a statement's first words (the import
+# benchmark's) see it.
+
+# What str.split() splits on (the same test holds it to Python's own definition).
 WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
     + "".join(map(chr, range(0x2000, 0x200B)))
