@@ -169,10 +169,6 @@ def catalogue_etag(request, *extra, stamp: dt.datetime | None = None) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
-def catalogue_last_modified() -> dt.datetime | None:
-    return catalogue_stamp()
-
-
 def offering_detail(*, offering_id: int) -> Offering:
     return (
         Offering.objects.select_related("institution", "period__academic_year", "course__unit", "module__unit")

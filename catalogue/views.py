@@ -38,7 +38,6 @@ def _cards(rows: list[dict], institutions: dict[int, str], home_periods) -> list
     now = timezone.now()
     cards = []
     for row in rows:
-        left = max(row["capacity"] - row["seats_taken"], 0)
         start, end = date_format(row["start_date"], "j M Y"), date_format(row["end_date"], "j M Y")
         cards.append(
             {
@@ -46,7 +45,6 @@ def _cards(rows: list[dict], institutions: dict[int, str], home_periods) -> list
                 "title": (row["title_en"] if english else row["title_nl"]) or row["title_nl"],
                 "summary": (row["summary_en"] if english else row["summary_nl"]) or row["summary_nl"],
                 "institution": institutions.get(row["institution_id"], ""),
-                "seats_left": left,
                 "dates": f"{start} – {end}",
                 "is_open": row["enrol_opens_at"] <= now < row["enrol_closes_at"],
                 "home_periods": overlapping_periods(home_periods, row["start_date"], row["end_date"]),

@@ -8,11 +8,11 @@ class CatalogueConditionalMixin:
     """For DRF read views: answers 304 to a matching ``If-None-Match`` and sets ETag/Last-Modified."""
 
     def dispatch(self, request, *args, **kwargs):
-        from catalogue.selectors import catalogue_etag, catalogue_last_modified
+        from catalogue.selectors import catalogue_etag, catalogue_stamp
 
         if request.method in ("GET", "HEAD"):
-            self._etag = f'"{catalogue_etag(request)}"'
-            stamp = catalogue_last_modified()
+            stamp = catalogue_stamp()  # read once: the ETag and Last-Modified both come from it
+            self._etag = f'"{catalogue_etag(request, stamp=stamp)}"'
             self._last_modified = stamp.timestamp() if stamp else None
             not_modified = get_conditional_response(request, etag=self._etag)
             if not_modified is not None:

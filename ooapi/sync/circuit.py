@@ -92,8 +92,8 @@ def circuit_trial_abandon(*, connection: Connection) -> None:
 
 def circuit_success(*, connection: Connection, now: dt.datetime | None = None) -> bool:
     """The institution answered as expected. Closes the circuit; True when it was not closed before (the
-    caller then wakes the messages that waited). ``connection`` as read before the call: when it was closed,
-    one conditional UPDATE (often matching nothing) is all this costs."""
+    caller then wakes the messages that waited). ``connection`` as read before the call: when it was closed
+    with no failures and a recent success stamp, this writes nothing; otherwise one conditional UPDATE."""
     now = now or timezone.now()
     if connection.circuit != Circuit.CLOSED:
         reopened = Connection.objects.filter(pk=connection.pk).exclude(circuit=Circuit.CLOSED)
