@@ -6,10 +6,15 @@ JSON object per measurement so that results can be piped, diffed and pasted into
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import re
+import signal
+import subprocess
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.management import CommandError, call_command
@@ -65,3 +70,30 @@ def database(name: str) -> Iterator[None]:
     finally:
         connection.close()
         settings_dict["NAME"] = settings.DATABASES[connection.alias]["NAME"] = original
+
+
+def database_url() -> str:
+    """The default connection's database as a ``DATABASE_URL`` (during a run: the benchmark's own), for the
+    processes a scenario starts."""
+    s = connection.settings_dict
+    credentials = quote(s["USER"] or "", safe="")
+    if s.get("PASSWORD"):
+        credentials += ":" + quote(s["PASSWORD"], safe="")
+    return f"postgres://{credentials}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{quote(s['NAME'], safe='')}"
+
+
+def stop_process_group(process: subprocess.Popen, *, timeout: float) -> None:
+    """Stop a process started as the leader of its own group (gunicorn's master, a Celery worker) with
+    everything in the group: SIGTERM, SIGKILL after ``timeout`` seconds, then SIGKILL to any child left
+    behind. A leader that died by itself leaves its children in the group, which the last signal reaches."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=timeout)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)

@@ -38,7 +38,6 @@ import json
 import logging
 import os
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -49,25 +48,22 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
-from urllib.parse import quote
 
 import httpx
 from django.conf import settings
-from django.contrib.auth.hashers import MD5PasswordHasher
 from django.contrib.sessions.models import Session
 from django.core.management import CommandError
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from accounts.models import StudentProfile, User
-from catalogue.models import AdmissionMode, Course, Level, Mode, Offering
+from catalogue.models import AdmissionMode, Offering
 from enrolment.models import SEAT_STATES, EnrolmentRequest, HomeApprovalPolicy, IdempotencyRecord, Status
-from institutions.models import AcademicPeriod, AcademicYear, Institution
-from portal.bench import database, percentile, require_postgresql
+from institutions.models import Institution
+from portal.bench import database, database_url, percentile, require_postgresql, stop_process_group
 from portal.bench.views import FLOOR_TABLE, FLOOR_TABLE_SQL
+from portal.bench.zone import bench_institution, bench_offering, bench_period, bench_students
 
 HELP = "Enrolment burst over HTTP against gunicorn: requests/s, p50/p95, seats never overbooked, floor ratio."
 
@@ -250,119 +246,35 @@ class Stage:
     warmup_offering_id: int
 
 
-def _institution(code: str, brin: str) -> Institution:
-    institution, _created = Institution.objects.get_or_create(
-        code=code,
-        defaults={
-            "short_name": code.upper(),
-            "name_nl": f"Benchmark {code}",
-            "name_en": f"Benchmark {code}",
-            "brin": brin,
-            "schac_home": f"{code}.bench.flexportal.example",
-            "kind": Institution.Kind.APPLIED_SCIENCES,
-            "city": "Utrecht",
-            "integration": Institution.Integration.PORTAL_MANAGED,
-        },
-    )
-    return institution
-
-
-def _period(institution: Institution) -> AcademicPeriod:
-    year, _created = AcademicYear.objects.get_or_create(
-        institution=institution,
-        name="2027-2028",
-        defaults={"start_date": dt.date(2027, 8, 30), "end_date": dt.date(2028, 8, 27)},
-    )
-    period, _created = AcademicPeriod.objects.get_or_create(
-        academic_year=year,
-        kind=AcademicPeriod.Kind.QUARTER,
-        sequence=2,
-        defaults={
-            "institution": institution,
-            "name_nl": "Periode 2",
-            "name_en": "Quarter 2",
-            "start_date": dt.date(2027, 11, 15),
-            "end_date": dt.date(2028, 2, 4),
-        },
-    )
-    return period
-
-
-def _offering(host: Institution, period: AcademicPeriod, code: str, capacity: int) -> Offering:
-    course, _created = Course.objects.get_or_create(
-        institution=host,
-        code=code,
-        defaults={
-            "title_nl": f"Drukte bij de opening {code}",
-            "title_en": f"Opening rush {code}",
-            "ec": Decimal("5"),
-            "level": Level.BACHELOR,
-            "eqf_level": 6,
-            "language": "nl",
-        },
-    )
-    offering, _created = Offering.objects.get_or_create(
-        course=course,
-        defaults={
-            "institution": host,
-            "period": period,
-            "start_date": period.start_date,
-            "end_date": period.end_date,
-            "enrol_opens_at": timezone.now() - dt.timedelta(hours=1),
-            "enrol_closes_at": timezone.now() + dt.timedelta(days=7),
-            "capacity": capacity,
-            "mode": Mode.ON_CAMPUS,
-            "city": host.city,
-        },
-    )
-    return offering
-
-
-def _students(template: str, count: int, homes: list[Institution]) -> list[str]:
-    """``count`` students with verified addresses (allauth requires it in production), created when missing."""
-    from allauth.account.models import EmailAddress
-
-    emails = [template.format(index=i) for i in range(count)]
-    existing = set(User.objects.filter(email__in=emails).values_list("email", flat=True))
-    missing = [e for e in emails if e not in existing]
-    if missing:
-        # One hash for all: logging in is set-up here, and portal.settings.bench accepts this hasher.
-        hashed = MD5PasswordHasher().encode(PASSWORD, "benchburst")
-        users = User.objects.bulk_create(
-            [User(email=e, password=hashed, first_name="Burst", last_name=e.split("@")[0]) for e in missing],
-            batch_size=1000,
-        )
-        EmailAddress.objects.bulk_create(
-            [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users], batch_size=1000
-        )
-        StudentProfile.objects.bulk_create(
-            [
-                StudentProfile(user=u, home_institution=homes[u.pk % len(homes)], student_number=f"BB{u.pk:08d}")
-                for u in users
-            ],
-            batch_size=1000,
-        )
-    return emails
-
-
 def stage_burst(*, students: int, offerings: int, seats: int, warmup: int) -> Stage:
     """Make the zone hold what the burst needs and reset it to the opening of the window: no requests,
     no seats taken, no sessions, no stored idempotent answers. Reused (and only topped up) by later runs."""
     with transaction.atomic():
-        homes = [_institution(f"burst-home-{k}", f"8{k}BH") for k in range(HOMES)]
+        portal_managed = {
+            "kind": Institution.Kind.APPLIED_SCIENCES,
+            "integration": Institution.Integration.PORTAL_MANAGED,
+        }
+        homes = [bench_institution(f"burst-home-{k}", f"8{k}BH", **portal_managed) for k in range(HOMES)]
         for home in homes:
             HomeApprovalPolicy.objects.update_or_create(
                 institution=home,
                 defaults={"mode": HomeApprovalPolicy.Mode.AUTOMATIC, "max_ec_per_period": None},
             )
-        hosts = [_institution(f"burst-host-{k}", f"9{k}BH") for k in range(min(offerings, MAX_HOSTS))]
-        periods = [_period(host) for host in hosts]
-        targets = [
-            _offering(hosts[i % len(hosts)], periods[i % len(hosts)], f"BURST{i:04d}", seats) for i in range(offerings)
+        hosts = [
+            bench_institution(f"burst-host-{k}", f"9{k}BH", **portal_managed) for k in range(min(offerings, MAX_HOSTS))
         ]
-        warm = _offering(hosts[0], periods[0], "BURSTWARM", max(warmup, 1))
-        emails = _students(EMAIL, students, homes)
-        warmup_emails = _students(WARMUP_EMAIL, max(warmup, 1), homes)
+        periods = [bench_period(host) for host in hosts]
+
+        def offering(host: int, code: str, capacity: int) -> Offering:
+            title = {"title_nl": f"Drukte bij de opening {code}", "title_en": f"Opening rush {code}"}
+            return bench_offering(hosts[host], periods[host], code, capacity, **title)
+
+        targets = [offering(i % len(hosts), f"BURST{i:04d}", seats) for i in range(offerings)]
+        warm = offering(0, "BURSTWARM", max(warmup, 1))
+        # Logging in is set-up here: every student has the one known password and a verified address.
+        students_of = {"password": PASSWORD, "name": "Burst", "number_prefix": "BB", "verified_addresses": True}
+        emails = bench_students(EMAIL, students, homes, **students_of)
+        warmup_emails = bench_students(WARMUP_EMAIL, max(warmup, 1), homes, **students_of)
 
         ids = [o.pk for o in targets]
         now = timezone.now()
@@ -406,15 +318,6 @@ def seats_count(offering_ids: list[int]) -> dict:
 
 # --------------------------------------------------------------------------------------------------
 # The live server
-
-
-def database_url() -> str:
-    """The default connection's database as a ``DATABASE_URL`` (during a run: the benchmark's own)."""
-    s = connection.settings_dict
-    credentials = quote(s["USER"] or "", safe="")
-    if s.get("PASSWORD"):
-        credentials += ":" + quote(s["PASSWORD"], safe="")
-    return f"postgres://{credentials}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{quote(s['NAME'], safe='')}"
 
 
 @dataclass(frozen=True)
@@ -473,7 +376,7 @@ def live_server(
         _wait_until_up(process, base_url, log.name, startup_timeout)
         yield LiveServer(base_url=base_url, pid=process.pid)
     finally:
-        _stop(process)
+        stop_process_group(process, timeout=15)
         log.close()
         os.unlink(log.name)
 
@@ -498,22 +401,6 @@ def _wait_until_up(process: subprocess.Popen, base_url: str, log_path: str, time
             last = type(error).__name__
         time.sleep(0.25)
     raise CommandError(f"gunicorn did not answer /healthz within {timeout:.0f}s ({last}):\n{_log_tail(log_path)}")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """Stop the gunicorn we started: its master leads a process group of its own, so the signal reaches its
-    workers too. A master that stops in time has stopped its workers; one that does not is killed with them.
-    (A master that died by itself has no group to signal: its workers exit when they see it gone.)"""
-    if process.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=15)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -39,7 +39,6 @@ import math
 import os
 import queue
 import secrets
-import signal
 import subprocess
 import sys
 import tempfile
@@ -49,28 +48,26 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
-from urllib.parse import quote
 
 import httpx
 from celery import current_app
 from django.conf import settings
-from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core.management import CommandError
 from django.db import close_old_connections, connection, connections, transaction
 from django.db.models.functions import Mod
 from django.utils import timezone
 
 from accounts.models import StudentProfile, User
-from catalogue.models import AdmissionMode, Course, Level, Mode, Offering
+from catalogue.models import AdmissionMode, Offering
 from enrolment.models import EnrolmentRequest, RequestEvent, Status
 from enrolment.services.requests import request_submit
-from institutions.models import AcademicPeriod, AcademicYear, Institution
+from institutions.models import Institution
 from ooapi.models import Connection, OutboxMessage
 from ooapi.sync import services as sync_services
 from ooapi.sync.conf import SyncConfig
-from portal.bench import database, percentile, require_postgresql
+from portal.bench import database, database_url, percentile, require_postgresql, stop_process_group
+from portal.bench.zone import bench_institution, bench_offering, bench_period, bench_students
 
 HELP = (
     "Enrolment sync with a connected home over OOAPI (real workers, reference peer): throughput, p50/p95 from "
@@ -167,105 +164,35 @@ class Stage:
     connection_ids: list[int]
 
 
-def _institution(code: str, brin: str, integration: str) -> Institution:
-    institution, _created = Institution.objects.update_or_create(
-        code=code,
-        defaults={
-            "short_name": code.upper(),
-            "name_nl": f"Benchmark {code}",
-            "name_en": f"Benchmark {code}",
-            "brin": brin,
-            "schac_home": f"{code}.bench.flexportal.example",
-            "kind": Institution.Kind.RESEARCH_UNIVERSITY,
-            "city": "Utrecht",
-            "integration": integration,
-        },
-    )
-    return institution
-
-
-def _offering(host: Institution, period: AcademicPeriod, code: str, capacity: int) -> Offering:
-    course, _created = Course.objects.get_or_create(
-        institution=host,
-        code=code,
-        defaults={
-            "title_nl": f"Synchronisatie {code}",
-            "title_en": f"Synchronisation {code}",
-            "description_nl": "Een vak voor de benchmark.",
-            "description_en": "A course for the benchmark.",
-            "ec": Decimal("5"),
-            "level": Level.BACHELOR,
-            "eqf_level": 6,
-            "language": "nl",
-        },
-    )
-    offering, _created = Offering.objects.get_or_create(
-        course=course,
-        defaults={
-            "institution": host,
-            "period": period,
-            "start_date": period.start_date,
-            "end_date": period.end_date,
-            "enrol_opens_at": timezone.now() - dt.timedelta(hours=1),
-            "enrol_closes_at": timezone.now() + dt.timedelta(days=7),
-            "capacity": capacity,
-            "mode": Mode.ON_CAMPUS,
-            "city": host.city,
-        },
-    )
-    return offering
-
-
-def _students(template: str, count: int, homes: list[Institution]) -> list[User]:
-    emails = [template.format(index=i) for i in range(count)]
-    existing = set(User.objects.filter(email__in=emails).values_list("email", flat=True))
-    missing = [e for e in emails if e not in existing]
-    if missing:
-        hashed = MD5PasswordHasher().encode(secrets.token_urlsafe(16), "benchsync")
-        users = User.objects.bulk_create(
-            [User(email=e, password=hashed, first_name="Sync", last_name=e.split("@")[0]) for e in missing],
-            batch_size=1000,
-        )
-        StudentProfile.objects.bulk_create(
-            [
-                StudentProfile(user=u, home_institution=homes[u.pk % len(homes)], student_number=f"SY{u.pk:08d}")
-                for u in users
-            ],
-            batch_size=1000,
-        )
-    by_email = {u.email: u for u in User.objects.filter(email__in=emails)}
-    return [by_email[e] for e in emails]
-
-
 def stage_sync(*, associations: int, homes: int, offerings: int, warmup: int) -> Stage:
     """Make the zone hold what the run needs and reset it: no requests, no outbox, no seats taken, every
     circuit closed. Reused (and only topped up) by later runs."""
     with transaction.atomic():
         connected = [
-            _institution(f"sync-home-{k}", f"7{k % 10}S{k // 10}", Institution.Integration.CONNECTED)
+            bench_institution(
+                f"sync-home-{k}",
+                f"7{k % 10}S{k // 10}",
+                kind=Institution.Kind.RESEARCH_UNIVERSITY,
+                integration=Institution.Integration.CONNECTED,
+            )
             for k in range(homes)
         ]
-        host = _institution("sync-host", "69SH", Institution.Integration.PORTAL_MANAGED)
-        year, _created = AcademicYear.objects.get_or_create(
-            institution=host,
-            name="2027-2028",
-            defaults={"start_date": dt.date(2027, 8, 30), "end_date": dt.date(2028, 8, 27)},
+        host = bench_institution(
+            "sync-host",
+            "69SH",
+            kind=Institution.Kind.RESEARCH_UNIVERSITY,
+            integration=Institution.Integration.PORTAL_MANAGED,
         )
-        period, _created = AcademicPeriod.objects.get_or_create(
-            academic_year=year,
-            kind=AcademicPeriod.Kind.QUARTER,
-            sequence=2,
-            defaults={
-                "institution": host,
-                "name_nl": "Periode 2",
-                "name_en": "Quarter 2",
-                "start_date": dt.date(2027, 11, 15),
-                "end_date": dt.date(2028, 2, 4),
-            },
-        )
+        period = bench_period(host)
         seats = math.ceil(associations / offerings) + 1
-        targets = [_offering(host, period, f"SYNC{i:04d}", seats) for i in range(offerings)]
-        warm = _offering(host, period, "SYNCWARM", max(warmup, 1))
+        course = {"description_nl": "Een vak voor de benchmark.", "description_en": "A course for the benchmark."}
+
+        def offering(code: str, capacity: int) -> Offering:
+            title = {"title_nl": f"Synchronisatie {code}", "title_en": f"Synchronisation {code}"}
+            return bench_offering(host, period, code, capacity, **title, **course)
+
+        targets = [offering(f"SYNC{i:04d}", seats) for i in range(offerings)]
+        warm = offering("SYNCWARM", max(warmup, 1))
         connection_ids = []
         for home in connected:
             connection, _created = Connection.objects.update_or_create(
@@ -285,8 +212,17 @@ def stage_sync(*, associations: int, homes: int, offerings: int, warmup: int) ->
                 },
             )
             connection_ids.append(connection.pk)
-        users = _students(EMAIL, associations, connected)
-        warmup_users = _students(WARMUP_EMAIL, max(warmup, 1), connected)
+        # Nobody logs in: a password nobody knows, no verified address.
+        students_of = {
+            "password": secrets.token_urlsafe(16),
+            "name": "Sync",
+            "number_prefix": "SY",
+            "verified_addresses": False,
+        }
+        emails = bench_students(EMAIL, associations, connected, **students_of)
+        warmup_emails = bench_students(WARMUP_EMAIL, max(warmup, 1), connected, **students_of)
+        by_email = {u.email: u for u in User.objects.filter(email__in=[*emails, *warmup_emails])}
+        users, warmup_users = [by_email[e] for e in emails], [by_email[e] for e in warmup_emails]
         # Students made by a run with another --homes: spread them over this run's homes.
         profiles = StudentProfile.objects.filter(user__in=[*users, *warmup_users]).annotate(
             home_index=Mod("user_id", len(connected))
@@ -326,29 +262,6 @@ def stage_sync(*, associations: int, homes: int, offerings: int, warmup: int) ->
 # Processes: the peer, the workers, the broker
 
 
-def database_url() -> str:
-    s = connection.settings_dict
-    credentials = quote(s["USER"] or "", safe="")
-    if s.get("PASSWORD"):
-        credentials += ":" + quote(s["PASSWORD"], safe="")
-    return f"postgres://{credentials}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{quote(s['NAME'], safe='')}"
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """SIGTERM to the process group (a worker and its children), SIGKILL after 10 s."""
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)  # children left behind, if any
-
-
 @contextlib.contextmanager
 def peer_process(*, startup_timeout: float = 20) -> Iterator[str]:
     """The reference peer on a free loopback port (in memory, no journal); yields its base URL."""
@@ -373,7 +286,7 @@ def peer_process(*, startup_timeout: float = 20) -> Iterator[str]:
             time.sleep(0.05)
         yield url
     finally:
-        _stop(process)
+        stop_process_group(process, timeout=10)
 
 
 @contextlib.contextmanager
@@ -412,7 +325,7 @@ def sync_workers(
         yield started
     finally:
         for process, _log in started:
-            _stop(process)
+            stop_process_group(process, timeout=10)
 
 
 @contextlib.contextmanager
