@@ -58,9 +58,16 @@ def celery_worker(log_path: Path, *, queues: str = "celery", extra_env: dict | N
     try:
         yield process
     finally:
+        terminate(process)
+
+
+def terminate(process: subprocess.Popen, *, timeout: float = 10) -> None:
+    """SIGTERM (a Celery worker's warm shutdown), then SIGKILL if it has not ended after ``timeout``
+    seconds; returns once the process is gone."""
+    if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             process.kill()
-            process.wait(timeout=5)
+            process.wait(timeout=timeout)

@@ -45,7 +45,6 @@ import contextlib
 import datetime as dt
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -55,6 +54,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from tests.workers import terminate
 
 ROOT = Path(__file__).resolve().parents[2]
 READY = re.compile(r"listening on http://(?P<host>[^:/\s]+):(?P<port>\d+)")
@@ -226,13 +227,7 @@ class PeerProcess:
         """SIGTERM, and wait for the process to end (SIGKILL after 10 s). The port is free afterwards."""
         if self.process is None:
             return
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        terminate(self.process)
         self.process = None
 
     def kill(self) -> None:

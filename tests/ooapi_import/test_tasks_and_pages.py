@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ from ooapi.consumer.tasks import import_catalogue, import_due
 from ooapi.models import ImportRun
 from tests.factories import InstitutionFactory, StaffRoleFactory, UserFactory
 from tests.ooapi_import.conftest import make_connection, run_import
+from tests.workers import terminate
 
 pytest_plugins = ["tests.ooapi.peer_fixtures"]
 
@@ -157,12 +157,7 @@ class worker:
         return self
 
     def __exit__(self, *exc_info):
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=5)
+        terminate(self.process)
         self.log.close()
 
 

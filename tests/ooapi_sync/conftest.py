@@ -10,7 +10,6 @@ import contextlib
 import datetime as dt
 import json
 import os
-import signal
 import subprocess
 import time
 import uuid
@@ -35,7 +34,7 @@ from tests.factories import (
     StaffRoleFactory,
     StudentProfileFactory,
 )
-from tests.workers import CELERY, ROOT, celery_worker
+from tests.workers import CELERY, ROOT, celery_worker, terminate
 
 WORKER_SETTINGS = "tests.ooapi_sync.worker_settings"
 
@@ -168,12 +167,7 @@ def celery_beat(
     try:
         yield process
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        terminate(process)
 
 
 @dataclass
