@@ -12,8 +12,12 @@ import os
 import re
 import signal
 import subprocess
+import sys
+import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
@@ -97,3 +101,31 @@ def stop_process_group(process: subprocess.Popen, *, timeout: float) -> None:
             process.wait(timeout=timeout)
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
+
+
+@contextmanager
+def reference_peer(*, offerings: int, startup_timeout: float = 20) -> Iterator[tuple[str, int]]:
+    """The reference OOAPI peer (``python -m ooapi.peer``, in memory) on a free port of 127.0.0.1, in a
+    process group of its own, logging to a temporary file; yields its base URL and pid, then stops it."""
+    log = tempfile.NamedTemporaryFile("w+", prefix="bench-peer-", suffix=".log", delete=False)  # noqa: SIM115
+    command = [sys.executable, "-m", "ooapi.peer", "--host", "127.0.0.1", "--port", "0"]
+    command += ["--offerings", str(offerings), "--exit-with-parent"]
+    process = subprocess.Popen(  # noqa: S603 (our own interpreter and module, fixed arguments)
+        command,
+        cwd=Path(settings.BASE_DIR),
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while not (ready := re.search(r"listening on (http://\S+)", Path(log.name).read_text())):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise CommandError(f"the reference peer did not start:\n{Path(log.name).read_text()[-2000:]}")
+            time.sleep(0.05)
+        yield ready.group(1), process.pid
+    finally:
+        stop_process_group(process, timeout=10)
+        log.close()

@@ -30,13 +30,9 @@ import logging
 import os
 import re
 import resource
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.management import CommandError
@@ -49,15 +45,13 @@ from institutions.models import Institution
 from ooapi.consumer.importer import PAGE_SIZE
 from ooapi.consumer.services import catalogue_import
 from ooapi.models import Connection
-from portal.bench import database, require_postgresql
+from portal.bench import database, reference_peer, require_postgresql
 
 HELP = (
     "OOAPI catalogue import from the reference peer: seconds, peak RSS and rows written by an unchanged "
     "re-import (must be 0)."
 )
 DATABASE = "flexportal_bench_import"
-ROOT = Path(__file__).resolve().parents[2]
-READY = re.compile(r"listening on http://(?P<host>[^:/\s]+):(?P<port>\d+)")
 WRITES = re.compile(r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(?P<table>\w+)"?', re.IGNORECASE)
 CATALOGUE_TABLES = ("catalogue_", "institutions_")
 
@@ -76,7 +70,11 @@ def run(*, stdout, offerings: int, page_size: int = PAGE_SIZE, **_options) -> di
     # One log line per HTTP request would drown the result (development settings log httpx at INFO).
     logging.getLogger("httpx").setLevel(logging.WARNING)
     drop_database(DATABASE)
-    with reference_peer(offerings) as (base_url, peer_pid), database(DATABASE), override_settings(DEBUG=False):
+    with (
+        reference_peer(offerings=offerings) as (base_url, peer_pid),
+        database(DATABASE),
+        override_settings(DEBUG=False),
+    ):
         connection_id = set_up(base_url)
         reset_peak_rss()
         baseline_rss = rss_mb("VmRSS")
@@ -131,48 +129,6 @@ def run(*, stdout, offerings: int, page_size: int = PAGE_SIZE, **_options) -> di
     }
     stdout.write(json.dumps(result))
     return result
-
-
-@contextmanager
-def reference_peer(offerings: int) -> Iterator[tuple[str, int]]:
-    """The reference peer as a subprocess on a free port of 127.0.0.1; yields its base URL and pid."""
-    command = [
-        sys.executable,
-        "-m",
-        "ooapi.peer",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--offerings",
-        str(offerings),
-        "--exit-with-parent",
-    ]
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module, fixed arguments
-        command,
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        line = process.stdout.readline() if process.stdout else ""
-        match = READY.search(line)
-        if not match:
-            raise CommandError(f"the reference peer did not start: {line.strip()}")
-        yield f"http://127.0.0.1:{match.group('port')}", process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        if process.stdout:
-            process.stdout.close()
 
 
 def drop_database(name: str) -> None:

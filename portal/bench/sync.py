@@ -66,7 +66,14 @@ from institutions.models import Institution
 from ooapi.models import Connection, OutboxMessage
 from ooapi.sync import services as sync_services
 from ooapi.sync.conf import SyncConfig
-from portal.bench import database, database_url, percentile, require_postgresql, stop_process_group
+from portal.bench import (
+    database,
+    database_url,
+    percentile,
+    reference_peer,
+    require_postgresql,
+    stop_process_group,
+)
 from portal.bench.zone import bench_institution, bench_offering, bench_period, bench_students
 
 HELP = (
@@ -260,33 +267,6 @@ def stage_sync(*, associations: int, homes: int, offerings: int, warmup: int) ->
 
 # --------------------------------------------------------------------------------------------------
 # Processes: the peer, the workers, the broker
-
-
-@contextlib.contextmanager
-def peer_process(*, startup_timeout: float = 20) -> Iterator[str]:
-    """The reference peer on a free loopback port (in memory, no journal); yields its base URL."""
-    log = tempfile.NamedTemporaryFile("w+", prefix="bench-sync-peer-", suffix=".log", delete=False)  # noqa: SIM115
-    process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-        [sys.executable, "-m", "ooapi.peer", "--host", "127.0.0.1", "--port", "0", "--offerings", "200"],
-        cwd=Path(settings.BASE_DIR),
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + startup_timeout
-        while True:
-            text = Path(log.name).read_text()
-            if "listening on http://" in text:
-                url = text.split("listening on ", 1)[1].split()[0]
-                break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise CommandError(f"the reference peer did not start:\n{text[-2000:]}")
-            time.sleep(0.05)
-        yield url
-    finally:
-        stop_process_group(process, timeout=10)
 
 
 @contextlib.contextmanager
@@ -558,7 +538,7 @@ def measure(
     started_at = time.monotonic()
     deadline = started_at + timeout
     with (
-        peer_process() as peer_url,
+        reference_peer(offerings=200) as (peer_url, _peer_pid),
         broker(redis_url, sync_queue=queue_name),
         sync_workers(
             workers=workers,
