@@ -4,7 +4,6 @@ one origin only, no redirects, bounded answers, TLS that verifies, and every fai
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import gzip
 import ipaddress
 import ssl
@@ -16,15 +15,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from django.utils import translation
 
 from ooapi import errors
 from ooapi.http import Endpoint, OOAPIClient, token_cache
 from ooapi.peer.catalogue import Catalogue
 from portal.errors import ApplicationError
+from tests.tls import self_signed_certificate
 
 pytest_plugins = ["tests.ooapi.peer_fixtures"]
 
@@ -109,27 +106,8 @@ def local_server(handler: type[Handler], *, tls: ssl.SSLContext | None = None) -
 @pytest.fixture(scope="module")
 def self_signed(tmp_path_factory) -> tuple[str, str]:
     """A self-signed certificate for 127.0.0.1, made now: (certificate path, key path)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    folder = tmp_path_factory.mktemp("tls")
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
+    san = x509.IPAddress(ipaddress.ip_address("127.0.0.1"))
+    cert_path, key_path = self_signed_certificate(tmp_path_factory.mktemp("tls"), san=san, ca=True)
     return str(cert_path), str(key_path)
 
 

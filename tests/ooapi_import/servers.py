@@ -5,7 +5,6 @@ server with a certificate nobody trusts."""
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import ssl
 import threading
@@ -17,9 +16,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+
+from tests.tls import self_signed_certificate
 
 
 class QuietServer(ThreadingHTTPServer):
@@ -109,25 +107,7 @@ def bystander() -> Iterator[tuple[str, list[str]]]:
 @contextlib.contextmanager
 def untrusted_tls_server(workdir: Path) -> Iterator[str]:
     """An HTTPS server on 127.0.0.1 with a self-signed certificate made now."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = workdir / "cert.pem", workdir / "key.pem"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
+    cert_path, key_path = self_signed_certificate(workdir, san=x509.DNSName("localhost"))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_path, key_path)
 
