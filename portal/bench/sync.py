@@ -56,6 +56,7 @@ from django.conf import settings
 from django.core.management import CommandError
 from django.db import close_old_connections, connection, connections, transaction
 from django.db.models.functions import Mod
+from django.test import override_settings
 from django.utils import timezone
 
 from accounts.models import StudentProfile, User
@@ -315,8 +316,6 @@ def broker(url: str, *, sync_queue: str) -> Iterator[None]:
     benchmark's workers run the sync and nothing else: notifications stay queued, unconsumed."""
     app = current_app._get_current_object()
     previous = (app.conf.broker_url, app.conf.task_always_eager)
-    previous_sync = getattr(settings, "OOAPI_SYNC", None)
-    settings.OOAPI_SYNC = {**(previous_sync or {}), "queue": sync_queue}
 
     def reset():
         app._pool = None
@@ -326,10 +325,10 @@ def broker(url: str, *, sync_queue: str) -> Iterator[None]:
     app.conf.broker_url, app.conf.task_always_eager = url, False
     reset()
     try:
-        yield
+        with override_settings(OOAPI_SYNC={**(getattr(settings, "OOAPI_SYNC", None) or {}), "queue": sync_queue}):
+            yield
     finally:
         app.conf.broker_url, app.conf.task_always_eager = previous
-        settings.OOAPI_SYNC = previous_sync
         reset()
 
 
