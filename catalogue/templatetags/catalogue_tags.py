@@ -2,39 +2,78 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
+
+from catalogue.models import Mode
 
 register = template.Library()
 
+# The page's two loops that run per facet value (about 100 on a broad question) and per result card are
+# rendered by the tags below in one pass each, instead of by the template engine, which spent 5 to 10 us
+# per variable and tag (about 5 ms of a 10 ms page at 10,000 offerings; docs/benchmarks.md, "Catalogue
+# search"). Every text that comes from the catalogue goes through ``escape`` (the standard library's, which
+# django.utils.html.escape calls, without its lazy-string wrapper); tests/catalogue/test_bad_input.py puts
+# markup in each. The markup is the one the template had.
+
+
+def _count(n: int) -> str:
+    return str(n) if n < 1000 else intcomma(n)  # grouping ("1,234" / "1.234") is only needed from 1,000
+
 
 @register.simple_tag
-def facet_checkboxes(facet) -> str:
-    """A facet's values as ``<li>`` checkboxes with their counts.
-
-    The one loop of the page that runs for every facet value (about 85 on a broad question) is rendered
-    here in one pass instead of by the template engine, which spent ~50 us per value resolving its seven
-    variables; the markup is the same (docs/benchmarks.md, "Catalogue search")."""
-    return format_html_join(
-        "\n",
-        '<li><input type="checkbox" name="{}" value="{}" id="{}"{}>'
-        '<label for="{}">{} <span class="count">({})</span></label></li>',
-        (
-            (
-                facet.name,
-                value.value,
-                value.dom_id,
-                mark_safe(" checked") if value.selected else "",  # noqa: S308 (a constant)
-                value.dom_id,
-                value.label,
-                intcomma(value.count),
-            )
+def facet_checkboxes(facet) -> SafeString:
+    """A facet's values as ``<li>`` checkboxes with their counts."""
+    name = escape(facet.name)
+    return mark_safe(  # noqa: S308 (every interpolated text is escaped)
+        "\n".join(
+            f'<li><input type="checkbox" name="{name}" value="{escape(value.value)}" id="{escape(value.dom_id)}"'
+            f'{" checked" if value.selected else ""}><label for="{escape(value.dom_id)}">{escape(value.label)}'
+            f' <span class="count">({_count(value.count)})</span></label></li>'
             for value in facet.values
-        ),
+        )
     )
+
+
+@register.simple_tag
+def result_cards(cards: list[dict], home_periods: list) -> SafeString:
+    """The result cards as ``<li class="card">`` items (``cards`` as ``catalogue.views._cards`` makes them).
+
+    ``home_periods``: the signed-in student's own periods; when there are any, each card says which of them
+    it falls in."""
+    modes = {mode.value: escape(str(mode.label)) for mode in Mode}
+    microcredential = escape(gettext("Microcredential"))
+    open_now = escape(gettext("Open for enrolment"))
+    falls_in = escape(gettext("At your home institution this falls in:"))
+    outside = escape(gettext("Outside your home institution's periods."))
+    items = []
+    for card in cards:
+        where = modes.get(card["mode"], modes[Mode.ON_CAMPUS]) + (f", {escape(card['city'])}" if card["city"] else "")
+        badges = (f' · <span class="badge">{microcredential}</span>' if card["is_microcredential"] else "") + (
+            f' · <span class="badge open">{open_now}</span>' if card["is_open"] else ""
+        )
+        if not home_periods:
+            periods = ""
+        elif card["home_periods"]:
+            names = ", ".join(escape(period.name) for period in card["home_periods"])
+            periods = f'\n  <p class="home-periods">{falls_in} {names}</p>'
+        else:
+            periods = f'\n  <p class="home-periods">{outside}</p>'
+        items.append(
+            f'<li class="card">\n  <h3><a href="{reverse("catalogue:offering", args=[card["offering_id"]])}">{escape(card["title"])}</a></h3>\n'
+            f'  <p class="meta"><span class="institution">{escape(card["institution"])}</span> ·'
+            f" <span>{escape(card['ec_text'])} EC</span> · <span>{escape(card['dates'])}</span> ·"
+            f" <span>{where}</span>{badges}</p>\n"
+            f'  <p class="summary">{escape(card["summary"])}</p>\n'
+            f"  {seat_bar(offering_id=card['offering_id'], capacity=card['capacity'], taken=card['seats_taken'])}"
+            f"{periods}\n</li>"
+        )
+    return mark_safe("\n".join(items))  # noqa: S308 (every interpolated text is escaped)
 
 
 def seats_label(*, left: int, capacity: int) -> str:
@@ -48,13 +87,10 @@ def seats_label(*, left: int, capacity: int) -> str:
 def seat_bar(*, offering_id: int, capacity: int, taken: int) -> str:
     """The seat bar: a ``<meter>`` with its text label. A tag rather than an ``{% include %}``: it is drawn
     on every result card, and an include with its own context cost ~50 us a card."""
-    left = max(capacity - taken, 0)
-    return format_html(
-        '<div class="seat-bar">\n  <label for="seats-{id}">{label}</label>\n'
-        '  <meter id="seats-{id}" min="0" max="{capacity}" low="{capacity}" value="{taken}">{taken}/{capacity}</meter>\n'
-        "</div>",
-        id=offering_id,
-        label=seats_label(left=left, capacity=capacity),
-        capacity=capacity,
-        taken=taken,
+    offering_id, capacity, taken = int(offering_id), int(capacity), int(taken)  # numbers: nothing to escape
+    label = escape(seats_label(left=max(capacity - taken, 0), capacity=capacity))
+    return mark_safe(  # noqa: S308 (the label is escaped, the rest are numbers)
+        f'<div class="seat-bar">\n  <label for="seats-{offering_id}">{label}</label>\n'
+        f'  <meter id="seats-{offering_id}" min="0" max="{capacity}" low="{capacity}" value="{taken}">'
+        f"{taken}/{capacity}</meter>\n</div>"
     )

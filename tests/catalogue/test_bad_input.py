@@ -98,3 +98,22 @@ def test_facet_values_from_the_catalogue_are_escaped(client, small_catalogue, dj
     assert '<script>alert("city")' not in html
     assert 'value="&lt;script&gt;alert(&quot;city&quot;)&lt;/script&gt;"' in html
     assert '&lt;script&gt;alert(&quot;city&quot;)&lt;/script&gt; <span class="count">(1)</span>' in html
+
+
+def test_result_cards_escape_the_catalogues_text(client, small_catalogue, django_capture_on_commit_callbacks):
+    """Titles, summaries and institution names come from institutions' data as well: every card escapes them."""
+    solar = small_catalogue["offerings"]["solar"]
+    course, institution = solar.course, solar.institution
+    course.title_en = "<b>Solar</b> & <i>wind</i>"
+    course.description_en = '<script>alert("summary")</script>'
+    institution.short_name = '<img src=x onerror="alert(1)">'
+    with django_capture_on_commit_callbacks(execute=True):
+        course.save()
+        institution.save()
+
+    html = client.get("/catalogue/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "<b>Solar" not in html and '<script>alert("summary")' not in html and "<img src=x" not in html
+    assert "&lt;b&gt;Solar&lt;/b&gt; &amp; &lt;i&gt;wind&lt;/i&gt;</a></h3>" in html
+    assert '<p class="summary">&lt;script&gt;alert(&quot;summary&quot;)&lt;/script&gt;</p>' in html
+    assert '<span class="institution">&lt;img src=x onerror=&quot;alert(1)&quot;&gt;</span>' in html

@@ -2,8 +2,9 @@
 path agreeing with the portable one used on the SQLite demo default."""
 
 import pytest
+from django.db import connection, transaction
 
-from catalogue.search import CatalogueQuery, catalogue_search
+from catalogue.search import CatalogueQuery, _PostgresSearch, catalogue_search
 from routes.models import ROUTE_BITS
 
 pytestmark = pytest.mark.django_db
@@ -118,3 +119,26 @@ def test_paths_agree_on_the_demo_catalogue(demo_catalogue):
         assert {k: {v: n for v, n in c.items() if n} for k, c in fast.counts.items()} == {
             k: {v: n for v, n in c.items() if n} for k, c in portable.counts.items()
         }
+
+
+def _planner_settings() -> dict[str, str]:
+    names = _PostgresSearch.settings_without_text
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in names))
+        return dict(zip(names, cursor.fetchone(), strict=True))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_searchs_planner_settings_end_with_its_statement(small_catalogue):
+    """The search turns sequential scans, nested loops and more off for its own statement only: neither
+    in autocommit (one simple query, one transaction) nor inside a caller's transaction do they stay."""
+    before = _planner_settings()
+    assert before["enable_seqscan"] == before["enable_nestloop"] == "on"  # the defaults, which the search turns off
+
+    assert catalogue_search(CatalogueQuery(text="energy")).total == 2
+    assert catalogue_search(CatalogueQuery(sort="title")).total == 5
+    assert _planner_settings() == before
+
+    with transaction.atomic():
+        assert catalogue_search(CatalogueQuery(text="energy")).total == 2
+        assert _planner_settings() == before
