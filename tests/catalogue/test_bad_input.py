@@ -3,6 +3,8 @@ reflected script."""
 
 import pytest
 
+from tests.factories import InstitutionFactory
+
 pytestmark = pytest.mark.django_db
 
 CLEAR_400 = [
@@ -117,3 +119,13 @@ def test_result_cards_escape_the_catalogues_text(client, small_catalogue, django
     assert "&lt;b&gt;Solar&lt;/b&gt; &amp; &lt;i&gt;wind&lt;/i&gt;</a></h3>" in html
     assert '<p class="summary">&lt;script&gt;alert(&quot;summary&quot;)&lt;/script&gt;</p>' in html
     assert '<span class="institution">&lt;img src=x onerror=&quot;alert(1)&quot;&gt;</span>' in html
+
+
+def test_a_new_institution_is_a_valid_facet_value_at_once(client, small_catalogue, django_capture_on_commit_callbacks):
+    """The page keeps its validating form per set of institutions and themes; a new institution makes a new one."""
+    assert client.get("/catalogue/?institution=hu-t").status_code == 200
+    assert client.get("/catalogue/?institution=new-t").status_code == 400
+    with django_capture_on_commit_callbacks(execute=True):
+        InstitutionFactory(code="new-t", short_name="New")
+
+    assert client.get("/catalogue/?institution=new-t").status_code == 200
