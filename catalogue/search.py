@@ -298,20 +298,26 @@ class _PostgresSearch:
     def run(self) -> SearchResult:
         sql = self.sql()
         settings = self.settings if self.q.text else self.settings_without_text
-        configure = ", ".join(f"set_config('{name}', '{value}', true)" for name, value in settings.items())
-        # The settings and the statement go as one simple query (Django's psycopg cursors bind parameters on
-        # the client), which PostgreSQL runs as one transaction: the settings end with it. Inside a caller's
-        # transaction they would last until its end, so there the two run in a savepoint that is rolled back
-        # (nothing was written). One round trip instead of four (BEGIN, settings, statement, ROLLBACK).
-        in_transaction = connection.in_atomic_block
+        configure = "SELECT " + ", ".join(f"set_config('{name}', '{value}', true)" for name, value in settings.items())
+        # The settings and the statement go as one simple query, which PostgreSQL runs as one transaction:
+        # the settings end with it. One round trip instead of four (BEGIN, settings, statement, ROLLBACK).
+        # That needs parameters bound on the client (Django's default for psycopg); with server-side binding,
+        # and inside a caller's transaction (where the settings would last until its end), the two run in a
+        # savepoint that is rolled back (nothing was written).
+        one_query = not connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")
+        in_savepoint = connection.in_atomic_block or not one_query
         with (
-            transaction.atomic(using=connection.alias) if in_transaction else nullcontext(),
+            transaction.atomic(using=connection.alias) if in_savepoint else nullcontext(),
             connection.cursor() as cursor,
         ):
-            cursor.execute(f"SELECT {configure}; {sql}", self.params)
-            cursor.nextset()
+            if one_query:
+                cursor.execute(f"{configure}; {sql}", self.params)
+                cursor.nextset()
+            else:
+                cursor.execute(configure)
+                cursor.execute(sql, self.params)
             result_rows = cursor.fetchall()
-            if in_transaction:
+            if in_savepoint:
                 transaction.set_rollback(True, using=connection.alias)
         width = len(RESULT_COLUMNS)
         page = sorted((row for row in result_rows if row[0] == 0), key=lambda row: row[1])

@@ -129,9 +129,15 @@ def _planner_settings() -> dict[str, str]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_searchs_planner_settings_end_with_its_statement(small_catalogue):
+@pytest.mark.parametrize("server_side_binding", [False, True])
+def test_the_searchs_planner_settings_end_with_its_statement(small_catalogue, monkeypatch, server_side_binding):
     """The search turns sequential scans, nested loops and more off for its own statement only: neither
-    in autocommit (one simple query, one transaction) nor inside a caller's transaction do they stay."""
+    in autocommit (one simple query, one transaction) nor inside a caller's transaction do they stay. With
+    server-side binding configured (no multi-statement queries) it takes the savepoint way."""
+    if server_side_binding:
+        monkeypatch.setitem(
+            connection.settings_dict, "OPTIONS", {**connection.settings_dict["OPTIONS"], "server_side_binding": True}
+        )
     before = _planner_settings()
     assert before["enable_seqscan"] == before["enable_nestloop"] == "on"  # the defaults, which the search turns off
 
