@@ -177,9 +177,10 @@ def catalogue_stamp() -> dt.datetime | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    if isinstance(row[0], str):  # SQLite answers text, which the ORM would have converted: UTC, as stored
-        return parse_datetime(row[0]).replace(tzinfo=dt.UTC)
-    return row[0]
+    value = parse_datetime(row[0]) if isinstance(row[0], str) else row[0]
+    if timezone.is_naive(value):  # SQLite keeps UTC without a zone; the ORM would have added it
+        value = value.replace(tzinfo=dt.UTC)
+    return value
 
 
 def catalogue_etag(request, *extra, stamp: dt.datetime | None = None) -> str:

@@ -1,13 +1,16 @@
 """What `make run` does on a fresh machine, minus the install: with no DATABASE_URL and no REDIS_URL the
 portal migrates, seeds and serves from SQLite with eager Celery, and says so on start."""
 
+import datetime as dt
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
@@ -59,7 +62,13 @@ def embedded_portal(tmp_path_factory):
             break
         except OSError:
             time.sleep(0.3)
-    yield {"base": base, "server": server, "first_seed": first.stdout, "second_seed": again.stdout}
+    yield {
+        "base": base,
+        "server": server,
+        "first_seed": first.stdout,
+        "second_seed": again.stdout,
+        "sqlite_path": env["SQLITE_PATH"],
+    }
     server.terminate()
     server.wait(timeout=10)
 
@@ -84,6 +93,16 @@ def test_serves_the_demo_from_sqlite(embedded_portal):
     status, body = _get(f"{base}/api/schema/")
     assert status == 200 and body.startswith(b"openapi: 3.")
     assert _get(f"{base}/healthz")[0] == 200
+
+
+def test_last_modified_is_when_the_catalogue_changed(embedded_portal):
+    """SQLite keeps the catalogue stamp in UTC without a zone; the catalogue's Last-Modified is that moment
+    (the server's own zone, Europe/Amsterdam, must not shift it)."""
+    with sqlite3.connect(embedded_portal["sqlite_path"]) as db:
+        (stored,) = db.execute("SELECT changed_at FROM catalogue_cataloguestamp WHERE id = 1").fetchone()
+    changed_at = dt.datetime.fromisoformat(stored).replace(tzinfo=dt.UTC, microsecond=0)
+    with urllib.request.urlopen(f"{embedded_portal['base']}/api/offerings/?page_size=1", timeout=30) as response:  # noqa: S310
+        assert parsedate_to_datetime(response.headers["Last-Modified"]) == changed_at
 
 
 def test_seeding_is_idempotent(embedded_portal):
