@@ -10,8 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.models import StaffRole
-from accounts.selectors import staff_institutions
+from ooapi.consumer.selectors import may_manage_imports
 from ooapi.errors import OOAPIError
 from ooapi.services.check import SPEC_AMBIGUITY_NOTE, check_endpoint, ensure_public_endpoint
 
@@ -35,13 +34,6 @@ class CheckForm(forms.Form):
     )
 
 
-def may_run_check(user) -> bool:
-    """Superusers, and staff who manage an institution's catalogue."""
-    if not user.is_authenticated:
-        return False
-    return user.is_superuser or staff_institutions(user=user, role=StaffRole.Role.CATALOGUE_MANAGER).exists()
-
-
 def _private_addresses_allowed() -> bool:
     # Development and the demo run their peers on local addresses; production checks public endpoints only.
     return getattr(settings, "OOAPI_CHECK_ALLOW_PRIVATE_ADDRESSES", settings.DEBUG)
@@ -50,7 +42,7 @@ def _private_addresses_allowed() -> bool:
 @login_required
 @require_http_methods(["GET", "POST"])
 def check(request: HttpRequest) -> HttpResponse:
-    if not may_run_check(request.user):
+    if not may_manage_imports(request.user):  # the check is for the same people as imports
         return render(request, "ooapi/check.html", {"forbidden": NOT_ALLOWED_MESSAGE}, status=403)
     form = CheckForm(request.POST or None)
     report = None

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 
+from accounts.selectors import staff_institutions
 from ooapi.models import Connection, OutboxMessage
 from ooapi.sync.services import KIND_LABELS
 
@@ -30,7 +31,7 @@ def connections_visible(*, user) -> QuerySet[Connection]:
     connections = Connection.objects.select_related("institution").order_by("institution__short_name")
     if user.is_superuser:
         return connections
-    return connections.filter(institution__staff_roles__user_id=user.pk).distinct()
+    return connections.filter(institution__in=staff_institutions(user=user).values("pk"))
 
 
 def connection_statuses(*, connections: list[Connection]) -> list[ConnectionStatus]:

@@ -39,7 +39,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import StaffRole
+from accounts.selectors import staff_institutions
 from enrolment.models import EnrolmentRequest, Status
 from enrolment.services.admission import offering_lock, request_lock
 from institutions.models import Institution
@@ -94,7 +94,7 @@ def may_manage_connection(user, institution_id: int) -> bool:
     """Superusers, and staff (any role) of the institution."""
     if not user.is_authenticated:
         return False
-    return user.is_superuser or StaffRole.objects.filter(user_id=user.pk, institution_id=institution_id).exists()
+    return user.is_superuser or staff_institutions(user=user).filter(pk=institution_id).exists()
 
 
 # Writing messages (inside the caller's transaction) -----------------------------------------------------

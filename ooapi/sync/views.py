@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import StaffRole
+from accounts.selectors import staff_institutions
 from ooapi.models import Connection, OutboxMessage
 from ooapi.sync import selectors, services
 from portal.errors import ApplicationError
@@ -21,7 +21,7 @@ RETRIED_MESSAGE = _("The message is queued again and will be sent shortly.")
 
 
 def _is_staff(user) -> bool:
-    return user.is_superuser or StaffRole.objects.filter(user_id=user.pk).exists()
+    return user.is_superuser or staff_institutions(user=user).exists()
 
 
 @login_required
