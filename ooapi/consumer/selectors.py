@@ -36,6 +36,15 @@ def import_connections_for(*, user) -> QuerySet[Connection]:
     )
 
 
+def import_run_for(*, user, run_id: int) -> ImportRun | None:
+    """One run of a connection ``user`` may see (with its report), or None: unknown and not theirs alike."""
+    return (
+        ImportRun.objects.select_related("connection__institution")
+        .filter(connection__in=import_connections_for(user=user).values("pk"), pk=run_id)
+        .first()
+    )
+
+
 def import_runs_for(*, user, limit: int = 30) -> QuerySet[ImportRun]:
     """The latest runs of those connections (the report is left out: it can be large)."""
     return (

@@ -25,7 +25,7 @@ from institutions.models import Institution
 from ooapi.consumer.importer import PAGE_SIZE, CatalogueImporter, ImportAborted, Summary
 from ooapi.http import Endpoint
 from ooapi.models import Connection, ImportRun
-from portal.errors import ConflictError
+from portal.errors import ConflictError, NotFoundError, PermissionDeniedError
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,8 @@ IMPORT_TIME_LIMIT_SECONDS = 60 * 60
 # How long a requested import shows as queued before a worker picks it up (or is presumed lost).
 REQUEST_TTL_SECONDS = 15 * 60
 
+NOT_ALLOWED = _("Catalogue imports are for catalogue managers and administrators.")
+NO_SUCH_CONNECTION = _("There is no such connection among the institutions you manage.")
 ALREADY_RUNNING = _("An import of this institution's catalogue is already running.")
 ALREADY_REQUESTED = _("An import of this institution's catalogue is already queued or running.")
 STALE_RUN = _("The import stopped before it finished (the worker was stopped or restarted).")
@@ -192,6 +194,20 @@ def live_runs(*, now: dt.datetime | None = None) -> QuerySet[ImportRun]:
     ones were left by a worker that died; the next import of their connection closes them."""
     since = (now or timezone.now()) - dt.timedelta(seconds=IMPORT_TIME_LIMIT_SECONDS)
     return ImportRun.objects.filter(status=ImportRun.Status.RUNNING, started_at__gt=since)
+
+
+def catalogue_import_start(*, user, connection_id: int) -> tuple[Connection, bool]:
+    """A member of staff asks for an import of ``connection_id``: (the connection, whether it was queued;
+    see ``catalogue_import_request``). Raises PermissionDeniedError unless ``user`` may manage imports at
+    all, NotFoundError for a connection that is not theirs (told apart from an unknown one by nobody)."""
+    from ooapi.consumer.selectors import import_connections_for, may_manage_imports  # they read these services
+
+    if not may_manage_imports(user):
+        raise PermissionDeniedError(NOT_ALLOWED)
+    connection = import_connections_for(user=user).filter(pk=connection_id).first()
+    if connection is None:
+        raise NotFoundError(NO_SUCH_CONNECTION)
+    return connection, catalogue_import_request(connection=connection)
 
 
 def catalogue_import_request(*, connection: Connection) -> bool:

@@ -11,16 +11,15 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ooapi.consumer import selectors, services
-from ooapi.models import ImportRun
+from portal.errors import NotFoundError, PermissionDeniedError
 
-NOT_ALLOWED_MESSAGE = _("Catalogue imports are for catalogue managers and administrators.")
 QUEUED_MESSAGE = _("The import of %(institution)s is queued; it starts as soon as a worker is free.")
 ALREADY_MESSAGE = _("An import of %(institution)s is already queued or running.")
 POLL_SECONDS = 2
 
 
 def _forbidden(request: HttpRequest) -> HttpResponse:
-    return render(request, "ooapi/imports.html", {"forbidden": NOT_ALLOWED_MESSAGE}, status=403)
+    return render(request, "ooapi/imports.html", {"forbidden": services.NOT_ALLOWED}, status=403)
 
 
 def _runs_context(request: HttpRequest) -> dict:
@@ -56,13 +55,14 @@ def runs(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def start(request: HttpRequest, connection_id: int) -> HttpResponse:
-    if not selectors.may_manage_imports(request.user):
+    try:
+        connection, queued = services.catalogue_import_start(user=request.user, connection_id=connection_id)
+    except PermissionDeniedError:
         return _forbidden(request)
-    connection = selectors.import_connections_for(user=request.user).filter(pk=connection_id).first()
-    if connection is None:
-        raise Http404
+    except NotFoundError:
+        raise Http404 from None
     values = {"institution": connection.institution.short_name}
-    if services.catalogue_import_request(connection=connection):
+    if queued:
         messages.success(request, QUEUED_MESSAGE % values)
     else:
         messages.info(request, ALREADY_MESSAGE % values)
@@ -75,9 +75,7 @@ def detail(request: HttpRequest, run_id: int) -> HttpResponse:
     """One run with its report; while it runs, htmx polls the progress part of this page."""
     if not selectors.may_manage_imports(request.user):
         return _forbidden(request)
-    connections = selectors.import_connections_for(user=request.user).values("pk")
-    run = ImportRun.objects.select_related("connection__institution").filter(connection__in=connections, pk=run_id)
-    run = run.first()
+    run = selectors.import_run_for(user=request.user, run_id=run_id)
     if run is None:
         raise Http404
     context = {"progress": selectors.with_progress([run])[0], "poll_seconds": POLL_SECONDS}

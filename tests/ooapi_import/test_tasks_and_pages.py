@@ -26,6 +26,7 @@ from ooapi.consumer import services
 from ooapi.consumer.importer import progress_key
 from ooapi.consumer.tasks import import_catalogue, import_due
 from ooapi.models import ImportRun
+from portal.errors import NotFoundError, PermissionDeniedError
 from tests.factories import InstitutionFactory, StaffRoleFactory, UserFactory
 from tests.ooapi_import.conftest import make_connection, run_import
 from tests.workers import terminate
@@ -200,6 +201,19 @@ def test_the_page_is_for_catalogue_managers_and_administrators(client, quiet_con
     assert client.get(reverse("ooapi_imports:detail", args=[run.pk])).status_code == 404
     client.force_login(UserFactory(is_superuser=True))
     assert "RefU" in client.get(url).content.decode()
+
+
+def test_starting_an_import_is_authorised_in_the_service(quiet_connection, manager):
+    """``catalogue_import_start`` itself refuses other people, whatever page or command calls it."""
+    with pytest.raises(PermissionDeniedError):
+        services.catalogue_import_start(user=UserFactory(), connection_id=quiet_connection.pk)
+    other_manager = StaffRoleFactory(role=StaffRole.Role.CATALOGUE_MANAGER).user
+    with pytest.raises(NotFoundError):
+        services.catalogue_import_start(user=other_manager, connection_id=quiet_connection.pk)
+
+    connection, queued = services.catalogue_import_start(user=manager, connection_id=quiet_connection.pk)
+    assert connection == quiet_connection and queued is True
+    assert services.catalogue_import_start(user=manager, connection_id=quiet_connection.pk) == (connection, False)
 
 
 @pytestmark_urls
