@@ -50,22 +50,6 @@ MAX_UPLOAD_MB = 5
 PDF_MAGIC = b"%PDF-"
 
 
-def _student_profile_locked(user) -> StudentProfile:
-    """``student_profile_require`` with the profile row locked (inside a transaction), and the home
-    institution's approval policy read along, in one statement."""
-    profile = (
-        StudentProfile.objects.select_for_update(of=("self",))
-        .select_related("home_institution__approval_policy")
-        .filter(user_id=user.pk)
-        .first()
-        if user.is_authenticated
-        else None
-    )
-    if profile is None:
-        raise NotAllowedError()
-    return profile
-
-
 def _home_policy(profile: StudentProfile) -> HomeApprovalPolicy:
     """``approval.policy_for`` the student's home institution, from the policy loaded with the profile: the
     stored one, else the default (staff decide), unsaved."""
@@ -75,12 +59,14 @@ def _home_policy(profile: StudentProfile) -> HomeApprovalPolicy:
         return HomeApprovalPolicy(institution_id=profile.home_institution_id)
 
 
-def student_profile_require(user) -> StudentProfile:
-    profile = (
-        StudentProfile.objects.select_related("home_institution").filter(user_id=user.pk).first()
-        if user.is_authenticated
-        else None
-    )
+def student_profile_require(user, *, lock: bool = False) -> StudentProfile:
+    """The user's student profile, with the home institution and its approval policy read along in one
+    statement; NotAllowedError (403) for users without one. ``lock``: the profile row is locked as well
+    (inside a transaction)."""
+    profiles = StudentProfile.objects.select_related("home_institution__approval_policy")
+    if lock:
+        profiles = profiles.select_for_update(of=("self",))
+    profile = profiles.filter(user_id=user.pk).first() if user.is_authenticated else None
     if profile is None:
         raise NotAllowedError()
     return profile
@@ -133,7 +119,7 @@ def request_submit(
             # The student's own row first (read and locked in one statement): two submissions by one student
             # (two tabs) are checked one after the other, so caps per period and timetable clashes hold.
             # Then the offering (seats).
-            profile = _student_profile_locked(user)
+            profile = student_profile_require(user, lock=True)
             if len(alternatives) > 2:
                 raise EnrolmentError(TOO_MANY_CHOICES_MESSAGE, code="too_many_choices")
             if len({offering_id, *alternatives}) != 1 + len(alternatives):
