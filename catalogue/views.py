@@ -35,11 +35,16 @@ def _cacheable(response, etag: str):
     return response
 
 
+# A card's dates and EC, formatted in ``language`` (the active one, part of the cache key). Offerings share a
+# few hundred dates and EC values, and formatting one costs 10 to 30 us.
 @lru_cache(maxsize=4096)
-def _localised(value, kind: str, language: str) -> str:
-    """A card's date or EC in ``language`` (the active one; part of the key). Offerings share a few hundred
-    dates and EC values, and formatting one costs 10 to 30 us."""
-    return date_format(value, "j M Y") if kind == "date" else floatformat(value, "-1")
+def _date_text(value, language: str) -> str:
+    return date_format(value, "j M Y")
+
+
+@lru_cache(maxsize=256)
+def _ec_text(value, language: str) -> str:
+    return floatformat(value, "-1")
 
 
 def _cards(rows: list[dict], institutions: dict[int, str], home_periods) -> list[dict]:
@@ -49,7 +54,7 @@ def _cards(rows: list[dict], institutions: dict[int, str], home_periods) -> list
     now = timezone.now()
     cards = []
     for row in rows:
-        start, end = _localised(row["start_date"], "date", language), _localised(row["end_date"], "date", language)
+        start, end = _date_text(row["start_date"], language), _date_text(row["end_date"], language)
         cards.append(
             {
                 **row,
@@ -57,7 +62,7 @@ def _cards(rows: list[dict], institutions: dict[int, str], home_periods) -> list
                 "summary": (row["summary_en"] if english else row["summary_nl"]) or row["summary_nl"],
                 "institution": institutions.get(row["institution_id"], ""),
                 "dates": f"{start} – {end}",
-                "ec_text": _localised(row["ec"], "ec", language),
+                "ec_text": _ec_text(row["ec"], language),
                 "is_open": row["enrol_opens_at"] <= now < row["enrol_closes_at"],
                 "home_periods": overlapping_periods(home_periods, row["start_date"], row["end_date"]),
             }
