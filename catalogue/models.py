@@ -336,3 +336,41 @@ class OfferingSearch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} ({self.offering_id})"
+
+
+class FacetCount(models.Model):
+    """How many public search rows share one group of facet values: the catalogue's facet counts, kept up to
+    date by the database (PostgreSQL) so that the browse page reads about a thousand rows instead of counting
+    every offering.
+
+    The groups are those ``catalogue.search`` counts: the where-and-when set (``grouping_set`` 0: institution,
+    city, mode, start month, enrolment window) and the what set (1: themes, EC band, language, level,
+    microcredential, routes); the columns of the other set are NULL. Rows are signed deltas: triggers on
+    ``OfferingSearch`` (migration 0006) append, for each statement that writes search rows, the groups its
+    old rows leave (negative) and its new rows join (positive), so concurrent writers never wait on each
+    other. A group's count is the sum of its rows; ``catalogue.services.facet_counts_compact`` folds them
+    into one row per group. On SQLite (the demo default) nothing fills it and nothing reads it.
+    """
+
+    grouping_set = models.PositiveSmallIntegerField()
+    # NULL, not "", for the columns of the other grouping set, as GROUPING SETS answers them.
+    institution_id = models.BigIntegerField(null=True)
+    city = models.CharField(max_length=100, null=True)  # noqa: DJ001
+    mode = models.CharField(max_length=10, null=True)  # noqa: DJ001
+    start_month = models.CharField(max_length=7, null=True)  # noqa: DJ001
+    enrol_opens_at = models.DateTimeField(null=True)
+    enrol_closes_at = models.DateTimeField(null=True)
+    theme_mask = models.BigIntegerField(null=True)
+    ec_band = models.CharField(max_length=5, null=True)  # noqa: DJ001
+    language = models.CharField(max_length=2, null=True)  # noqa: DJ001
+    level = models.CharField(max_length=12, null=True)  # noqa: DJ001
+    is_microcredential = models.BooleanField(null=True)
+    route_mask = models.IntegerField(null=True)
+    rows = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("facet count")
+        verbose_name_plural = _("facet counts")
+
+    def __str__(self) -> str:
+        return f"set {self.grouping_set}: {self.rows:+d}"

@@ -22,7 +22,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from catalogue.models import MAX_THEMES, OfferingSearch
+from catalogue.models import MAX_THEMES, FacetCount, OfferingSearch
 from routes.models import ROUTE_BITS
 
 SORTS = ("relevance", "start", "title", "ec_asc", "ec_desc", "seats")
@@ -281,18 +281,25 @@ class _PostgresSearch:
         )
         # One count per value of fdim, so the grouping keys stay in index order (no fdim among them).
         per_fdim = ", ".join(f"count(*) FILTER (WHERE fdim = {i})" for i in range(len(conditions) + 1))
+        grouping = f"GROUPING({GROUPED_COLUMNS[0][0]})"
+        sets = ", ".join(f"({', '.join(columns)})" for columns in GROUPED_COLUMNS)
+        groups = f"GROUP BY GROUPING SETS ({sets})"
+        if not self.q.text and not conditions:
+            # Browsing (no text, nothing ticked) counts the whole public catalogue: its counts are kept up to
+            # date per group (FacetCount, migration 0006), so read those instead of every row.
+            facets_from, grouping, per_fdim = FacetCount._meta.db_table, "grouping_set", "sum(rows)"
+            groups = f"GROUP BY grouping_set, {', '.join(grouped)} HAVING sum(rows) > 0"
         result = ", ".join(f"s.{column}" for column in RESULT_COLUMNS)
         result_nulls = ", ".join("NULL" for _ in RESULT_COLUMNS)
         # One value per facet, in FACET_SETS order: the window's two columns become "open now".
         values = ", ".join(grouped[:4] + [self.OPEN] + grouped[6:])
         value_nulls = ", ".join("NULL" for _ in range(len(grouped) - 1))
-        sets = ", ".join(f"({', '.join(columns)})" for columns in GROUPED_COLUMNS)
         return (
             f"WITH {', '.join(ctes)} SELECT 0 AS part, array_position((SELECT ids FROM page), s.offering_id),"  # noqa: S608
             f" {result}, NULL AS grouping_set, {value_nulls}, NULL::bigint[] AS counts FROM {self.table} s"
             " WHERE s.offering_id = ANY((SELECT ids FROM page)::bigint[])"
-            f" UNION ALL SELECT 1, NULL, {result_nulls}, GROUPING({GROUPED_COLUMNS[0][0]}), {values},"
-            f" ARRAY[{per_fdim}] FROM {facets_from} GROUP BY GROUPING SETS ({sets})"
+            f" UNION ALL SELECT 1, NULL, {result_nulls}, {grouping}, {values},"
+            f" ARRAY[{per_fdim}] FROM {facets_from} {groups}"
         )
 
     def run(self) -> SearchResult:

@@ -14,6 +14,7 @@ from catalogue.models import (
     EC_BAND_OVER,
     CatalogueStamp,
     Course,
+    FacetCount,
     Module,
     Offering,
     OfferingSearch,
@@ -164,16 +165,22 @@ def search_index_refresh(*, offering_ids: Iterable[int] | None = None) -> int:
         ids = list(Offering.objects.order_by("course_id", "module_id", "pk").values_list("pk", flat=True))
     batches = [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
     refresh = _refresh_postgresql if connection.vendor == "postgresql" else _refresh_portable
-    written = 0
+    written = changed = 0
     for batch in batches:
         with transaction.atomic():
-            written += refresh(batch)
+            upserted, deleted = refresh(batch)
+        written += upserted
+        changed += upserted + deleted
+    if changed:
+        # Once the caller's transaction (an import page's, say) has committed, so the fold never holds the
+        # counts' rows while a long transaction runs; in autocommit, at once.
+        transaction.on_commit(facet_counts_compact)
     if batches:
         catalogue_stamp_touch()
     return written
 
 
-def _refresh_postgresql(batch: list[int]) -> int:
+def _refresh_postgresql(batch: list[int]) -> tuple[int, int]:
     params = {
         "ids": batch,
         "space": _SPACE_CLASS,
@@ -184,10 +191,10 @@ def _refresh_postgresql(batch: list[int]) -> int:
         cursor.execute(_REFRESH_SQL, params)
         written = cursor.rowcount
         cursor.execute(_GONE_SQL, [batch])
-    return written
+        return written, cursor.rowcount
 
 
-def _refresh_portable(batch: list[int]) -> int:
+def _refresh_portable(batch: list[int]) -> tuple[int, int]:
     queryset = Offering.objects.select_related("course", "module").prefetch_related(
         Prefetch("course__themes", queryset=Theme.objects.only("bit")),
         Prefetch("module__themes", queryset=Theme.objects.only("bit")),
@@ -197,9 +204,32 @@ def _refresh_portable(batch: list[int]) -> int:
         rows, update_conflicts=True, unique_fields=["offering"], update_fields=_UPDATE_FIELDS
     )
     gone = set(batch) - {row.offering_id for row in rows}
-    if gone:
-        OfferingSearch.objects.filter(offering_id__in=gone).delete()
-    return len(rows)
+    deleted = OfferingSearch.objects.filter(offering_id__in=gone).delete()[0] if gone else 0
+    return len(rows), deleted
+
+
+_COUNT_COLUMNS = ", ".join(
+    f.column for f in FacetCount._meta.concrete_fields if f.column not in ("id", "grouping_set", "rows")
+)
+_COMPACT_SQL = f"""
+    WITH folded AS (DELETE FROM {FacetCount._meta.db_table} RETURNING *)
+    INSERT INTO {FacetCount._meta.db_table} (grouping_set, {_COUNT_COLUMNS}, rows)
+    SELECT grouping_set, {_COUNT_COLUMNS}, sum(rows) FROM folded
+    GROUP BY grouping_set, {_COUNT_COLUMNS} HAVING sum(rows) <> 0
+"""  # noqa: S608 (identifiers only)
+
+
+def facet_counts_compact() -> None:
+    """Fold the facet counts' signed rows (``FacetCount``) into one row per group, in one statement.
+
+    Readers see the counts before or after, never in between. A write that commits meanwhile keeps its
+    rows for the next fold: the statement deletes only the rows its snapshot sees. PostgreSQL only; the
+    SQLite default keeps no counts.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_COMPACT_SQL)
 
 
 def catalogue_stamp_touch() -> None:
