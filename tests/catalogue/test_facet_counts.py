@@ -6,9 +6,10 @@ import threading
 
 import pytest
 from django.db import OperationalError, connection, connections, transaction
+from django.utils import timezone
 
 from catalogue.models import FacetCount, Offering, OfferingSearch
-from catalogue.search import GROUPED_COLUMNS, CatalogueQuery, catalogue_search
+from catalogue.search import GROUPED_COLUMNS, CatalogueQuery, _PostgresSearch, catalogue_search
 from catalogue.services import facet_counts_compact, search_index_refresh
 
 pytestmark = pytest.mark.django_db
@@ -160,3 +161,27 @@ def test_two_writers_in_one_group_do_not_wait_for_each_other(small_catalogue, se
     assert _kept() == _recount()
     facet_counts_compact()
     assert _kept() == _recount()
+
+
+def _plan(query: CatalogueQuery) -> str:
+    search = _PostgresSearch(query, timezone.now())
+    sql = search.sql()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Sorting made dear: the planner takes any index that gives the page order, if it may use it.
+        for name, value in {**search.settings_without_text, "enable_sort": "off"}.items():
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+        cursor.execute(f"EXPLAIN {sql}", search.params)
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+        transaction.set_rollback(True)
+    return plan
+
+
+@pytest.mark.parametrize(
+    ("sort", "index"), [("ec_desc", "offeringsearch_sort_ec_desc"), ("title", "offeringsearch_sort_title")]
+)
+def test_browsing_walks_an_index_per_sort_order_and_a_ticked_facet_does_not(small_catalogue, sort, index):
+    """Migration 0007: the browse question, sorted, walks its order's index and stops after the page; with a
+    facet ticked the question never walks one (it would read rows until twenty pass), even when sorting is
+    made so dear that the planner would take any index it may use."""
+    assert index in _plan(CatalogueQuery(sort=sort))
+    assert "offeringsearch_sort_" not in _plan(CatalogueQuery(sort=sort, language=("en",)))
