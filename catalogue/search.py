@@ -190,9 +190,19 @@ class _PostgresSearch:
 
     # Named parameters, so that a fragment may appear more than once in the statement.
     TSQUERY = "(websearch_to_tsquery('dutch', %(text)s) || websearch_to_tsquery('english', %(text)s))"
-    # ``title %> text`` is ``text <% title`` (word similarity above the threshold) in the form the GIN
-    # trigram index answers, so PostgreSQL does not check it a second time as a filter on every row.
-    TEXT = f"(document @@ {TSQUERY} OR title_nl %%> %(text)s OR title_en %%> %(text)s)"
+    # Typos: a title matches when the text is word-similar to it (``title %> text``, similarity above the
+    # threshold, the form the GIN trigram index answers). That depends on the title alone, and an offering's
+    # titles are its course's or module's, so the titles are matched among the courses and modules (their
+    # trigram indexes, migration 0008), and the offerings carrying them are found by equality (btree). One
+    # set for both languages: a title matches whichever column holds it.
+    TITLES = (
+        "titles AS MATERIALIZED (SELECT ARRAY(SELECT title_nl FROM catalogue_course WHERE title_nl %%> %(text)s"
+        " UNION SELECT title_en FROM catalogue_course WHERE title_en %%> %(text)s"
+        " UNION SELECT title_nl FROM catalogue_module WHERE title_nl %%> %(text)s"
+        " UNION SELECT title_en FROM catalogue_module WHERE title_en %%> %(text)s)::varchar[] AS matched)"
+    )
+    MATCHED = "(SELECT matched FROM titles)::varchar[]"
+    TEXT = f"(document @@ {TSQUERY} OR title_nl = ANY({MATCHED}) OR title_en = ANY({MATCHED}))"
     OPEN = "(enrol_opens_at <= %(now)s AND enrol_closes_at > %(now)s)"
     # True of every row (a check constraint), and part of the predicate of the indexes per sort order
     # (migration 0007). PostgreSQL uses a partial index only for a question that states its predicate, so
@@ -260,6 +270,7 @@ class _PostgresSearch:
         ctes = []
         if self.q.text:
             rank = f", CASE WHEN {passes_all} THEN ts_rank_cd(document, {self.TSQUERY}) END AS text_rank"
+            ctes.append(self.TITLES)
             ctes.append(
                 f"hits AS MATERIALIZED (SELECT {', '.join(SORT_COLUMNS + GROUPED_COLUMNS[0] + GROUPED_COLUMNS[1])}"  # noqa: S608
                 f"{rank if relevance else ''}, {fdim} AS fdim FROM {self.table}"

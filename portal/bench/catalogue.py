@@ -342,10 +342,15 @@ class FloorSearch:
             rank = f", CASE WHEN {fails} = 0 THEN ts_rank_cd(document, {FLOOR_TSQUERY}) END AS text_rank"
             rank = rank if sort == "relevance" else ""
             sql = (
-                f"WITH hits AS MATERIALIZED (SELECT offering_id, start_date, ec, capacity, seats_taken, title_nl,"  # noqa: S608
+                "WITH similar_titles AS MATERIALIZED (SELECT ARRAY(SELECT t FROM (SELECT title_nl FROM catalogue_course"  # noqa: S608
+                " WHERE title_nl %%> %(text)s UNION SELECT title_en FROM catalogue_course WHERE title_en %%> %(text)s"
+                " UNION SELECT title_nl FROM catalogue_module WHERE title_nl %%> %(text)s UNION SELECT title_en"
+                " FROM catalogue_module WHERE title_en %%> %(text)s) AS m(t))::varchar[] AS titles),"
+                " hits AS MATERIALIZED (SELECT offering_id, start_date, ec, capacity, seats_taken, title_nl,"
                 f" title_en, {FLOOR_SETS[0]}, {FLOOR_SETS[1]}, {fails} AS fails{rank} FROM catalogue_offeringsearch"
-                f" WHERE visible_public AND (document @@ {FLOOR_TSQUERY} OR title_nl %%> %(text)s"
-                f" OR title_en %%> %(text)s) AND ({fails}) & ({fails} - 1) = 0),"
+                f" WHERE visible_public AND (document @@ {FLOOR_TSQUERY}"
+                " OR title_nl = ANY((SELECT titles FROM similar_titles)::varchar[])"
+                f" OR title_en = ANY((SELECT titles FROM similar_titles)::varchar[])) AND ({fails}) & ({fails} - 1) = 0),"
                 " titles AS MATERIALIZED (SELECT title_nl, title_en, greatest(word_similarity(%(text)s, title_nl),"
                 " word_similarity(%(text)s, title_en)) AS title_similarity FROM hits WHERE fails = 0"
                 " GROUP BY title_nl, title_en),"

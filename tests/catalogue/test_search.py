@@ -30,6 +30,12 @@ def test_typos_are_forgiven_by_trigram_matching(small_catalogue):
     assert codes(catalogue_search(CatalogueQuery(text="offshre"))) == ["ENE201"]
 
 
+def test_typos_in_module_titles_and_in_dutch_titles_are_forgiven_too(small_catalogue):
+    """Titles are matched among the courses and the modules (migration 0008), in either language."""
+    assert codes(catalogue_search(CatalogueQuery(text="profesionals"))) == ["MOD-DATA"]
+    assert codes(catalogue_search(CatalogueQuery(text="windenergi"))) == ["ENE201"]
+
+
 def test_ranking_puts_the_title_match_first(small_catalogue):
     result = catalogue_search(CatalogueQuery(text="data"))
     assert result.rows[0]["code"] == "MOD-DATA"
