@@ -40,12 +40,18 @@ def facet_checkboxes(facet) -> SafeString:
     )
 
 
+# Stands for the offering's id while the address is reversed; replaced by each card's id.
+_URL_MARKER = 987654321
+
+
 @register.simple_tag
 def result_cards(cards: list[dict], home_periods: list) -> SafeString:
     """The result cards as ``<li class="card">`` items (``cards`` as ``catalogue.views._cards`` makes them).
 
     ``home_periods``: the signed-in student's own periods; when there are any, each card says which of them
     it falls in."""
+    # The offering page's address, reversed once per page rather than once per card (~25 us each).
+    url = reverse("catalogue:offering", args=[_URL_MARKER]).replace(str(_URL_MARKER), "{}")
     modes = {mode.value: escape(str(mode.label)) for mode in Mode}
     microcredential = escape(gettext("Microcredential"))
     open_now = escape(gettext("Open for enrolment"))
@@ -65,7 +71,7 @@ def result_cards(cards: list[dict], home_periods: list) -> SafeString:
         else:
             periods = f'\n  <p class="home-periods">{outside}</p>'
         items.append(
-            f'<li class="card">\n  <h3><a href="{reverse("catalogue:offering", args=[card["offering_id"]])}">{escape(card["title"])}</a></h3>\n'
+            f'<li class="card">\n  <h3><a href="{url.format(int(card["offering_id"]))}">{escape(card["title"])}</a></h3>\n'
             f'  <p class="meta"><span class="institution">{escape(card["institution"])}</span> ·'
             f" <span>{escape(card['ec_text'])} EC</span> · <span>{escape(card['dates'])}</span> ·"
             f" <span>{where}</span>{badges}</p>\n"

@@ -37,6 +37,17 @@ def test_catalogue_lists_offerings_with_seat_bars_and_facets(client, small_catal
         assert f'id="facet-{facet}"' in html, facet
 
 
+def test_each_card_links_to_its_own_offering(client, small_catalogue):
+    """The cards' address is reversed once per page and filled in per card: every card's title links to the
+    page of the offering it shows."""
+    html = client.get("/catalogue/?sort=title").content.decode()
+    offerings = {o.pk: o for name, o in small_catalogue["offerings"].items() if name != "hidden"}
+    for pk, offering in offerings.items():
+        link = f'<a href="{reverse("catalogue:offering", args=[pk])}">{offering.teachable.title_nl}</a>'
+        assert link in html, offering.teachable.code
+    assert html.count('<h3><a href="') == len(offerings)
+
+
 def test_htmx_request_gets_only_the_swappable_body(client, small_catalogue):
     response = client.get("/catalogue/?language=en", headers={"HX-Request": "true"})
     assert response.status_code == 200
