@@ -182,6 +182,10 @@ class _PostgresSearch:
         "jit": "off",
         "work_mem": "64MB",
     }
+    # With text, also sorting made dear: the planner expects a few dozen hits from the CTE and groups them by
+    # sorting (titles for their similarity, courses and modules for their rank); for 20,000 hits hashing
+    # is about four times as fast. The page's top-N has no other way and stays a sort.
+    settings_with_text = {**settings, "enable_sort": "off"}
     # Without text, also no bitmap scans: every column such a question filters and sorts by is in
     # ``offeringsearch_page``, but for the sorts other than start date the planner would rather collect
     # the public rows through a bitmap and read all of them from the table (115 ms at 100,000 offerings)
@@ -269,11 +273,11 @@ class _PostgresSearch:
         paging = "LIMIT %(limit)s OFFSET %(offset)s"
         ctes = []
         if self.q.text:
-            rank = f", CASE WHEN {passes_all} THEN ts_rank_cd(document, {self.TSQUERY}) END AS text_rank"
+            teachable = ("kind", "code") if relevance else ()
             ctes.append(self.TITLES)
             ctes.append(
-                f"hits AS MATERIALIZED (SELECT {', '.join(SORT_COLUMNS + GROUPED_COLUMNS[0] + GROUPED_COLUMNS[1])}"  # noqa: S608
-                f"{rank if relevance else ''}, {fdim} AS fdim FROM {self.table}"
+                f"hits AS MATERIALIZED (SELECT {', '.join(SORT_COLUMNS + teachable + GROUPED_COLUMNS[0] + GROUPED_COLUMNS[1])}"  # noqa: S608
+                f", {fdim} AS fdim FROM {self.table}"
                 f" WHERE visible_public AND {self.TEXT} AND {failures} <= 1)"
             )
             source = "hits WHERE fdim = 0"
@@ -284,7 +288,18 @@ class _PostgresSearch:
                     " title_nl), word_similarity(%(text)s, title_en)) AS title_similarity"
                     " FROM hits WHERE fdim = 0 GROUP BY title_nl, title_en)"
                 )
-                source = "hits JOIN similarity USING (title_nl, title_en) WHERE fdim = 0"
+                # ts_rank_cd() depends on the document alone, which is its course's or module's: once per
+                # course or module (one of its rows, read again by primary key), not once per offering.
+                ctes.append(
+                    f"ranks AS MATERIALIZED (SELECT kind, code, institution_id, ts_rank_cd(document, {self.TSQUERY})"  # noqa: S608
+                    f" AS text_rank FROM {self.table} WHERE offering_id = ANY((SELECT array_agg(first) FROM"
+                    " (SELECT min(offering_id) AS first FROM hits WHERE fdim = 0 GROUP BY kind, code, institution_id)"
+                    " AS one_each)::bigint[]))"
+                )
+                source = (
+                    "hits JOIN similarity USING (title_nl, title_en) JOIN ranks USING (kind, code, institution_id)"
+                    " WHERE fdim = 0"
+                )
             facets_from = "hits"
         else:
             # Only a browse question states BROWSE_ONLY, so only it may walk a sort index (see there).
@@ -323,7 +338,7 @@ class _PostgresSearch:
 
     def run(self) -> SearchResult:
         sql = self.sql()
-        settings = self.settings if self.q.text else self.settings_without_text
+        settings = self.settings_with_text if self.q.text else self.settings_without_text
         configure = "SELECT " + ", ".join(f"set_config('{name}', '{value}', true)" for name, value in settings.items())
         # The settings and the statement go as one simple query, which PostgreSQL runs as one transaction:
         # the settings end with it. One round trip instead of four (BEGIN, settings, statement, ROLLBACK).

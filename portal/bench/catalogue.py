@@ -339,23 +339,27 @@ class FloorSearch:
         )
         values = ", ".join(sql for _set, sql in FLOOR_VALUES.values())
         if q.text:
-            rank = f", CASE WHEN {fails} = 0 THEN ts_rank_cd(document, {FLOOR_TSQUERY}) END AS text_rank"
-            rank = rank if sort == "relevance" else ""
+            rank = sort == "relevance"
             sql = (
                 "WITH similar_titles AS MATERIALIZED (SELECT ARRAY(SELECT t FROM (SELECT title_nl FROM catalogue_course"  # noqa: S608
                 " WHERE title_nl %%> %(text)s UNION SELECT title_en FROM catalogue_course WHERE title_en %%> %(text)s"
                 " UNION SELECT title_nl FROM catalogue_module WHERE title_nl %%> %(text)s UNION SELECT title_en"
                 " FROM catalogue_module WHERE title_en %%> %(text)s) AS m(t))::varchar[] AS titles),"
                 " hits AS MATERIALIZED (SELECT offering_id, start_date, ec, capacity, seats_taken, title_nl,"
-                f" title_en, {FLOOR_SETS[0]}, {FLOOR_SETS[1]}, {fails} AS fails{rank} FROM catalogue_offeringsearch"
+                f" title_en, kind, code, {FLOOR_SETS[0]}, {FLOOR_SETS[1]}, {fails} AS fails FROM catalogue_offeringsearch"
                 f" WHERE visible_public AND (document @@ {FLOOR_TSQUERY}"
                 " OR title_nl = ANY((SELECT titles FROM similar_titles)::varchar[])"
                 f" OR title_en = ANY((SELECT titles FROM similar_titles)::varchar[])) AND ({fails}) & ({fails} - 1) = 0),"
                 " titles AS MATERIALIZED (SELECT title_nl, title_en, greatest(word_similarity(%(text)s, title_nl),"
                 " word_similarity(%(text)s, title_en)) AS title_similarity FROM hits WHERE fails = 0"
                 " GROUP BY title_nl, title_en),"
-                " page AS MATERIALIZED (SELECT ARRAY(SELECT offering_id"
-                f" FROM hits {'JOIN titles USING (title_nl, title_en) ' if rank else ''}WHERE fails = 0"
+                " ranked AS MATERIALIZED (SELECT kind, code, institution_id, ts_rank_cd(document,"
+                f" {FLOOR_TSQUERY}) AS text_rank FROM catalogue_offeringsearch WHERE offering_id = ANY((SELECT"
+                " array_agg(first) FROM (SELECT min(offering_id) AS first FROM hits WHERE fails = 0 GROUP BY kind,"
+                " code, institution_id) AS f)::bigint[])),"
+                " page AS MATERIALIZED (SELECT ARRAY(SELECT offering_id FROM hits"
+                f"{' JOIN titles USING (title_nl, title_en) JOIN ranked USING (kind, code, institution_id)' if rank else ''}"
+                " WHERE fails = 0"
                 f" ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s) AS ids)"
             )
             facets_from = "hits"
@@ -378,8 +382,10 @@ class FloorSearch:
             f" {', '.join('NULL' for c in RESULT_COLUMNS if c != 'offering_id')}"
             f" FROM {facets_from} GROUP BY GROUPING SETS (({FLOOR_SETS[0]}), ({FLOOR_SETS[1]}))"
         )
-        # As catalogue.search: no bitmap scans for a question without text (untimed, like its set_config).
+        # As catalogue.search: no bitmap scans for a question without text, sorting made dear for one with
+        # text (untimed, like its set_config).
         self.conn.execute(f"SET enable_bitmapscan = {'on' if q.text else 'off'}")
+        self.conn.execute(f"SET enable_sort = {'off' if q.text else 'on'}")
         started = time.perf_counter_ns()
         rows = self.conn.execute(sql, params).fetchall()
         sql_ms = _ms(started)

@@ -127,6 +127,35 @@ def test_paths_agree_on_the_demo_catalogue(demo_catalogue):
         }
 
 
+@pytest.mark.parametrize("text", ["data", "energie", "project management", "machne lerning"])
+def test_relevance_ranks_each_course_once_in_the_order_ranking_every_offering_gives(demo_catalogue, text):
+    """The search ranks each course or module once (its offerings share its document and titles), not each
+    offering: the order must be the one ranking every offering gives, ties broken by start date and id."""
+    from catalogue.models import OfferingSearch
+
+    first = catalogue_search(CatalogueQuery(text=text, page_size=100))
+    pages = first.num_pages
+    matches = [
+        row["offering_id"]
+        for page in range(1, pages + 1)
+        for row in catalogue_search(CatalogueQuery(text=text, page_size=100, page=page)).rows
+    ]
+    assert len(set(matches)) == len(matches) == first.total  # every match on exactly one page
+    teachables = set(OfferingSearch.objects.filter(pk__in=matches).values_list("kind", "code", "institution_id"))
+    assert len(teachables) < len(matches)  # courses with several matching offerings: the grouping matters
+    tsquery = _PostgresSearch.TSQUERY.replace("%(text)s", "%s")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT offering_id FROM {OfferingSearch._meta.db_table} WHERE offering_id = ANY(%s)"  # noqa: S608
+            f" ORDER BY ts_rank_cd(document, {tsquery}) + greatest(word_similarity(%s, title_nl),"
+            " word_similarity(%s, title_en)) DESC, start_date, offering_id",
+            [matches, text, text, text, text],
+        )
+        every_offering_ranked = [row[0] for row in cursor.fetchall()]
+
+    assert matches == every_offering_ranked
+
+
 def _planner_settings() -> dict[str, str]:
     names = _PostgresSearch.settings_without_text
     with connection.cursor() as cursor:
