@@ -5,7 +5,12 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from catalogue.models import Course, Module, Offering, Theme
-from catalogue.services import catalogue_stamp_touch, offerings_of_teachable, search_index_refresh
+from catalogue.services import (
+    catalogue_stamp_touch,
+    facet_counts_compact,
+    offerings_of_teachable,
+    search_index_refresh,
+)
 from institutions.models import Institution
 
 
@@ -36,6 +41,8 @@ def themes_changed(sender, instance, action, **kwargs):
 
 @receiver(post_delete, sender=Offering)
 def offering_deleted(sender, instance, **kwargs):
+    # The search row went with the offering (cascade), not through search_index_refresh: fold its counts.
+    transaction.on_commit(facet_counts_compact)
     transaction.on_commit(catalogue_stamp_touch)
 
 

@@ -92,6 +92,17 @@ def test_folding_keeps_every_count_in_one_row_per_group(small_catalogue):
     assert not FacetCount.objects.filter(rows__lte=0).exists()
 
 
+def test_deleting_an_offering_folds_the_counts_after_commit(small_catalogue, django_capture_on_commit_callbacks):
+    """The search row goes with the offering by cascade, not through search_index_refresh; the counts are
+    folded all the same once the deletion commits."""
+    facet_counts_compact()
+    with django_capture_on_commit_callbacks(execute=True):
+        small_catalogue["offerings"]["wind"].delete()
+
+    assert _kept() == _recount()
+    assert FacetCount.objects.count() == len(_kept())  # one row per group: folded
+
+
 @pytest.mark.django_db(transaction=True)  # TRUNCATE refuses to run after writes with deferred checks pending
 def test_truncating_the_search_rows_empties_the_counts(small_catalogue):
     assert FacetCount.objects.exists()
