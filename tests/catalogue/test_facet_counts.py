@@ -8,6 +8,7 @@ import pytest
 from django.db import OperationalError, connection, connections, transaction
 from django.utils import timezone
 
+from catalogue import signals
 from catalogue.models import FacetCount, Offering, OfferingSearch
 from catalogue.search import GROUPED_COLUMNS, CatalogueQuery, _PostgresSearch, catalogue_search
 from catalogue.services import facet_counts_compact, search_index_refresh
@@ -92,15 +93,25 @@ def test_folding_keeps_every_count_in_one_row_per_group(small_catalogue):
     assert not FacetCount.objects.filter(rows__lte=0).exists()
 
 
-def test_deleting_an_offering_folds_the_counts_after_commit(small_catalogue, django_capture_on_commit_callbacks):
-    """The search row goes with the offering by cascade, not through search_index_refresh; the counts are
-    folded all the same once the deletion commits."""
+@pytest.mark.django_db(transaction=True)
+def test_deleting_offerings_folds_the_counts_once_after_commit(small_catalogue, monkeypatch):
+    """The search rows go with their offerings by cascade, not through search_index_refresh; the counts are
+    folded all the same once the deletion commits, once however many offerings it deleted."""
+    folds = []
+
+    def counted_fold():
+        folds.append(1)
+        facet_counts_compact()
+
+    monkeypatch.setattr(signals, "facet_counts_compact", counted_fold)
     facet_counts_compact()
-    with django_capture_on_commit_callbacks(execute=True):
-        small_catalogue["offerings"]["wind"].delete()
+    offerings = small_catalogue["offerings"]
+    with transaction.atomic():
+        Offering.objects.filter(pk__in=[offerings["wind"].pk, offerings["law"].pk]).delete()
 
     assert _kept() == _recount()
     assert FacetCount.objects.count() == len(_kept())  # one row per group: folded
+    assert folds == [1]  # once for the transaction, not once per offering
 
 
 @pytest.mark.django_db(transaction=True)  # TRUNCATE refuses to run after writes with deferred checks pending
