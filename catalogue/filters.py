@@ -6,6 +6,7 @@ turns it into a ``CatalogueQuery``; ``catalogue.search`` answers it.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 
@@ -13,6 +14,8 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
@@ -84,6 +87,18 @@ class CatalogueChoices:
     themes: list[tuple[int, str, str]]  # (bit, code, label)
 
 
+class _SharedFields(dict):
+    """The fields of a catalogue form class, shared by all its instances.
+
+    ``BaseForm.__init__`` deep-copies ``base_fields`` so that one form may change its own fields (choices,
+    widgets, ``required``). The catalogue's forms only validate a question and show what was asked; nothing
+    changes a field after the class is built (``tests/catalogue/test_filters.py`` checks), and the copy cost
+    0.4 ms a question, so a "deep copy" here is a new dict of the same fields."""
+
+    def __deepcopy__(self, memo) -> dict:
+        return dict(self)
+
+
 _FORM_CLASSES_KEPT = 8
 _form_classes: dict[int, tuple[CatalogueChoices, type[forms.Form]]] = {}
 
@@ -110,27 +125,43 @@ class CatalogueFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None, choices: CatalogueChoices | None = None):
-        super().__init__(
-            data, queryset if queryset is not None else Offering.objects.none(), request=request, prefix=prefix
-        )
+        # django-filter's own ``__init__`` deep-copies every filter (0.3 ms a question) so that an instance
+        # may change them. This one changes only two filters' choices, and needs its filters only to build a
+        # form class, which it does once per ``choices`` (``get_form_class``); so ``filters`` copies them
+        # when first read, and a question whose form class exists never does. The attributes set here are
+        # the ones django-filter's ``__init__`` sets.
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset if queryset is not None else Offering.objects.none()
+        self.request = request
+        self.form_prefix = prefix
         if choices is None:
             from catalogue.selectors import catalogue_choices
 
             choices = catalogue_choices()
         self.choices = choices
-        for name, items in (("institution", choices.institutions), ("theme", choices.themes)):
-            self.filters[name].extra["choices"] = [(code, label) for _key, code, label in items]
-            self.filters[name].__dict__.pop("_field", None)  # a field built before (schema generation) is stale
+
+    @cached_property
+    def filters(self) -> dict[str, django_filters.Filter]:
+        filters = copy.deepcopy(self.base_filters)
+        for filter_ in filters.values():
+            filter_.model = self.queryset.model
+            filter_.parent = self
+        for name, items in (("institution", self.choices.institutions), ("theme", self.choices.themes)):
+            filters[name].extra["choices"] = [(code, label) for _key, code, label in items]
+            filters[name].__dict__.pop("_field", None)  # a field built before (schema generation) is stale
+        return filters
 
     def get_form_class(self):
         """django-filter builds a new form class, with a new field per filter, for every filter set; this
         one is built once per ``CatalogueChoices`` (the page keeps one per language until the catalogue
-        changes): validating a question took 1.6 ms, now 1.2. Its fields' labels are lazy, and each form
-        instance deep-copies the fields it validates with, so the class can be shared."""
+        changes): validating a question took 1.6 ms, now 1.2. Its fields' labels are lazy and no form
+        changes its fields (``_SharedFields``), so the class and its fields can be shared."""
         remembered = _form_classes.get(id(self.choices))
         if remembered is not None and remembered[0] is self.choices:
             return remembered[1]
         form_class = super().get_form_class()
+        form_class.base_fields = _SharedFields(form_class.base_fields)
         if len(_form_classes) >= _FORM_CLASSES_KEPT:
             _form_classes.clear()
         _form_classes[id(self.choices)] = (self.choices, form_class)  # the choices kept alive: ids stay unique
