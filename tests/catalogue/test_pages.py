@@ -48,6 +48,34 @@ def test_each_card_links_to_its_own_offering(client, small_catalogue):
     assert html.count('<h3><a href="') == len(offerings)
 
 
+def test_pages_link_to_their_neighbours_keeping_the_question(client, small_catalogue):
+    """Five offerings two to a page: page 2 links back to 1 and on to 3, each link asking the same question
+    (the other parameters kept, in order, escaped) for another page; the last page has no next."""
+    html = client.get("/catalogue/?sort=title&page=2&page_size=2&q=").content.decode()
+    assert html.count('class="card"') == 2
+    assert "Pagina 2 van 3" in html
+    assert '<option value="title" selected>Titel</option>' in html
+    assert html.count(" selected>") == 2  # the sort order and the page's language
+    assert '<a href="?sort=title&amp;page_size=2&amp;q=&amp;page=1" rel="prev"' in html
+    assert 'hx-get="?sort=title&amp;page_size=2&amp;q=&amp;page=3"' in html
+    last = client.get("/catalogue/?page=3&page_size=2").content.decode()
+    assert '<a href="?page_size=2&amp;page=2" rel="prev"' in last
+    assert 'rel="next"' not in last
+    first = client.get("/catalogue/?page_size=2").content.decode()
+    assert '<a href="?page_size=2&amp;page=2" rel="next"' in first
+    assert 'rel="prev"' not in first
+    assert 'class="pagination"' not in client.get("/catalogue/").content.decode()  # one page: no navigation
+
+
+def test_only_facets_with_values_are_shown_each_as_a_fieldset(client, small_catalogue):
+    html = client.get("/catalogue/?q=zzzzqqqq").content.decode()  # nothing matches: no counts, no facets
+    assert "<fieldset" not in html
+    html = client.get("/catalogue/?mode=on_campus").content.decode()
+    assert html.count('<fieldset class="facet"') == html.count("<legend>") == 11
+    assert '<input type="checkbox" name="mode" value="on_campus" id=' in html
+    assert html[html.index('value="on_campus"') :].split(">", 1)[0].endswith("checked")
+
+
 def test_htmx_request_gets_only_the_swappable_body(client, small_catalogue):
     response = client.get("/catalogue/?language=en", headers={"HX-Request": "true"})
     assert response.status_code == 200
