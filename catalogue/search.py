@@ -382,28 +382,41 @@ class _PostgresSearch:
             for facet_set in FACET_SETS
         ]
         bits_of: dict[int, list[int]] = {}  # mask value -> its bits; a few dozen distinct masks
+        # Column by column rather than group by group: a broad question has 800 groups of five or six facets,
+        # and one pass per facet over its set's groups costs half of one pass per group over the facets.
+        by_set: tuple[list, list] = ([], [])
+        for group in groups:
+            by_set[group[0]].append(group)
         total = 0
-        for grouping_set, *values, per_fdim in groups:
+        for grouping_set, rows in enumerate(by_set):
+            if not rows:
+                continue
             # GROUPING(first column of set 0) is 0 for the groups of set 0 and 1 for those of set 1.
-            passing = per_fdim[0]
+            passing = [row[-1][0] for row in rows]
             if grouping_set == 0:
-                total += passing
+                total = sum(passing)
             for name, position, number, width in plan[grouping_set]:
-                n = passing + per_fdim[number] if number else passing
-                if not n:
-                    continue
+                column = 1 + position
+                numbers = [p + row[-1][number] for p, row in zip(passing, rows, strict=True)] if number else passing
                 bucket = counts[name]
-                value = values[position]
                 if width:
-                    if not bucket:  # every bit is listed, with 0 when no row has it
-                        bucket.update((1 << bit, 0) for bit in range(width))
-                    bits = bits_of.get(value)
-                    if bits is None:
-                        bits = bits_of[value] = [1 << bit for bit in range(width) if value & (1 << bit)]
-                    for bit in bits:
-                        bucket[bit] += n
+                    for row, n in zip(rows, numbers, strict=True):
+                        if not n:
+                            continue
+                        if not bucket:  # every bit is listed, with 0 when no row has it
+                            bucket.update((1 << bit, 0) for bit in range(width))
+                        value = row[column]
+                        bits = bits_of.get(value)
+                        if bits is None:
+                            bits = bits_of[value] = [1 << bit for bit in range(width) if value & (1 << bit)]
+                        for bit in bits:
+                            bucket[bit] += n
                 else:
-                    bucket[value] = bucket.get(value, 0) + n
+                    get = bucket.get
+                    for row, n in zip(rows, numbers, strict=True):
+                        if n:
+                            value = row[column]
+                            bucket[value] = get(value, 0) + n
         return counts, total
 
 
