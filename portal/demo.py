@@ -527,7 +527,10 @@ class DemoSeeder:
                     for code in theme_codes
                 ]
             )
-            result[inst.code] = list(Course.objects.filter(institution=inst).order_by("code"))
+            # Only the courses made here: those _grow_courses adds for large catalogues come after them, in
+            # the order it makes them, so that seeding again plans the same offerings (and creates none).
+            base = [f"{inst.code.upper()[:4]}{1000 + i}" for i in range(per_institution)]
+            result[inst.code] = list(Course.objects.filter(institution=inst, code__in=base).order_by("code"))
         return result
 
     def _modules(self, institutions, courses, themes) -> dict[str, list[Module]]:
@@ -653,8 +656,9 @@ class DemoSeeder:
                         suitable_routes=template.suitable_routes,
                     )
                 )
-            Course.objects.bulk_create(new, ignore_conflicts=True)
-            fresh = list(Course.objects.filter(institution=inst, code__in=[c.code for c in new]))
+            Course.objects.bulk_create(new, ignore_conflicts=True)  # made by an earlier run: kept as they are
+            by_code = {c.code: c for c in Course.objects.filter(institution=inst, code__in=[c.code for c in new])}
+            fresh = [by_code[c.code] for c in new]
             through = Course.themes.through
             links = []
             for c in fresh:

@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.models import StaffRole, StudentProfile, User
-from catalogue.models import Offering, OfferingSearch
+from catalogue.models import Course, Offering, OfferingSearch
 from institutions.models import AcademicPeriod, Institution
 from portal.demo import DEMO_PASSWORD, ROLE_ACCOUNTS, DemoSeeder, demo_email
 
@@ -52,3 +52,18 @@ def test_scaling_up_adds_only_what_is_missing():
     assert bigger["offerings"] == 3000
     assert bigger["offerings_created"] == 1950
     assert OfferingSearch.objects.count() == 3000
+
+
+def test_a_catalogue_large_enough_for_synthetic_courses_is_seeded_again_without_change():
+    """Beyond ten runs of every course the seeder adds synthetic courses. Seeding the same size again must
+    plan the same offerings: it once listed those courses among the others, planned different codes and
+    added a second catalogue (the benchmarks seed 10,000 and 100,000 offerings before every run)."""
+    first = DemoSeeder(offerings=7000).run()
+    assert first["offerings"] == 7000
+    assert Course.objects.filter(code__contains="X").exists()  # the synthetic courses exist at this size
+    courses, offerings = Course.objects.count(), set(Offering.objects.values_list("pk", "code"))
+    again = DemoSeeder(offerings=7000).run()
+    assert again["offerings_created"] == 0
+    assert again["search_rows_written"] == 0
+    assert Course.objects.count() == courses
+    assert set(Offering.objects.values_list("pk", "code")) == offerings
