@@ -81,7 +81,7 @@ RESULT_COLUMNS = (
 
 @dataclass(frozen=True)
 class CatalogueQuery:
-    """A validated catalogue question. Build it with ``catalogue.filters.catalogue_query_from``."""
+    """A validated catalogue question. Build it with ``catalogue.filters.CatalogueFilterSet.to_query``."""
 
     text: str = ""
     institution: tuple[int, ...] = ()
