@@ -81,6 +81,21 @@ def user_roles(*, user: User) -> list[RoleGrant]:
     return grants
 
 
+def staff_role_pairs(*, user: User) -> frozenset[tuple[int, str]]:
+    """The user's staff roles as (institution id, role), read once per user object.
+
+    A request's user is one object from authentication to the answer: the staff MFA check and the
+    enrolment permissions ask this several times per request and read it once. A role granted or taken
+    away counts from the next request, which loads the user again."""
+    if not user.is_authenticated:
+        return frozenset()
+    pairs = getattr(user, "_flexportal_staff_roles", None)
+    if pairs is None:
+        pairs = frozenset(StaffRole.objects.filter(user_id=user.pk).values_list("institution_id", "role"))
+        user._flexportal_staff_roles = pairs
+    return pairs
+
+
 def user_requires_mfa(*, user: User) -> bool:
     """Whether the user must have TOTP before acting: institution staff, zone coordinators, superusers and
     anyone with access to the Django admin (``is_staff``)."""
@@ -88,7 +103,7 @@ def user_requires_mfa(*, user: User) -> bool:
         return False
     if user.is_superuser or user.is_staff or user.is_zone_coordinator:
         return True
-    return StaffRole.objects.filter(user_id=user.pk).exists()
+    return bool(staff_role_pairs(user=user))
 
 
 def user_has_totp(*, user: User) -> bool:

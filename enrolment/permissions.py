@@ -12,6 +12,7 @@ import contextvars
 from django.db.models import Q, QuerySet
 
 from accounts.models import StaffRole
+from accounts.selectors import staff_role_pairs
 from enrolment.errors import NotAllowedError, RequestNotFoundError
 from enrolment.models import EnrolmentRequest, HomeApprovalPolicy
 
@@ -21,12 +22,8 @@ HOME_ROLES = (R.HOME_APPROVER, R.EXAMINATION_BOARD)
 HOST_ROLES = (R.HOST_ADMISSIONS,)
 
 
-def _roles(user) -> set[tuple[int, str]]:
-    cache = getattr(user, "_flexportal_roles", None)
-    if cache is None:
-        cache = set(StaffRole.objects.filter(user_id=user.pk).values_list("institution_id", "role"))
-        user._flexportal_roles = cache
-    return cache
+def _roles(user) -> frozenset[tuple[int, str]]:
+    return staff_role_pairs(user=user)
 
 
 def has_role(user, institution_id: int, *roles: str) -> bool:

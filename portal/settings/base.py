@@ -215,6 +215,8 @@ MFA_TOTP_ISSUER = "Flexportal"  # the name authenticator apps show, whatever hos
 PORTAL_REQUIRE_STAFF_MFA = env.bool("PORTAL_REQUIRE_STAFF_MFA", default=True)
 HEADLESS_ONLY = False
 HEADLESS_CLIENTS = ("app", "browser")
+# The session token looked up in one statement instead of two (accounts/tokens.py).
+HEADLESS_TOKEN_STRATEGY = "accounts.tokens.SessionTokenStrategy"  # noqa: S105 (a class path, not a secret)
 HEADLESS_FRONTEND_URLS = {}
 
 # django-oauth-toolkit: client credentials for OOAPI peers (issue #4) and the test OIDC provider.

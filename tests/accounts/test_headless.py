@@ -103,3 +103,54 @@ def test_the_session_token_is_looked_up_once_per_request(client, settings):
     without_check = session_reads(False)
     assert without_check > 0
     assert session_reads(True) == without_check
+
+
+def _reads(queries, table: str) -> int:
+    return sum(f'FROM "{table}"' in q["sql"] for q in queries.captured_queries)
+
+
+def test_a_token_is_found_with_one_read_of_its_session(client):
+    """allauth's session-token strategy asks whether the session exists, then loads it; the portal's
+    (accounts.tokens) loads it once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    StudentProfileFactory(user__email="anna@uu.nl", home_institution__code="uu")
+    token = app_login(client, "anna@uu.nl", PASSWORD).json()["meta"]["session_token"]
+    client.cookies.clear()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(ME_URL, headers={"X-Session-Token": token}).status_code == 200
+    assert _reads(queries, "django_session") == 1
+
+
+def test_an_expired_token_is_anonymous(client):
+    import datetime as dt
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    UserFactory(email="anna@uu.nl")
+    token = app_login(client, "anna@uu.nl", PASSWORD).json()["meta"]["session_token"]
+    client.cookies.clear()
+    assert client.get(ME_URL, headers={"X-Session-Token": token}).status_code == 200
+
+    Session.objects.filter(session_key=token).update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    assert client.get(ME_URL, headers={"X-Session-Token": token}).status_code == 403
+
+
+def test_staff_roles_are_read_once_per_request_with_mfa_enforced(client, settings):
+    """The staff MFA check and the enrolment permissions both ask for the user's staff roles; they share
+    one read (accounts.selectors.staff_role_pairs)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.PORTAL_REQUIRE_STAFF_MFA = True
+    StudentProfileFactory(user__email="anna@uu.nl", home_institution__code="uu")
+    token = app_login(client, "anna@uu.nl", PASSWORD).json()["meta"]["session_token"]
+    client.cookies.clear()
+
+    with CaptureQueriesContext(connection) as queries:
+        answer = client.get("/api/enrolments/", headers={"X-Session-Token": token})
+    assert answer.status_code == 200
+    assert _reads(queries, "accounts_staffrole") == 1
