@@ -208,13 +208,6 @@ class _PostgresSearch:
     MATCHED = "(SELECT matched FROM titles)::varchar[]"
     TEXT = f"(document @@ {TSQUERY} OR title_nl = ANY({MATCHED}) OR title_en = ANY({MATCHED}))"
     OPEN = "(enrol_opens_at <= %(now)s AND enrol_closes_at > %(now)s)"
-    # True of every row (a check constraint), and part of the predicate of the indexes per sort order
-    # (migration 0007). PostgreSQL uses a partial index only for a question that states its predicate, so
-    # the browse question, which adds this, walks them, and a question with facets ticked cannot: walking
-    # a sort index, it would read rows from the table until twenty pass, all of them for a combination
-    # nobody offers (online in Delft or Utrecht, sorted by title: 103 ms at 100,000 offerings, against an
-    # index-only scan of ``offeringsearch_page`` and a top-N).
-    BROWSE_ONLY = "seats_taken >= 0"
 
     def __init__(self, query: CatalogueQuery, now):
         self.q = query
@@ -302,8 +295,9 @@ class _PostgresSearch:
                 )
             facets_from = "hits"
         else:
-            # Only a browse question states BROWSE_ONLY, so only it may walk a sort index (see there).
-            source = f"{self.table} WHERE visible_public AND {passes_all if conditions else self.BROWSE_ONLY}"
+            # Sorted by anything but start date, the page may walk that order's index (migration 0009), which
+            # holds every facet column: no table rows are read, and it stops once twenty rows pass.
+            source = f"{self.table} WHERE visible_public AND {passes_all}"
             facets_from = (
                 f"(SELECT {fdim} AS fdim, {', '.join(grouped)} FROM {self.table}"  # noqa: S608
                 f" WHERE visible_public AND {failures} <= 1) hits"

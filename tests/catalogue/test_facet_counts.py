@@ -6,7 +6,7 @@ import threading
 
 import pytest
 from django.db import OperationalError, connection, connections, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from catalogue import signals
 from catalogue.models import FacetCount, Offering, OfferingSearch
@@ -190,7 +190,8 @@ def _plan(query: CatalogueQuery) -> str:
     sql = search.sql()
     with transaction.atomic(), connection.cursor() as cursor:
         # Sorting made dear: the planner takes any index that gives the page order, if it may use it.
-        for name, value in {**search.settings_without_text, "enable_sort": "off"}.items():
+        dear = {"enable_sort": "off", "enable_incremental_sort": "off"}
+        for name, value in {**search.settings_without_text, **dear}.items():
             cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
         cursor.execute(f"EXPLAIN {sql}", search.params)
         plan = "\n".join(line for (line,) in cursor.fetchall())
@@ -198,12 +199,49 @@ def _plan(query: CatalogueQuery) -> str:
     return plan
 
 
-@pytest.mark.parametrize(
-    ("sort", "index"), [("ec_desc", "offeringsearch_sort_ec_desc"), ("title", "offeringsearch_sort_title")]
-)
-def test_browsing_walks_an_index_per_sort_order_and_a_ticked_facet_does_not(small_catalogue, sort, index):
-    """Migration 0007: the browse question, sorted, walks its order's index and stops after the page; with a
-    facet ticked the question never walks one (it would read rows until twenty pass), even when sorting is
-    made so dear that the planner would take any index it may use."""
-    assert index in _plan(CatalogueQuery(sort=sort))
-    assert "offeringsearch_sort_" not in _plan(CatalogueQuery(sort=sort, language=("en",)))
+ORDER_INDEXES = [  # (sort, language of the page, index)
+    ("title", "nl", "offeringsearch_order_title_nl"),
+    ("title", "en", "offeringsearch_order_title_en"),
+    ("ec_asc", "nl", "offeringsearch_order_ec"),
+    ("ec_desc", "nl", "offeringsearch_order_ec_desc"),
+    ("seats", "en", "offeringsearch_order_seats"),
+]
+
+
+@pytest.mark.parametrize(("sort", "language", "index"), ORDER_INDEXES)
+def test_questions_without_text_walk_their_orders_index_without_reading_the_table(
+    small_catalogue, sort, language, index
+):
+    """Migration 0009: browsing and questions with facets ticked, sorted, may walk their order's index and
+    stop after the page; the index holds every facet column, so the walk reads no table rows (an index-only
+    scan), even when sorting is made so dear that the planner would take any index it may use."""
+    for question in (
+        CatalogueQuery(sort=sort),
+        CatalogueQuery(sort=sort, language=("en",)),
+        CatalogueQuery(sort=sort, city=("Delft", "Utrecht"), mode=("online",), open=(True,), theme=1 << 3),
+    ):
+        with translation.override(language):
+            plan = _plan(question)
+        assert f"Index Only Scan using {index} on" in plan, question
+        assert "offeringsearch_sort_" not in plan  # migration 0007's browse-only indexes are gone
+
+
+@pytest.mark.parametrize(("sort", "language", "index"), ORDER_INDEXES)
+def test_a_walk_in_sort_order_gives_the_same_pages_as_sorting(small_catalogue, sort, language, index):
+    """The walk and a top-N over the page index answer alike: browsing, a combination some offerings pass,
+    and one nobody offers."""
+    questions = [CatalogueQuery(sort=sort, page_size=2, page=page) for page in (1, 2, 3)] + [
+        CatalogueQuery(sort=sort, language=("nl",), page_size=2),
+        CatalogueQuery(sort=sort, city=("Delft",), mode=("online",), page_size=2),
+    ]
+    with translation.override(language):
+        assert f"using {index} on" in _plan(questions[0])
+        walked = [catalogue_search(question) for question in questions]
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP INDEX {index}")  # inside the test's transaction, which is rolled back
+        assert f"using {index} on" not in _plan(questions[0])
+        for question, walk in zip(questions, walked, strict=True):
+            top_n = catalogue_search(question)
+            assert [r["offering_id"] for r in walk.rows] == [r["offering_id"] for r in top_n.rows], question
+            assert (walk.total, walk.counts) == (top_n.total, top_n.counts)
+        assert sum(len(walk.rows) for walk in walked[:3]) == walked[0].total  # the pages cover every offering once
