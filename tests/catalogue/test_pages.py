@@ -65,6 +65,9 @@ def test_pages_link_to_their_neighbours_keeping_the_question(client, small_catal
     assert '<a href="?page_size=2&amp;page=2" rel="next"' in first
     assert 'rel="prev"' not in first
     assert 'class="pagination"' not in client.get("/catalogue/").content.decode()  # one page: no navigation
+    beyond = client.get("/catalogue/?page=9&page_size=2").content.decode()  # an old link past the end
+    assert '<a href="?page_size=2&amp;page=3" rel="prev"' in beyond
+    assert 'rel="next"' not in beyond
 
 
 def test_only_facets_with_values_are_shown_each_as_a_fieldset(client, small_catalogue):
