@@ -6,7 +6,7 @@ import functools
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import ParamSpec, TypeVar
 
 from django.db import DatabaseError, connection
@@ -71,3 +71,20 @@ def on_commit_once(func: Callable[[], object]) -> None:
     if any(registered is func for _savepoints, registered, _robust in waiting):
         return
     transaction.on_commit(func)
+
+
+def postgresql_only(sql: Sequence[str], reverse_sql: Sequence[str]):
+    """A migration operation that runs ``sql`` in order on PostgreSQL, and ``reverse_sql`` when migrating back;
+    elsewhere (the SQLite demo default) it does nothing. For the catalogue's PostgreSQL-only indexes and
+    triggers, which SQLite has no equivalent of."""
+    from django.db import migrations
+
+    def run(statements: Sequence[str]):
+        def apply(apps, schema_editor) -> None:
+            if schema_editor.connection.vendor == "postgresql":
+                for statement in statements:
+                    schema_editor.execute(statement)
+
+        return apply
+
+    return migrations.RunPython(run(list(sql)), run(list(reverse_sql)), elidable=False)

@@ -12,6 +12,8 @@ On SQLite (the demo default) nothing changes.
 
 from django.db import migrations
 
+from portal.db import postgresql_only
+
 POSTGRES_SQL = [
     "CREATE INDEX IF NOT EXISTS offeringsearch_facets ON catalogue_offeringsearch"
     " (institution_id, city, mode, start_month, enrol_opens_at, enrol_closes_at,"
@@ -24,19 +26,7 @@ POSTGRES_SQL = [
 POSTGRES_REVERSE = ["DROP INDEX IF EXISTS offeringsearch_facets", "DROP INDEX IF EXISTS offeringsearch_page"]
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for sql in POSTGRES_SQL:
-            schema_editor.execute(sql)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for sql in POSTGRES_REVERSE:
-            schema_editor.execute(sql)
-
-
 class Migration(migrations.Migration):
     dependencies = [("catalogue", "0003_offering_admission")]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [postgresql_only(POSTGRES_SQL, POSTGRES_REVERSE)]

@@ -10,22 +10,16 @@ start-date order and read each row from the table to test the facets, so a combi
 
 from django.db import migrations
 
+from portal.db import postgresql_only
+
 INDEX = "offeringsearch_public_start"
-
-
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {INDEX} ON catalogue_offeringsearch (visible_public, start_date, offering_id)"
-        )
+POSTGRES_SQL = [f"DROP INDEX IF EXISTS {INDEX}"]
+POSTGRES_REVERSE = [
+    f"CREATE INDEX IF NOT EXISTS {INDEX} ON catalogue_offeringsearch (visible_public, start_date, offering_id)"
+]
 
 
 class Migration(migrations.Migration):
     dependencies = [("catalogue", "0004_search_covering_index")]
 
-    operations = [migrations.RunPython(forwards, backwards, elidable=False)]
+    operations = [postgresql_only(POSTGRES_SQL, POSTGRES_REVERSE)]

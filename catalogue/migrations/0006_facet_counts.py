@@ -16,6 +16,8 @@ no write falls between the two. On SQLite (the demo default) only the empty tabl
 
 from django.db import migrations, models
 
+from portal.db import postgresql_only
+
 SETS = (
     "institution_id, city, mode, start_month, enrol_opens_at, enrol_closes_at",
     "theme_mask, ec_band, language, level, is_microcredential, route_mask",
@@ -72,18 +74,6 @@ POSTGRES_REVERSE = [
 ]
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for sql in POSTGRES_SQL:
-            schema_editor.execute(sql)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for sql in POSTGRES_REVERSE:
-            schema_editor.execute(sql)
-
-
 class Migration(migrations.Migration):
     dependencies = [("catalogue", "0005_drop_public_start_on_postgresql")]
 
@@ -109,5 +99,5 @@ class Migration(migrations.Migration):
             ],
             options={"verbose_name": "facet count", "verbose_name_plural": "facet counts"},
         ),
-        migrations.RunPython(forwards, backwards, elidable=False),
+        postgresql_only(POSTGRES_SQL, POSTGRES_REVERSE),
     ]

@@ -14,6 +14,8 @@ pass. On SQLite nothing changes.
 
 from django.db import migrations
 
+from portal.db import postgresql_only
+
 ORDERS = {
     "offeringsearch_sort_title_nl": "title_nl, start_date, offering_id",
     "offeringsearch_sort_title_en": "title_en, start_date, offering_id",
@@ -22,23 +24,14 @@ ORDERS = {
     "offeringsearch_sort_seats": "(capacity - seats_taken) DESC, start_date, offering_id",
 }
 
-
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for name, keys in ORDERS.items():
-            schema_editor.execute(
-                f"CREATE INDEX IF NOT EXISTS {name} ON catalogue_offeringsearch ({keys})"
-                " WHERE visible_public AND seats_taken >= 0"
-            )
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for name in ORDERS:
-            schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+POSTGRES_SQL = [
+    f"CREATE INDEX IF NOT EXISTS {name} ON catalogue_offeringsearch ({keys}) WHERE visible_public AND seats_taken >= 0"
+    for name, keys in ORDERS.items()
+]
+POSTGRES_REVERSE = [f"DROP INDEX IF EXISTS {name}" for name in ORDERS]
 
 
 class Migration(migrations.Migration):
     dependencies = [("catalogue", "0006_facet_counts")]
 
-    operations = [migrations.RunPython(forwards, backwards, elidable=False)]
+    operations = [postgresql_only(POSTGRES_SQL, POSTGRES_REVERSE)]

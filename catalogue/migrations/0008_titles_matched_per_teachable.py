@@ -12,6 +12,8 @@ no longer used and go. On SQLite nothing changes.
 
 from django.db import migrations
 
+from portal.db import postgresql_only
+
 POSTGRES_SQL = [
     *(
         f"CREATE INDEX IF NOT EXISTS catalogue_{table}_{column}_trgm ON catalogue_{table} USING gin ({column} gin_trgm_ops)"
@@ -40,19 +42,7 @@ POSTGRES_REVERSE = [
 ]
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for sql in POSTGRES_SQL:
-            schema_editor.execute(sql)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for sql in POSTGRES_REVERSE:
-            schema_editor.execute(sql)
-
-
 class Migration(migrations.Migration):
     dependencies = [("catalogue", "0007_browse_sort_indexes")]
 
-    operations = [migrations.RunPython(forwards, backwards, elidable=False)]
+    operations = [postgresql_only(POSTGRES_SQL, POSTGRES_REVERSE)]
