@@ -14,9 +14,11 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -129,3 +131,129 @@ def reference_peer(*, offerings: int, startup_timeout: float = 20) -> Iterator[t
     finally:
         stop_process_group(process, timeout=10)
         log.close()
+
+
+# --------------------------------------------------------------------------------------------------
+# CPU time per part of a run
+
+
+@dataclass(frozen=True)
+class ProcessGroups:
+    """The processes of the groups these pids lead (a gunicorn master and its workers, a Celery worker and
+    its pool, the peer): each is started as the leader of a group of its own."""
+
+    leaders: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Backends:
+    """The PostgreSQL backends serving ``database`` (not autovacuum)."""
+
+    database: str
+
+
+@dataclass(frozen=True)
+class ThisProcess:
+    """This process, every thread but the meter's own; with ``thread_only``, the thread that enters the meter
+    (a load generator's event loop) and nothing else."""
+
+    thread_only: bool = False
+
+
+Part = ProcessGroups | Backends | ThisProcess
+
+
+class CpuMeter:
+    """CPU seconds each part spends while the block runs, in ``seconds`` once it ends.
+
+    On a shared two-core machine rates move with whatever else runs; CPU time per request says where the
+    time went. Processes are sampled from ``/proc`` every 0.2 s, because a database backend can end during
+    a run (Django reconnects once a connection is ``CONN_MAX_AGE`` old): its time up to the last sample
+    still counts. A process that starts during the run counts from zero.
+
+    ``with CpuMeter({"server": ProcessGroups((pid,)), "database": Backends(name)}) as cpu: ...``
+    """
+
+    PERIOD = 0.2
+
+    def __init__(self, parts: Mapping[str, Part]) -> None:
+        self.parts = dict(parts)
+        self.seconds: dict[str, float] = {}
+        self._tick = os.sysconf("SC_CLK_TCK")
+        self._leaders = {
+            leader: name
+            for name, part in self.parts.items()
+            if isinstance(part, ProcessGroups)
+            for leader in part.leaders
+        }
+        self._databases = {
+            f" {part.database} ": name for name, part in self.parts.items() if isinstance(part, Backends)
+        }
+        self._stop = threading.Event()
+        self._sampler_seconds = 0.0
+
+    def _sample(self) -> dict[str, dict[int, float]]:
+        """CPU seconds so far per part and process."""
+        found: dict[str, dict[int, float]] = {name: {} for name in self.parts}
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            pid = int(entry.name)
+            try:
+                with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as file:
+                    stat = file.read()
+                name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
+                part = self._leaders.get(int(fields[2]))  # the process group
+                if part is None and name == "postgres" and self._databases:
+                    with open(f"/proc/{pid}/cmdline", encoding="utf-8", errors="replace") as file:
+                        title = file.read()  # e.g. "postgres: 15/main: postgres <database> 127.0.0.1(5432) idle"
+                    if "autovacuum" not in title:
+                        part = next((part for marker, part in self._databases.items() if marker in title), None)
+                if part is None:
+                    continue
+            except (OSError, ValueError, IndexError):
+                continue  # the process ended meanwhile
+            found[part][pid] = (int(fields[11]) + int(fields[12])) / self._tick  # utime + stime
+        return found
+
+    def _own(self) -> dict[str, float]:
+        now = {}
+        for name, part in self.parts.items():
+            if isinstance(part, ThisProcess):
+                now[name] = time.thread_time() if part.thread_only else time.process_time()
+        return now
+
+    def _run(self) -> None:
+        started = time.thread_time()
+        while not self._stop.wait(self.PERIOD):
+            for part, seconds in self._sample().items():
+                self._latest[part].update(seconds)
+        self._sampler_seconds = time.thread_time() - started
+
+    def __enter__(self) -> CpuMeter:
+        self._before = self._sample()
+        self._latest = {part: dict(seconds) for part, seconds in self._before.items()}
+        self._thread = threading.Thread(target=self._run, name="bench-cpu-meter", daemon=True)
+        self._thread.start()
+        self._own_before = self._own()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        own_after = self._own()
+        self._stop.set()
+        self._thread.join()
+        for part, seconds in self._sample().items():
+            self._latest[part].update(seconds)
+        for name in self.parts:
+            if name in own_after:
+                spent = own_after[name] - self._own_before[name]
+                if not self.parts[name].thread_only:
+                    spent -= self._sampler_seconds  # the meter measures, it is not measured
+                self.seconds[name] = max(spent, 0.0)
+            else:
+                before = self._before[name]
+                self.seconds[name] = sum(t - before.get(pid, 0.0) for pid, t in self._latest[name].items())
+
+    def per(self, count: int, *, digits: int = 2) -> dict[str, float]:
+        """Milliseconds per unit of work (request, association) and part."""
+        return {name: round(seconds * 1000 / (count or 1), digits) for name, seconds in self.seconds.items()}

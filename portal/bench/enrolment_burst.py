@@ -18,7 +18,9 @@ taken, no sessions. Then it
    it), the offerings taken round-robin, from ``--concurrency`` keep-alive HTTP/1.1 connections of this
    process, closed loop: a connection sends its next request as soon as the previous one is answered;
 5. the floor: the same requests (client, concurrency, count, headers, body, server) to a bare view that
-   does one INSERT (``portal.bench.views``);
+   does one INSERT (``portal.bench.views``); then the same again to the *framework floor*, that INSERT
+   behind Django REST framework, the API's authentication and a transaction: what every signed-in API
+   call costs before a rule of enrolment runs (``framework_*`` fields);
 6. counts the seats in the database, stops gunicorn, counts the messages queued after commit in the run's
    own Celery queue (no worker consumes it) and removes it, and prints one JSON object.
 
@@ -42,7 +44,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections import Counter
@@ -61,7 +62,17 @@ from django.utils import timezone
 from catalogue.models import AdmissionMode, Offering
 from enrolment.models import SEAT_STATES, EnrolmentRequest, HomeApprovalPolicy, IdempotencyRecord, Status
 from institutions.models import Institution
-from portal.bench import database, database_url, percentile, require_postgresql, stop_process_group
+from portal.bench import (
+    Backends,
+    CpuMeter,
+    ProcessGroups,
+    ThisProcess,
+    database,
+    database_url,
+    percentile,
+    require_postgresql,
+    stop_process_group,
+)
 from portal.bench.views import FLOOR_TABLE, FLOOR_TABLE_SQL
 from portal.bench.zone import bench_institution, bench_offering, bench_period, bench_students
 
@@ -81,6 +92,7 @@ AUTH_METHODS = {
 }
 ENROL_PATH = "/api/enrolments/"
 FLOOR_PATH = "/bench/floor/"
+FRAMEWORK_FLOOR_PATH = "/bench/floor/framework/"
 LOGIN_PATH = "/_allauth/app/v1/auth/login"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
 
@@ -187,12 +199,22 @@ def measure(
             warm = drive(client, enrol_requests(warm_tokens, [stage.warmup_offering_id], auth=auth))
             if warm.errors:
                 raise CommandError(f"warm-up enrolments failed: {warm.status_counts}")
-            drive(client, enrol_requests(warm_tokens, [stage.warmup_offering_id], auth=auth, path=FLOOR_PATH))
-        meter = CpuMeter(live.pid, connection.settings_dict["NAME"])
-        burst = meter.measure(lambda: drive(client, enrol_requests(tokens, stage.offering_ids, auth=auth)))
-        floor = meter.measure(
-            lambda: drive(client, enrol_requests(tokens, stage.offering_ids, auth=auth, path=FLOOR_PATH))
-        )
+            for path in (FLOOR_PATH, FRAMEWORK_FLOOR_PATH):
+                drive(client, enrol_requests(warm_tokens, [stage.warmup_offering_id], auth=auth, path=path))
+        # Server, database and the load generator's event loop (this thread), per request.
+        parts = {
+            "server": ProcessGroups((live.pid,)),
+            "database": Backends(connection.settings_dict["NAME"]),
+            "client": ThisProcess(thread_only=True),
+        }
+
+        def load(path: str) -> Load:
+            with CpuMeter(parts) as cpu:
+                result = drive(client, enrol_requests(tokens, stage.offering_ids, auth=auth, path=path))
+            result.cpu_ms_per_request = cpu.per(len(result.statuses))
+            return result
+
+        burst, floor, framework = load(ENROL_PATH), load(FLOOR_PATH), load(FRAMEWORK_FLOOR_PATH)
     seats_result = seats_count(stage.offering_ids)
     queued = queue_remove(redis_url, queue)
     return {
@@ -213,13 +235,20 @@ def measure(
         "floor_p95_ms": round(percentile(floor.latencies_ms, 95), 1),
         "floor_errors": floor.errors,
         "ratio": round(burst.rate / floor.rate, 3) if floor.rate else None,
+        "framework_floor_requests_per_s": round(framework.rate, 1),
+        "framework_floor_p95_ms": round(percentile(framework.latencies_ms, 95), 1),
+        "framework_floor_errors": framework.errors,
+        # The framework floor against the bare one: the share of the ratio's budget the stack itself takes.
+        "framework_ratio": round(framework.rate / floor.rate, 3) if floor.rate else None,
         "burst_s": round(burst.elapsed_s, 2),
         "cpu_ms_per_request": burst.cpu_ms_per_request,
         "floor_cpu_ms_per_request": floor.cpu_ms_per_request,
+        "framework_floor_cpu_ms_per_request": framework.cpu_ms_per_request,
         # What the CPU time per request allows on this machine's cores if nothing else ran on them: an
         # upper bound that moves less than the rates when other work shares the machine.
         "cpu_bound_requests_per_s": _cpu_bound_rate(burst),
         "floor_cpu_bound_requests_per_s": _cpu_bound_rate(floor),
+        "framework_floor_cpu_bound_requests_per_s": _cpu_bound_rate(framework),
         "login_s": round(login_s, 1),
         "notifications_queued": queued,
         "concurrency": concurrency,
@@ -606,81 +635,6 @@ def enrol_requests(
         )
         for i, token in enumerate(tokens)
     ]
-
-
-class CpuMeter:
-    """CPU time spent during a load, per request: gunicorn (master and workers), the PostgreSQL backends
-    serving this database, and the load generator (this process's event loop). On a shared two-core
-    machine these say where the time went when the rates move.
-
-    Processes are sampled every 0.2 s, because a backend can end during a load (Django reconnects once a
-    connection is ``CONN_MAX_AGE`` old): its time up to the last sample still counts.
-    """
-
-    PERIOD = 0.2
-
-    def __init__(self, server_pid: int, database: str) -> None:
-        self.server_pid = server_pid
-        self.database_marker = f" {database} "
-        self.tick = os.sysconf("SC_CLK_TCK")
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            self.own_backend = cursor.fetchone()[0]
-
-    def _sample(self) -> dict[str, dict[int, float]]:
-        """CPU seconds so far of the server's processes and of the database's client backends."""
-        found: dict[str, dict[int, float]] = {"server": {}, "database": {}}
-        for entry in os.scandir("/proc"):
-            if not entry.name.isdigit():
-                continue
-            pid = int(entry.name)
-            try:
-                with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as file:
-                    stat = file.read()
-                name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
-                if int(fields[2]) == self.server_pid:
-                    part = "server"
-                elif name == "postgres" and pid != self.own_backend:
-                    with open(f"/proc/{pid}/cmdline", encoding="utf-8", errors="replace") as file:
-                        title = file.read()  # e.g. "postgres: 15/main: postgres <database> 127.0.0.1(5432) idle"
-                    if self.database_marker not in title or "autovacuum" in title:
-                        continue
-                    part = "database"
-                else:
-                    continue
-            except (OSError, ValueError, IndexError):
-                continue  # the process ended meanwhile
-            found[part][pid] = (int(fields[11]) + int(fields[12])) / self.tick  # utime + stime
-        return found
-
-    def measure(self, run) -> Load:
-        before = self._sample()
-        latest = {part: dict(seconds) for part, seconds in before.items()}
-        done = threading.Event()
-
-        def sampler() -> None:
-            while not done.wait(self.PERIOD):
-                for part, seconds in self._sample().items():
-                    latest[part].update(seconds)
-
-        thread = threading.Thread(target=sampler, name="bench-cpu-meter", daemon=True)
-        thread.start()
-        client_before = time.thread_time()
-        try:
-            load = run()
-        finally:
-            client_after = time.thread_time()
-            done.set()
-            thread.join()
-        for part, seconds in self._sample().items():
-            latest[part].update(seconds)
-        n = len(load.statuses) or 1
-        load.cpu_ms_per_request = {
-            part: round(sum(t - before[part].get(pid, 0.0) for pid, t in latest[part].items()) * 1000 / n, 2)
-            for part in latest
-        }
-        load.cpu_ms_per_request["client"] = round((client_after - client_before) * 1000 / n, 2)
-        return load
 
 
 # --------------------------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ from institutions.models import Institution
 from ooapi.consumer.importer import PAGE_SIZE
 from ooapi.consumer.services import catalogue_import
 from ooapi.models import Connection
-from portal.bench import database, reference_peer, require_postgresql
+from portal.bench import Backends, CpuMeter, ProcessGroups, ThisProcess, database, reference_peer, require_postgresql
 
 HELP = (
     "OOAPI catalogue import from the reference peer: seconds, peak RSS and rows written by an unchanged "
@@ -79,7 +79,8 @@ def run(*, stdout, offerings: int, page_size: int = PAGE_SIZE, **_options) -> di
         reset_peak_rss()
         baseline_rss = rss_mb("VmRSS")
         load_before = os.getloadavg()[0]
-        with CpuMeter(database=DATABASE, peer_pid=peer_pid) as cpu:
+        parts = {"importer": ThisProcess(), "postgresql": Backends(DATABASE), "peer": ProcessGroups((peer_pid,))}
+        with CpuMeter(parts) as cpu:
             first = catalogue_import(connection_id=connection_id, page_size=page_size)
         first_peak = rss_mb("VmHWM")
         in_catalogue = Offering.objects.filter(institution__code="refu", is_archived=False).count()
@@ -120,7 +121,10 @@ def run(*, stdout, offerings: int, page_size: int = PAGE_SIZE, **_options) -> di
             "rows_written_pg_stat": stats_after - stats_before if stats_before is not None else None,
             "seconds_by_step": second.timings,
         },
-        "cpu_seconds_first_import": cpu.seconds,
+        "cpu_seconds_first_import": {
+            **{part: round(seconds, 1) for part, seconds in cpu.seconds.items()},
+            "total": round(sum(cpu.seconds.values()), 1),
+        },
         "baseline_rss_mb": round(baseline_rss, 1),
         "process_max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "page_size": page_size,
@@ -205,70 +209,6 @@ class RowsWritten:
                 self.statements[match.group("table")] += 1
                 self.rows += max(context["cursor"].rowcount, 0)
         return result
-
-
-class CpuMeter:
-    """CPU seconds spent while the block runs by this process (all its threads), the peer, and the
-    PostgreSQL backends serving ``database`` (sampled from ``/proc`` every 0.2 s, so backends that come and
-    go are counted too). On a machine shared with other work, wall time says little on its own; the CPU
-    time says what the import costs."""
-
-    def __init__(self, *, database: str, peer_pid: int):
-        self.database = database.encode()
-        self.peer_pid = peer_pid
-        self.backends: dict[int, tuple[int, int]] = {}  # pid -> (first seen, last seen) clock ticks
-        self.seconds: dict[str, float] = {}
-        self._stop = threading.Event()
-        self._ticks = os.sysconf("SC_CLK_TCK")
-
-    def _cpu_ticks(self, pid: int) -> int | None:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()
-        except (OSError, IndexError):
-            return None
-        return int(fields[11]) + int(fields[12])  # utime + stime
-
-    def _sample(self) -> None:
-        for entry in os.scandir("/proc"):
-            if not entry.name.isdigit():
-                continue
-            pid = int(entry.name)
-            try:
-                command = Path(f"/proc/{pid}/cmdline").read_bytes()
-            except OSError:
-                continue
-            if command.startswith(b"postgres: ") and self.database in command:
-                ticks = self._cpu_ticks(pid)
-                if ticks is not None:
-                    first = self.backends.get(pid, (ticks, ticks))[0]
-                    self.backends[pid] = (first, ticks)
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.2):
-            self._sample()
-
-    def __enter__(self) -> CpuMeter:
-        self._sample()
-        self._self_start = resource.getrusage(resource.RUSAGE_SELF)
-        self._peer_start = self._cpu_ticks(self.peer_pid) or 0
-        self._thread = threading.Thread(target=self._run, name="bench-cpu", daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self._sample()
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        own = usage.ru_utime + usage.ru_stime - self._self_start.ru_utime - self._self_start.ru_stime
-        peer = ((self._cpu_ticks(self.peer_pid) or 0) - self._peer_start) / self._ticks
-        postgres = sum(last - first for first, last in self.backends.values()) / self._ticks
-        self.seconds = {
-            "importer": round(own, 1),
-            "postgresql": round(postgres, 1),
-            "peer": round(peer, 1),
-            "total": round(own + postgres + peer, 1),
-        }
 
 
 def table_writes() -> int | None:

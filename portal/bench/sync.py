@@ -68,6 +68,10 @@ from ooapi.models import Connection, OutboxMessage
 from ooapi.sync import services as sync_services
 from ooapi.sync.conf import SyncConfig
 from portal.bench import (
+    Backends,
+    CpuMeter,
+    ProcessGroups,
+    ThisProcess,
     database,
     database_url,
     percentile,
@@ -451,6 +455,12 @@ def _latencies(offering_ids: list[int]) -> tuple[list[float], float]:
     return latencies, span
 
 
+def _cpu_bound_rate(cpu: CpuMeter, count: int) -> float | None:
+    """``cpus × 1000 / (CPU ms per association)``: the rate the measured parts allow if nothing else ran."""
+    spent = sum(cpu.seconds.values())
+    return round((os.cpu_count() or 1) * count / spent, 1) if spent and count else None
+
+
 def _peer_control(base_url: str, method: str, path: str, body: dict | None = None) -> dict:
     with httpx.Client(trust_env=False, timeout=30) as client:
         response = client.request(method, f"{base_url}/_peer/{path}", json=body)
@@ -537,7 +547,7 @@ def measure(
     started_at = time.monotonic()
     deadline = started_at + timeout
     with (
-        reference_peer(offerings=200) as (peer_url, _peer_pid),
+        reference_peer(offerings=200) as (peer_url, peer_pid),
         broker(redis_url, sync_queue=queue_name),
         sync_workers(
             workers=workers,
@@ -565,13 +575,22 @@ def measure(
                 raise CommandError(f"the warm-up did not complete; worker logs:\n{logs}")
         peer_before = _peer_control(peer_url, "GET", "state")["associations"]["count"]
         run_started = time.monotonic()
-        state = _drive(
-            users=stage.users,
-            offering_ids=stage.offering_ids,
-            submitters=submitters,
-            window=window,
-            deadline=deadline,
-        )
+        # Where the CPU goes: the workers, this process (the submitting threads, and the monitor counting
+        # registrations every 50 ms), the database and the peer. Redis is not counted.
+        sync_parts = {
+            "workers": ProcessGroups(tuple(process.pid for process, _log in procs)),
+            "submitters": ThisProcess(),
+            "database": Backends(connection.settings_dict["NAME"]),
+            "peer": ProcessGroups((peer_pid,)),
+        }
+        with CpuMeter(sync_parts) as sync_cpu:
+            state = _drive(
+                users=stage.users,
+                offering_ids=stage.offering_ids,
+                submitters=submitters,
+                window=window,
+                deadline=deadline,
+            )
         run_s = time.monotonic() - run_started
         peer_after = _peer_control(peer_url, "GET", "state")["associations"]["count"]
         outbox = Counter(
@@ -590,7 +609,8 @@ def measure(
         if peer_latency_ms:
             _peer_control(peer_url, "PUT", "faults", {"latency_ms": peer_latency_ms})
         slots = workers * concurrency
-        floor = asyncio.run(_floor(base_url=peer_url, associations=associations, concurrency=slots, body=body))
+        with CpuMeter({"client": ThisProcess(thread_only=True), "peer": ProcessGroups((peer_pid,))}) as floor_cpu:
+            floor = asyncio.run(_floor(base_url=peer_url, associations=associations, concurrency=slots, body=body))
         worker_logs = [log for _process, log in procs]
 
     registered = len(latencies)
@@ -621,6 +641,11 @@ def measure(
         "floor_errors": floor.errors,
         "floor_s": round(floor.elapsed_s, 2),
         "ratio": round(sync_rate / floor_rate, 3) if floor_rate else None,
+        # CPU time per association; the rates are bounded by what two cores allow at these costs.
+        "cpu_ms_per_association": sync_cpu.per(state["submitted"]),
+        "floor_cpu_ms_per_association": floor_cpu.per(len(floor.latencies_ms)),
+        "cpu_bound_associations_per_s": _cpu_bound_rate(sync_cpu, state["submitted"]),
+        "floor_cpu_bound_associations_per_s": _cpu_bound_rate(floor_cpu, len(floor.latencies_ms)),
         "concurrency": {"workers": workers, "processes_per_worker": concurrency, "calls_in_flight_max": slots},
         "submitters": submitters,
         "window": window,

@@ -1,4 +1,4 @@
-"""The URLconf of ``portal.settings.bench``: the portal's own URLs plus the benchmark's floor view."""
+"""The URLconf of ``portal.settings.bench``: the portal's own URLs plus the benchmark's floor views."""
 
 from django.urls import path
 
@@ -7,5 +7,6 @@ from portal.urls import urlpatterns as portal_urlpatterns
 
 urlpatterns = [
     path("bench/floor/", views.floor_insert, name="bench-floor"),
+    path("bench/floor/framework/", views.framework_floor, name="bench-floor-framework"),
     *portal_urlpatterns,
 ]

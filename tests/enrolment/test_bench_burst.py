@@ -3,8 +3,14 @@ the test database, students logged in through allauth headless, concurrent HTTP 
 the benchmark measures what it says and that the seats hold under it; the figures themselves are in
 docs/benchmarks.md, measured at full size (a benchmark, not a timed test)."""
 
+from django.db import connection
+from django.test import override_settings
+from rest_framework.test import APIClient
+
 from portal.bench import enrolment_burst
 from portal.bench.enrolment_burst import ServerConfig
+from portal.bench.views import FLOOR_TABLE, FLOOR_TABLE_SQL
+from tests.factories import StudentProfileFactory
 
 STUDENTS = 60
 OFFERINGS = 3
@@ -36,6 +42,13 @@ def test_a_small_burst_over_http_fills_every_seat_and_never_overbooks(transactio
     assert result["requests"] == STUDENTS
     assert result["errors"] == 0, result["statuses"]
     assert result["floor_errors"] == 0
+    # The framework floor authenticates each request with the student's token: a refused one is an error.
+    assert result["framework_floor_errors"] == 0
+    assert result["framework_floor_requests_per_s"] > 0
+    assert (
+        abs(result["framework_ratio"] - result["framework_floor_requests_per_s"] / result["floor_requests_per_s"])
+        < 0.01
+    )
     assert result["overbooked"] == 0
     assert result["seats_taken_mismatch"] == 0
     assert result["admitted_max_per_offering"] == SEATS
@@ -46,3 +59,23 @@ def test_a_small_burst_over_http_fills_every_seat_and_never_overbooks(transactio
     assert abs(result["ratio"] - result["requests_per_s"] / result["floor_requests_per_s"]) < 0.01
     # Every change was queued for the notification worker after its commit (at least one task per request).
     assert result["notifications_queued"] >= STUDENTS
+
+
+@override_settings(ROOT_URLCONF="portal.bench.urls")
+def test_the_framework_floor_authenticates_like_the_api(db):
+    """The framework floor is only a floor if it pays for the API's authentication: an anonymous request is
+    refused and writes nothing, a signed-in student's writes its one row."""
+    with connection.cursor() as cursor:
+        cursor.execute(FLOOR_TABLE_SQL)
+    client = APIClient()
+    path = enrolment_burst.FRAMEWORK_FLOOR_PATH
+
+    refused = client.post(path, {"offering": 1}, format="json", headers={"Idempotency-Key": "anonymous"})
+    assert refused.status_code in (401, 403)
+
+    client.force_login(StudentProfileFactory().user)
+    answered = client.post(path, {"offering": 7}, format="json", headers={"Idempotency-Key": "signed-in"})
+    assert answered.status_code == 201
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT idempotency_key, body FROM {FLOOR_TABLE}")  # noqa: S608 (a constant name)
+        assert cursor.fetchall() == [("signed-in", "7")]
