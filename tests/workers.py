@@ -18,9 +18,10 @@ CELERY = Path(sys.executable).with_name("celery")
 
 
 @contextlib.contextmanager
-def celery_worker(log_path: Path, *, queues: str = "celery", extra_env: dict | None = None):
+def celery_worker(log_path: Path, *, queues: str = "celery", extra_env: dict | None = None, include: str = ""):
     """Start ``celery worker`` against the database the test uses (committed data only: use it from a
-    transactional test) and yield the process; warm shutdown afterwards."""
+    transactional test) and yield the process; warm shutdown afterwards. ``include``: modules of tasks
+    beyond the apps' own (comma-separated), such as a test's."""
     db = settings.DATABASES["default"]
     database_url = f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{connection.settings_dict['NAME']}"
     env = {
@@ -49,6 +50,7 @@ def celery_worker(log_path: Path, *, queues: str = "celery", extra_env: dict | N
                 "--without-mingle",
                 "--loglevel",
                 "INFO",
+                *(["--include", include] if include else []),
             ],
             cwd=ROOT,
             env=env,

@@ -141,6 +141,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes the database connection before and after every task unless this is set: a
+# new PostgreSQL backend per task. With it the fixup closes them only every 500 tasks, and portal.celery gives
+# tasks the lifecycle Django gives requests instead (CONN_MAX_AGE, health checks), closing at once any
+# connection a task leaves mid-query or mid-transaction. Measured: +45% sync throughput (docs/benchmarks.md).
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=500)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

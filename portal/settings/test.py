@@ -7,7 +7,8 @@ SECRET_KEY = "test-only-key"  # noqa: S105
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/flexportal")}
-DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Closed after each request and task; a worker test that shows connections being reused sets a maximum age.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("TEST_CONN_MAX_AGE", default=0)
 # Separate names let several suites run side by side on one server (e.g. two checkouts).
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_flexportal")}
 DATABASES["default"]["OPTIONS"] = {"options": "-c pg_trgm.word_similarity_threshold=0.5"}
