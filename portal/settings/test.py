@@ -9,6 +9,7 @@ ALLOWED_HOSTS = ["*"]
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/flexportal")}
 # Closed after each request and task; a worker test that shows connections being reused sets a maximum age.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("TEST_CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # as in production: a kept connection is checked before reuse
 # Separate names let several suites run side by side on one server (e.g. two checkouts).
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_flexportal")}
 DATABASES["default"]["OPTIONS"] = {"options": "-c pg_trgm.word_similarity_threshold=0.5"}

@@ -71,3 +71,22 @@ def test_a_connection_left_mid_transaction_is_not_handed_to_the_next_task(tmp_pa
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {MARKER_TABLE}")
+
+
+def test_a_connection_the_database_dropped_is_replaced_before_the_next_task(tmp_path):
+    """What a PostgreSQL restart or an idle timeout does to a kept connection: the backend is gone. The health
+    check before the next task finds out, and the task runs on a new connection instead of failing."""
+    queue = f"connections-{uuid.uuid4().hex}"
+    log_path = tmp_path / "worker.log"
+    with celery_worker(log_path, queues=queue, extra_env={"TEST_CONN_MAX_AGE": "60"}, include=TASKS) as process:
+        first, second = f"backend:{uuid.uuid4().hex}", f"backend:{uuid.uuid4().hex}"
+        backend_pid.apply_async(args=[first], queue=queue)
+        dropped = _answer(first, process, log_path)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [dropped])
+            assert cursor.fetchone() == (True,)
+
+        backend_pid.apply_async(args=[second], queue=queue)
+        replacement = _answer(second, process, log_path)
+    assert replacement != dropped
+    assert "Traceback" not in log_path.read_text()
