@@ -169,7 +169,8 @@ class CpuMeter:
     On a shared two-core machine rates move with whatever else runs; CPU time per request says where the
     time went. Processes are sampled from ``/proc`` every 0.2 s, because a database backend can end during
     a run (Django reconnects once a connection is ``CONN_MAX_AGE`` old): its time up to the last sample
-    still counts. A process that starts during the run counts from zero.
+    still counts. A process that starts during the run counts from zero; one that starts and ends between
+    two samples (a database backend opened for a single task, say) is missed.
 
     ``with CpuMeter({"server": ProcessGroups((pid,)), "database": Backends(name)}) as cpu: ...``
     """
