@@ -426,7 +426,7 @@ def _drive(
                     if registered + state["errors"] >= len(users):
                         return
                 # Every 0.2 s: counting grows with the registrations (8 ms of the database's time at 10,000),
-                # and at every 50 ms it took 3 ms of database CPU per association from the system measured.
+                # which at every 50 ms came to an estimated 3 ms of database CPU per association.
                 time.sleep(MONITOR_PERIOD)
         finally:
             close_old_connections()
