@@ -258,3 +258,9 @@ class CpuMeter:
     def per(self, count: int, *, digits: int = 2) -> dict[str, float]:
         """Milliseconds per unit of work (request, association) and part."""
         return {name: round(seconds * 1000 / (count or 1), digits) for name, seconds in self.seconds.items()}
+
+    def bound_rate(self, count: int) -> float | None:
+        """Units of work per second that this machine's cores allow at the measured cost if nothing else ran
+        on them: an upper bound that moves less than the rates when other work shares the machine."""
+        spent = sum(self.seconds.values())
+        return round((os.cpu_count() or 1) * count / spent, 1) if spent and count else None

@@ -212,6 +212,7 @@ def measure(
             with CpuMeter(parts) as cpu:
                 result = drive(client, enrol_requests(tokens, stage.offering_ids, auth=auth, path=path))
             result.cpu_ms_per_request = cpu.per(len(result.statuses))
+            result.cpu_bound_requests_per_s = cpu.bound_rate(len(result.statuses))
             return result
 
         burst, floor, framework = load(ENROL_PATH), load(FLOOR_PATH), load(FRAMEWORK_FLOOR_PATH)
@@ -244,11 +245,10 @@ def measure(
         "cpu_ms_per_request": burst.cpu_ms_per_request,
         "floor_cpu_ms_per_request": floor.cpu_ms_per_request,
         "framework_floor_cpu_ms_per_request": framework.cpu_ms_per_request,
-        # What the CPU time per request allows on this machine's cores if nothing else ran on them: an
-        # upper bound that moves less than the rates when other work shares the machine.
-        "cpu_bound_requests_per_s": _cpu_bound_rate(burst),
-        "floor_cpu_bound_requests_per_s": _cpu_bound_rate(floor),
-        "framework_floor_cpu_bound_requests_per_s": _cpu_bound_rate(framework),
+        # What the CPU time per request allows on this machine's cores if nothing else ran on them.
+        "cpu_bound_requests_per_s": burst.cpu_bound_requests_per_s,
+        "floor_cpu_bound_requests_per_s": floor.cpu_bound_requests_per_s,
+        "framework_floor_cpu_bound_requests_per_s": framework.cpu_bound_requests_per_s,
         "login_s": round(login_s, 1),
         "notifications_queued": queued,
         "concurrency": concurrency,
@@ -256,11 +256,6 @@ def measure(
         "auth": AUTH_METHODS[auth],
         "cpus": os.cpu_count(),
     }
-
-
-def _cpu_bound_rate(load: Load) -> float | None:
-    spent = sum((load.cpu_ms_per_request or {}).values())
-    return round((os.cpu_count() or 1) * 1000 / spent, 1) if spent else None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -443,6 +438,7 @@ class Load:
     elapsed_s: float
     bodies: list[bytes] | None = None
     cpu_ms_per_request: dict[str, float] | None = None
+    cpu_bound_requests_per_s: float | None = None
 
     @property
     def rate(self) -> float:

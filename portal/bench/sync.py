@@ -460,12 +460,6 @@ def _latencies(offering_ids: list[int]) -> tuple[list[float], float]:
     return latencies, span
 
 
-def _cpu_bound_rate(cpu: CpuMeter, count: int) -> float | None:
-    """``cpus × 1000 / (CPU ms per association)``: the rate the measured parts allow if nothing else ran."""
-    spent = sum(cpu.seconds.values())
-    return round((os.cpu_count() or 1) * count / spent, 1) if spent and count else None
-
-
 def _peer_control(base_url: str, method: str, path: str, body: dict | None = None) -> dict:
     with httpx.Client(trust_env=False, timeout=30) as client:
         response = client.request(method, f"{base_url}/_peer/{path}", json=body)
@@ -649,8 +643,8 @@ def measure(
         # CPU time per association; the rates are bounded by what two cores allow at these costs.
         "cpu_ms_per_association": sync_cpu.per(state["submitted"]),
         "floor_cpu_ms_per_association": floor_cpu.per(len(floor.latencies_ms)),
-        "cpu_bound_associations_per_s": _cpu_bound_rate(sync_cpu, state["submitted"]),
-        "floor_cpu_bound_associations_per_s": _cpu_bound_rate(floor_cpu, len(floor.latencies_ms)),
+        "cpu_bound_associations_per_s": sync_cpu.bound_rate(state["submitted"]),
+        "floor_cpu_bound_associations_per_s": floor_cpu.bound_rate(len(floor.latencies_ms)),
         "concurrency": {"workers": workers, "processes_per_worker": concurrency, "calls_in_flight_max": slots},
         "submitters": submitters,
         "window": window,

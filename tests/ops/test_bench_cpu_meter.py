@@ -1,6 +1,7 @@
 """``portal.bench.CpuMeter``, which the burst, import and sync benchmarks use to say where their CPU time
 went: each part gets the time its own processes spent, and nothing of the others'."""
 
+import os
 import subprocess
 import sys
 import time
@@ -50,3 +51,6 @@ def test_each_part_gets_its_own_processes_time():
     assert seconds["database"] > 0.05, seconds  # three million rows counted by this test's backend
     assert 0.25 <= seconds["here"] < 0.6, seconds
     assert cpu.per(3) == {part: round(value * 1000 / 3, 2) for part, value in seconds.items()}
+    # Three units of work at this cost: what the cores allow if nothing else ran on them.
+    assert cpu.bound_rate(3) == round(os.cpu_count() * 3 / sum(seconds.values()), 1)
+    assert cpu.bound_rate(0) is None
