@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db.models import Prefetch, prefetch_related_objects
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status, viewsets
@@ -11,6 +13,7 @@ from rest_framework.response import Response
 
 from enrolment import permissions as access
 from enrolment.eligibility import eligibility_check
+from enrolment.errors import RequestNotFoundError
 from enrolment.idempotency import run_idempotent
 from enrolment.models import EnrolmentRequest, RequestEvent, Status
 from enrolment.selectors import requests_visible
@@ -53,6 +56,21 @@ def _submitted_detail(request, submitted: EnrolmentRequest) -> dict:
     prefetch_related_objects([submitted], Prefetch("events", queryset=RequestEvent.objects.order_by("at", "pk")))
     return EnrolmentRequestSerializer(submitted, context={"request": request}).data
 
+
+# What each transition asks for, shown in the API documentation.
+TRANSITION_HELP = {
+    "approve": "Home staff, in the role of the current approval step; from `submitted`. `comment` optional.",
+    "deny": "Home staff, in the role of the current approval step; from `submitted`. `reason` required.",
+    "admit": "Host admissions, once home approved; from `home_approved` or `waitlisted`.",
+    "waitlist": "Host admissions; from `home_approved`.",
+    "reject": "Host admissions; from `home_approved` or `waitlisted`. `reason` required.",
+    "accept": "The student; from `seat_offered`, before `accept_by`.",
+    "decline": "The student; from `seat_offered`.",
+    "cancel": "The student before admission; staff of either side with a `reason` at any open stage.",
+    "withdraw": "The student; from `admitted` or `registered`, until the offering's deadline.",
+    "resubmit": "The student; from `home_denied`, with an optional new `motivation`. Eligibility is checked again.",
+    "complete": "Host admissions; from `registered`.",
+}
 
 # The API's transition verbs; ``services.actions.request_act`` maps each to the service that owns it.
 VERBS = (
@@ -186,41 +204,37 @@ class EnrolmentViewSet(viewsets.GenericViewSet):
 
 
 def _public_pk(user, id_value) -> int:
-    """Resolve a public id (UUID) to the row's pk, or the same 404 whatever went wrong."""
-    from enrolment.errors import RequestNotFoundError
-
+    """Resolve a public id (UUID) to the row's pk, or the same 404 for an unknown and a malformed id."""
     try:
-        return EnrolmentRequest.objects.values_list("pk", flat=True).get(public_id=str(id_value))
-    except (EnrolmentRequest.DoesNotExist, ValueError, Exception):  # noqa: BLE001 (malformed ids are 404s too)
+        return EnrolmentRequest.objects.values_list("pk", flat=True).get(public_id=uuid.UUID(str(id_value)))
+    except (EnrolmentRequest.DoesNotExist, ValueError):
         raise RequestNotFoundError() from None
 
 
 def _make_transition(verb: str):
-    @extend_schema(
-        summary=f"Transition: {verb}", request=TransitionSerializer, responses={200: EnrolmentRequestSerializer}
-    )
     def handler(self, request, id=None):
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         visible = self._visible(id)
         data = serializer.validated_data
-        try:
-            request_act(
-                user=request.user,
-                request_id=visible.pk,
-                verb=verb,
-                reason=data["reason"],
-                comment=data["comment"],
-                motivation=data["motivation"],
-            )
-        except EnrolmentRequest.DoesNotExist:
-            from enrolment.errors import RequestNotFoundError
-
-            raise RequestNotFoundError() from None
+        request_act(
+            user=request.user,
+            request_id=visible.pk,
+            verb=verb,
+            reason=data["reason"],
+            comment=data["comment"],
+            motivation=data["motivation"],
+        )
         return Response(_detail(request, visible))
 
     handler.__name__ = verb
-    return action(detail=True, methods=["post"], url_path=verb, url_name=verb)(handler)
+    # drf-spectacular reads the schema of an action from its outermost decorator: action first, then this.
+    return extend_schema(
+        summary=f"Transition: {verb}",
+        description=TRANSITION_HELP.get(verb, ""),
+        request=TransitionSerializer,
+        responses={200: EnrolmentRequestSerializer},
+    )(action(detail=True, methods=["post"], url_path=verb, url_name=verb)(handler))
 
 
 for _verb in VERBS:

@@ -16,6 +16,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Offering
+from enrolment.errors import NOT_ELIGIBLE_MESSAGE, NotEligibleError
 from enrolment.models import EnrolmentRequest, HomeApprovalPolicy, Status
 from institutions.models import AcademicPeriod
 from portal.i18n import lazy_format
@@ -57,6 +58,14 @@ class Eligibility:
     @property
     def warnings(self) -> list[Check]:
         return [c for c in self.checks if not c.ok and not c.blocking]
+
+    def error(self, *, prefix: str = "") -> NotEligibleError:
+        """The refusal a submission gets when a rule failed: every failed rule's reason, and their codes."""
+        reasons = "; ".join(str(c.message) for c in self.failures)
+        return NotEligibleError(
+            lazy_format(NOT_ELIGIBLE_MESSAGE, reasons=f"{prefix}{reasons}"),
+            extra={"reasons": [c.code for c in self.failures]},
+        )
 
 
 def _slots_overlap(a: list[dict], b: list[dict]) -> bool:

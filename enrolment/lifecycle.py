@@ -1,9 +1,9 @@
-"""The one lifecycle of a cross-enrolment request: its transition table and the one function that moves
-a request. Read ``ALLOWED`` to know every possible move; ``enrolment/README.md`` draws it.
+"""The one lifecycle of a cross-enrolment request: its verbs and the one function that moves a request.
+Read ``VERBS`` to know every move, whose it is and where it may start; ``enrolment/README.md`` draws it.
 
 ``transition`` is the only code that changes ``EnrolmentRequest.status``. It expects the caller to hold
-the request's row lock (``select_for_update``) inside ``transaction.atomic``, checks the move against the
-table, saves with ``update_fields``, writes the audit row and queues the notifications after commit.
+the request's row lock (``select_for_update``) inside ``transaction.atomic``, checks the verb's source
+states, saves with ``update_fields``, writes the audit row and queues the notifications after commit.
 Inside ``moves_together()`` several moves are written together when the block ends: one UPDATE per
 request, one INSERT for all audit rows, one notification task.
 """
@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from enrolment.errors import WRONG_STATE_MESSAGE, WrongStateError
@@ -25,78 +27,172 @@ from portal.i18n import lazy_format
 
 S = Status
 
-ALLOWED: dict[str, set[str]] = {
-    S.DRAFT: {S.SUBMITTED, S.CANCELLED},
-    # A two-step home approval records its first step as SUBMITTED → SUBMITTED.
-    S.SUBMITTED: {S.SUBMITTED, S.HOME_APPROVED, S.HOME_DENIED, S.CANCELLED},
-    S.HOME_DENIED: {S.SUBMITTED, S.CANCELLED},
-    S.HOME_APPROVED: {S.ADMITTED, S.WAITLISTED, S.HOST_DENIED, S.CANCELLED},
-    S.WAITLISTED: {S.SEAT_OFFERED, S.ADMITTED, S.HOST_DENIED, S.CANCELLED, S.EXPIRED},
-    S.SEAT_OFFERED: {S.ADMITTED, S.CANCELLED, S.EXPIRED},
-    S.ADMITTED: {S.REGISTERED, S.WITHDRAWN, S.CANCELLED},
-    S.REGISTERED: {S.COMPLETED, S.WITHDRAWN, S.CANCELLED},
-    S.HOST_DENIED: set(),
-    S.COMPLETED: set(),
-    S.WITHDRAWN: set(),
-    S.CANCELLED: set(),
-    S.EXPIRED: set(),
+
+class Actor(enum.StrEnum):
+    """Whose a verb is. A student acts on their own request; home and host staff act for their institution
+    in their role; the system acts on its own (policies, the lottery, deadlines, the institutions' systems)."""
+
+    STUDENT = "student"
+    HOME = "home"
+    HOST = "host"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Verb:
+    """One move of the lifecycle: whose it is, the states it may start from and the states it may lead to.
+
+    A table of (from, to) pairs cannot tell a host's ``admit`` from a student's ``accept``: both lead to
+    ``admitted``. So every move names its verb, and ``transition`` checks the verb's own source states.
+    Verbs that submit (``checks_eligibility``) are refused unless the caller evaluated the eligibility rules
+    in the same transaction and they passed: every door into ``submitted`` has the same guard.
+    """
+
+    name: str
+    actor: Actor
+    sources: frozenset[str]
+    targets: frozenset[str]
+    label: Promise
+    checks_eligibility: bool = False
+
+    def allows(self, status: str) -> bool:
+        return status in self.sources
+
+
+def _verb(name, actor, sources, targets, label, **options) -> Verb:
+    return Verb(name, actor, frozenset(sources), frozenset(targets), label, **options)
+
+
+# What a student may cancel themselves; after admission they withdraw instead.
+STUDENT_CANCELLABLE = (S.DRAFT, S.SUBMITTED, S.HOME_APPROVED, S.HOME_DENIED, S.WAITLISTED, S.SEAT_OFFERED)
+# States in which the host has the request (home approved it) and it is still open.
+HOST_ACTIVE = (S.HOME_APPROVED, S.WAITLISTED, S.SEAT_OFFERED, S.ADMITTED, S.REGISTERED)
+
+# The student's verbs.
+SUBMIT = _verb("submit", Actor.STUDENT, [S.DRAFT], [S.SUBMITTED], _("submitted"), checks_eligibility=True)
+RESUBMIT = _verb("resubmit", Actor.STUDENT, [S.HOME_DENIED], [S.SUBMITTED], _("resubmitted"), checks_eligibility=True)
+CANCEL = _verb("cancel", Actor.STUDENT, STUDENT_CANCELLABLE, [S.CANCELLED], _("cancelled"))
+WITHDRAW = _verb("withdraw", Actor.STUDENT, [S.ADMITTED, S.REGISTERED], [S.WITHDRAWN], _("withdrawn"))
+ACCEPT = _verb("accept", Actor.STUDENT, [S.SEAT_OFFERED], [S.ADMITTED], _("accepted"))
+DECLINE = _verb("decline", Actor.STUDENT, [S.SEAT_OFFERED], [S.CANCELLED], _("declined"))
+# The home institution's staff. A two-step approval records its first step as submitted → submitted.
+APPROVE = _verb("approve", Actor.HOME, [S.SUBMITTED], [S.SUBMITTED, S.HOME_APPROVED], _("approved"))
+DENY = _verb("deny", Actor.HOME, [S.SUBMITTED], [S.HOME_DENIED], _("denied"))
+HOME_CANCEL = _verb(
+    "home_cancel", Actor.HOME, [S.SUBMITTED, S.HOME_DENIED, *HOST_ACTIVE], [S.CANCELLED], _("cancelled")
+)
+# The host institution's staff: only once home has approved.
+ADMIT = _verb("admit", Actor.HOST, [S.HOME_APPROVED, S.WAITLISTED], [S.ADMITTED], _("admitted"))
+WAITLIST = _verb("waitlist", Actor.HOST, [S.HOME_APPROVED], [S.WAITLISTED], _("waitlisted"))
+REJECT = _verb("reject", Actor.HOST, [S.HOME_APPROVED, S.WAITLISTED], [S.HOST_DENIED], _("denied by the host"))
+COMPLETE = _verb("complete", Actor.HOST, [S.REGISTERED], [S.COMPLETED], _("completed"))
+HOST_CANCEL = _verb("host_cancel", Actor.HOST, HOST_ACTIVE, [S.CANCELLED], _("cancelled"))
+# The system's: automatic decisions, the lottery, the waitlist, deadlines and the institutions' systems.
+NEXT_CHOICE = _verb(
+    "next_choice", Actor.SYSTEM, [S.DRAFT], [S.SUBMITTED], _("submitted as the next choice"), checks_eligibility=True
+)
+DROP_CHOICE = _verb("drop_choice", Actor.SYSTEM, [S.DRAFT], [S.CANCELLED], _("cancelled"))
+HOME_DECIDE = _verb(
+    "home_decide", Actor.SYSTEM, [S.SUBMITTED], [S.HOME_APPROVED, S.HOME_DENIED], _("decided by the home institution")
+)
+PLACE = _verb("place", Actor.SYSTEM, [S.HOME_APPROVED], [S.ADMITTED, S.WAITLISTED], _("placed"))
+OFFER = _verb("offer", Actor.SYSTEM, [S.WAITLISTED], [S.SEAT_OFFERED], _("offered a seat"))
+EXPIRE = _verb("expire", Actor.SYSTEM, [S.WAITLISTED, S.SEAT_OFFERED], [S.EXPIRED], _("expired"))
+REGISTER = _verb("register", Actor.SYSTEM, [S.ADMITTED], [S.REGISTERED], _("registered"))
+
+VERBS: dict[str, Verb] = {
+    verb.name: verb
+    for verb in (
+        SUBMIT,
+        RESUBMIT,
+        CANCEL,
+        WITHDRAW,
+        ACCEPT,
+        DECLINE,
+        APPROVE,
+        DENY,
+        HOME_CANCEL,
+        ADMIT,
+        WAITLIST,
+        REJECT,
+        COMPLETE,
+        HOST_CANCEL,
+        NEXT_CHOICE,
+        DROP_CHOICE,
+        HOME_DECIDE,
+        PLACE,
+        OFFER,
+        EXPIRE,
+        REGISTER,
+    )
 }
 
-VERB_LABELS = {
-    "submit": _("submitted"),
-    "approve": _("approved"),
-    "deny": _("denied"),
-    "resubmit": _("resubmitted"),
-    "admit": _("admitted"),
-    "waitlist": _("waitlisted"),
-    "reject": _("denied by the host"),
-    "accept": _("accepted"),
-    "decline": _("declined"),
-    "cancel": _("cancelled"),
-    "withdraw": _("withdrawn"),
-    "complete": _("completed"),
-    "register": _("registered"),
-    "offer": _("offered a seat"),
-    "expire": _("expired"),
-}
+
+def _allowed() -> dict[str, set[str]]:
+    table: dict[str, set[str]] = {status: set() for status in Status.values}
+    for verb in VERBS.values():
+        for source in verb.sources:
+            table[source] |= verb.targets
+    return table
 
 
-def _wrong_state(request: EnrolmentRequest, verb: str) -> WrongStateError:
+# Every possible move, (from, to), derived from the verbs: for reading and drawing, not for checking.
+ALLOWED: dict[str, set[str]] = _allowed()
+
+
+def _wrong_state(request: EnrolmentRequest, verb: Verb) -> WrongStateError:
     status_label = Status(request.status).label
-    message = lazy_format(WRONG_STATE_MESSAGE, status=status_label, verb=VERB_LABELS.get(verb, verb))
+    message = lazy_format(WRONG_STATE_MESSAGE, status=status_label, verb=verb.label)
     return WrongStateError(message, extra={"status": request.status})
 
 
-def can_move(request: EnrolmentRequest, to: str) -> bool:
-    return to in ALLOWED[request.status]
+def verb_check(request: EnrolmentRequest, verb: Verb) -> None:
+    """WrongStateError (409) unless ``verb`` may start from the request's current state."""
+    if not verb.allows(request.status):
+        raise _wrong_state(request, verb)
 
 
 def transition(
     request: EnrolmentRequest,
     *,
-    to: Status,
-    verb: str,
+    verb: Verb,
+    to: Status | None = None,
     actor=None,
     actor_role: str = "system",
     reason: ReasonCode = ReasonCode.AUTOMATIC,
     comment: str = "",
     extra_fields: tuple[str, ...] = (),
+    eligibility=None,
 ) -> RequestEvent:
-    """Move ``request`` to ``to`` and record who, when and why.
+    """Move ``request`` by ``verb`` to ``to`` (the verb's only target when not given) and record who, when
+    and why.
 
-    Requires: inside ``transaction.atomic`` with the request row locked by the caller. Raises
-    ``WrongStateError`` (nothing written) when the table does not allow the move. Saves ``status`` and
-    ``extra_fields`` only. Queues notifications with ``transaction.on_commit``, so a rolled-back move
-    never notifies anyone.
+    Requires: inside ``transaction.atomic`` with the request row locked by the caller, who has checked who
+    may act (``permissions.require_verb``). Raises ``WrongStateError`` (nothing written) when the verb may
+    not start from the request's state. A verb that submits needs ``eligibility``, evaluated by the caller
+    in this transaction: ``NotEligibleError`` when it failed. Saves ``status`` and ``extra_fields`` only.
+    Queues notifications with ``transaction.on_commit``, so a rolled-back move never notifies anyone.
     """
-    if not can_move(request, to):
-        raise _wrong_state(request, verb)
+    verb_check(request, verb)
+    if to is None:
+        (to,) = verb.targets
+    if to not in verb.targets:
+        raise ValueError(f"{verb.name} does not lead to {to}")
+    if verb.checks_eligibility:
+        if eligibility is None:
+            raise ValueError(f"{verb.name} submits: evaluate the eligibility rules first")
+        if not eligibility.eligible:
+            raise eligibility.error()
     previous = request.status
     request.status = to
     fields = {"status", "updated_at", *extra_fields}
     if to == Status.SUBMITTED and previous != Status.SUBMITTED:
         request.submitted_at = timezone.now()
         fields.add("submitted_at")
+    if to == Status.HOME_APPROVED and request.home_approved_at is None:
+        # From now on the host sees the request, whatever becomes of it.
+        request.home_approved_at = timezone.now()
+        fields.add("home_approved_at")
     event = RequestEvent(
         request=request,
         from_status=previous,
@@ -146,7 +242,7 @@ def moves_together() -> Iterator[None]:
     moves changed, one INSERT for all their audit rows, one notification task for all of them. A request
     that is submitted, approved, admitted and registered in one go is then written in 3 statements, not 8.
 
-    Each move is checked against ``ALLOWED`` when it is made, and the objects in memory are up to date at
+    Each move is checked against its verb when it is made, and the objects in memory are up to date at
     once; only the database rows wait. So the block must hold only code that does not read those requests'
     rows back from the database, and that catches no error from a nested ``atomic`` block (that would undo
     a move's effects but not the move). ``request_submit`` uses it where both institutions are portal-

@@ -133,6 +133,9 @@ class EnrolmentRequest(models.Model):
     host_registration_ref = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # When home first approved: from then on the host sees the request, whatever becomes of it. A request
+    # cancelled before any home decision never reaches the host.
+    home_approved_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -152,7 +155,11 @@ class EnrolmentRequest(models.Model):
         ]
         indexes = [
             models.Index(fields=["offering", "status", "queue_key"], name="request_queue_idx"),
-            models.Index(fields=["host_institution", "status"], name="request_host_queue_idx"),
+            models.Index(
+                fields=["host_institution", "status"],
+                condition=Q(home_approved_at__isnull=False),
+                name="request_host_queue_idx",
+            ),
             models.Index(fields=["home_institution", "status"], name="request_home_queue_idx"),
         ]
 

@@ -13,7 +13,9 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import StaffRole
 from accounts.selectors import staff_role_pairs
+from enrolment import lifecycle
 from enrolment.errors import NotAllowedError, RequestNotFoundError
+from enrolment.lifecycle import Actor, Verb
 from enrolment.models import EnrolmentRequest, HomeApprovalPolicy
 
 R = StaffRole.Role
@@ -42,13 +44,21 @@ def visible_requests(user) -> QuerySet[EnrolmentRequest]:
     if home:
         condition |= Q(home_institution_id__in=home) & ~Q(status="draft")
     if host:
-        condition |= Q(host_institution_id__in=host) & Q(status__in=HOST_VISIBLE_STATES)
+        condition |= Q(host_institution_id__in=host) & HOST_HAS_IT
     if user.is_superuser:
         return EnrolmentRequest.objects.all()
     return EnrolmentRequest.objects.filter(condition)
 
 
-# The host sees a request once home has approved it (and ever after).
+# The host sees a request once home has approved it, and ever after; never one that ended before that.
+HOST_HAS_IT = Q(home_approved_at__isnull=False)
+
+
+def host_has(request: EnrolmentRequest) -> bool:
+    return request.home_approved_at is not None
+
+
+# The states a request the host has can be in (the incoming queue's status filter).
 HOST_VISIBLE_STATES = (
     "home_approved",
     "waitlisted",
@@ -70,11 +80,6 @@ def request_for(user, request_id) -> EnrolmentRequest:
         return visible_requests(user).select_related("offering__institution", "student__user").get(pk=request_id)
     except (EnrolmentRequest.DoesNotExist, ValueError, TypeError):
         raise RequestNotFoundError() from None
-
-
-def require_student_owner(user, request: EnrolmentRequest) -> None:
-    if request.student.user_id != user.pk:
-        raise NotAllowedError()
 
 
 def home_step_role(request: EnrolmentRequest) -> str:
@@ -107,30 +112,73 @@ def policies_cached():
 _POLICY_CACHE: contextvars.ContextVar[dict | None] = contextvars.ContextVar("flexportal_policy_cache", default=None)
 
 
-def require_home_decider(user, request: EnrolmentRequest) -> str:
-    """The role in which ``user`` may decide the current home step, or NotAllowedError."""
-    role = home_step_role(request)
-    if not has_role(user, request.home_institution_id, role):
-        raise NotAllowedError()
-    return role
-
-
-def require_host_staff(user, request: EnrolmentRequest) -> None:
-    if not has_role(user, request.host_institution_id, *HOST_ROLES):
-        raise NotAllowedError()
-
-
 def staff_side(user, request: EnrolmentRequest) -> str | None:
-    """'host' or 'home' when ``user`` is staff of that side of the request (host first), else None."""
-    if has_role(user, request.host_institution_id, *HOST_ROLES):
+    """The role in which ``user`` is staff of one side of the request (the host first, once it has the
+    request), else None."""
+    if host_has(request) and has_role(user, request.host_institution_id, *HOST_ROLES):
         return "host_admissions"
-    if has_role(user, request.home_institution_id, *HOME_ROLES):
+    if request.status != "draft" and has_role(user, request.home_institution_id, *HOME_ROLES):
         return "home_approver"
     return None
 
 
-# What a student may cancel themselves (after admission they withdraw instead).
-STUDENT_CANCELLABLE_STATES = ("draft", "submitted", "home_approved", "home_denied", "waitlisted", "seat_offered")
+def actor_role(user, request: EnrolmentRequest, verb: Verb) -> str | None:
+    """The role in which ``user`` may perform ``verb`` on ``request`` (who, and for which institution), or
+    None. The state is the lifecycle's to check (``lifecycle.verb_check``)."""
+    if verb.actor == Actor.STUDENT:
+        return "student" if request.student.user_id == user.pk else None
+    if verb.actor == Actor.HOME:
+        if request.status == "draft":
+            return None
+        roles = (home_step_role(request),) if verb in (lifecycle.APPROVE, lifecycle.DENY) else HOME_ROLES
+        return next((role for role in roles if has_role(user, request.home_institution_id, role)), None)
+    if verb.actor == Actor.HOST:
+        if host_has(request) and has_role(user, request.host_institution_id, *HOST_ROLES):
+            return "host_admissions"
+        return None
+    return None  # the system's verbs are no person's
+
+
+def require_verb(user, request: EnrolmentRequest, verb: Verb) -> str:
+    """Check the three axes before anything else: who (role), for which institution, and from which state.
+
+    Returns the role ``user`` acts in. Raises NotAllowedError (403) when ``user`` may not perform the verb
+    on this request at all, WrongStateError (409) when they may but not in the request's current state.
+    The caller holds the request's lock, so the state cannot change between this check and the move.
+    """
+    role = actor_role(user, request, verb)
+    if role is None:
+        raise NotAllowedError()
+    lifecycle.verb_check(request, verb)
+    return role
+
+
+def may(user, request: EnrolmentRequest, verb: Verb) -> bool:
+    """Whether ``user`` may perform ``verb`` on ``request`` now: what the pages and the API offer."""
+    return actor_role(user, request, verb) is not None and verb.allows(request.status)
+
+
+# The actions people take on a request, by the name the pages and the API use, and the verbs behind them
+# (staff cancel for the side they act for). In the order the pages show their buttons.
+ACTION_VERBS: dict[str, tuple[Verb, ...]] = {
+    "cancel": (lifecycle.CANCEL,),
+    "accept": (lifecycle.ACCEPT,),
+    "decline": (lifecycle.DECLINE,),
+    "withdraw": (lifecycle.WITHDRAW,),
+    "resubmit": (lifecycle.RESUBMIT,),
+    "approve": (lifecycle.APPROVE,),
+    "deny": (lifecycle.DENY,),
+    "admit": (lifecycle.ADMIT,),
+    "reject": (lifecycle.REJECT,),
+    "waitlist": (lifecycle.WAITLIST,),
+    "complete": (lifecycle.COMPLETE,),
+    "staff_cancel": (lifecycle.HOST_CANCEL, lifecycle.HOME_CANCEL),
+}
+
+
+def available_actions(user, request: EnrolmentRequest) -> list[str]:
+    """What ``user`` may do with ``request`` now, from the same verbs and checks the services apply."""
+    return [name for name, verbs in ACTION_VERBS.items() if any(may(user, request, verb) for verb in verbs)]
 
 
 def staff_institution_ids(user, roles) -> list[int]:

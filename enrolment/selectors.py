@@ -10,11 +10,8 @@ from enrolment.models import EnrolmentRequest, RequestEvent, SeatReservation, St
 from enrolment.permissions import (
     HOME_ROLES,
     HOST_ROLES,
-    STUDENT_CANCELLABLE_STATES,
     _roles,
     has_role,
-    home_step_role,
-    staff_side,
     visible_requests,
 )
 from enrolment.services.admission import seats_free
@@ -64,39 +61,6 @@ def staff_queue(
             | Q(offering__module__code__iexact=q)
         )
     return queryset.order_by("status", "submitted_at", "pk")
-
-
-def available_actions(user, request: EnrolmentRequest) -> list[str]:
-    """What ``user`` may do with ``request`` now; pages show these buttons and the API lists them."""
-    actions: list[str] = []
-    status = request.status
-    if request.student.user_id == user.pk:
-        if status in STUDENT_CANCELLABLE_STATES:
-            actions.append("cancel")
-        if status == Status.SEAT_OFFERED:
-            actions += ["accept", "decline"]
-        if status in (Status.ADMITTED, Status.REGISTERED):
-            actions.append("withdraw")
-        if status == Status.HOME_DENIED:
-            actions.append("resubmit")
-    if status == Status.SUBMITTED and has_role(user, request.home_institution_id, home_step_role(request)):
-        actions += ["approve", "deny"]
-    if has_role(user, request.host_institution_id, *HOST_ROLES):
-        if status in (Status.HOME_APPROVED, Status.WAITLISTED):
-            actions += ["admit", "reject"]
-        if status == Status.HOME_APPROVED:
-            actions.append("waitlist")
-        if status == Status.REGISTERED:
-            actions.append("complete")
-    staff_cancellable = (*STUDENT_CANCELLABLE_STATES, Status.ADMITTED, Status.REGISTERED)
-    if (
-        request.student.user_id != user.pk
-        and status != Status.DRAFT
-        and status in staff_cancellable
-        and staff_side(user, request)
-    ):
-        actions.append("staff_cancel")
-    return actions
 
 
 def offering_seats(user, *, offering_id: int) -> dict:

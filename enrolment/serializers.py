@@ -90,7 +90,7 @@ class EnrolmentRequestSerializer(serializers.ModelSerializer):
         return bool(obj.document)
 
     def get_actions(self, obj) -> list[str]:
-        from enrolment.selectors import available_actions
+        from enrolment.permissions import available_actions
 
         return available_actions(self.context["request"].user, obj)
 

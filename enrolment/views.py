@@ -34,9 +34,8 @@ from enrolment.forms import (
     RowActionForm,
 )
 from enrolment.models import DENIAL_REASONS, EnrolmentRequest, ReasonCode, Status
-from enrolment.permissions import policies_cached, staff_side
+from enrolment.permissions import available_actions, policies_cached, staff_side
 from enrolment.selectors import (
-    available_actions,
     notification_preferences_of,
     notifications_of,
     offering_seats,

@@ -31,7 +31,7 @@ ACTIONS = {
         user=user, request_id=pk, reason=d["reason"], comment=d["comment"]
     ),
     "staff_cancel": lambda user, pk, d: requests.request_cancel(
-        user=user, request_id=pk, reason=d["reason"], comment=d["comment"]
+        user=user, request_id=pk, reason=d["reason"], comment=d["comment"], as_staff=True
     ),
     "decline": lambda user, pk, d: admission.seat_offer_decline(request_id=pk, actor=user),
     "withdraw": lambda user, pk, d: requests.request_withdraw(user=user, request_id=pk, comment=d["comment"]),

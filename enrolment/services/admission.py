@@ -23,8 +23,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from catalogue.models import AdmissionMode, Offering
+from enrolment import lifecycle
 from enrolment.errors import (
-    NO_OFFER_MESSAGE,
     NO_SEAT_MESSAGE,
     OFFER_LAPSED_MESSAGE,
     REASON_REQUIRED_MESSAGE,
@@ -33,7 +33,7 @@ from enrolment.errors import (
 )
 from enrolment.lifecycle import transition
 from enrolment.models import DENIAL_REASONS, EnrolmentRequest, ReasonCode, SeatReservation, Status
-from enrolment.permissions import require_host_staff, require_student_owner
+from enrolment.permissions import require_verb
 from portal.db import retry_on_deadlock
 
 # Switched off only by the concurrency control test (``capacity_guard_disabled``) to show that the race
@@ -113,8 +113,16 @@ def _seat_give_back(*, offering: Offering, request: EnrolmentRequest) -> None:
 
 
 def _admit(
-    request: EnrolmentRequest, *, offering: Offering, reason, actor=None, actor_role="system", comment=""
+    request: EnrolmentRequest,
+    *,
+    offering: Offering,
+    reason,
+    verb: lifecycle.Verb = lifecycle.PLACE,
+    actor=None,
+    actor_role="system",
+    comment="",
 ) -> bool:
+    lifecycle.verb_check(request, verb)  # before a seat is taken for it
     now = timezone.now()
     taken, reservation = seat_take(offering=offering, institution_id=request.home_institution_id, now=now)
     if not taken:
@@ -123,8 +131,8 @@ def _admit(
     request.accept_by = None
     transition(
         request,
+        verb=verb,
         to=Status.ADMITTED,
-        verb="admit",
         actor=actor,
         actor_role=actor_role,
         reason=reason,
@@ -139,15 +147,23 @@ def _admit(
     return True
 
 
-def _waitlist(request: EnrolmentRequest, *, reason, actor=None, actor_role="system", comment="") -> None:
+def _waitlist(
+    request: EnrolmentRequest,
+    *,
+    reason,
+    verb: lifecycle.Verb = lifecycle.PLACE,
+    actor=None,
+    actor_role="system",
+    comment="",
+) -> None:
     if request.queue_key is None:
         request.queue_key = _arrival_key()
     if request.choice_group and request.waitlist_until is None:
         request.waitlist_until = request.offering.enrol_closes_at
     transition(
         request,
+        verb=verb,
         to=Status.WAITLISTED,
-        verb="waitlist",
         actor=actor,
         actor_role=actor_role,
         reason=reason,
@@ -249,8 +265,7 @@ def waitlist_promote(*, offering: Offering, now: dt.datetime | None = None) -> E
             request.accept_by = now + dt.timedelta(hours=offering.hold_hours)
             transition(
                 request,
-                to=Status.SEAT_OFFERED,
-                verb="offer",
+                verb=lifecycle.OFFER,
                 reason=ReasonCode.SEAT_AVAILABLE,
                 extra_fields=("seat_reservation", "accept_by"),
             )
@@ -269,7 +284,7 @@ def seat_release(*, request: EnrolmentRequest, offering: Offering) -> None:
     waitlist_promote(offering=offering)
 
 
-def _locked_pair(request_id: int) -> tuple[Offering, EnrolmentRequest]:
+def locked_pair(request_id: int) -> tuple[Offering, EnrolmentRequest]:
     """Lock the request's offering, then the request: the order every seat-touching service uses."""
     offering_id = EnrolmentRequest.objects.values_list("offering_id", flat=True).get(pk=request_id)
     return offering_lock(offering_id), request_lock(request_id)
@@ -282,14 +297,13 @@ def host_admit(*, request_id: int, actor, comment: str = "") -> EnrolmentRequest
     for a request not awaiting the host, and WrongStateError("no_seat") when no seat is free for it.
     """
     with transaction.atomic():
-        offering, request = _locked_pair(request_id)
-        require_host_staff(actor, request)
-        if request.status not in (Status.HOME_APPROVED, Status.WAITLISTED):
-            transition(request, to=Status.ADMITTED, verb="admit")  # raises WrongStateError
+        offering, request = locked_pair(request_id)
+        require_verb(actor, request, lifecycle.ADMIT)
         if not _admit(
             request,
             offering=offering,
             reason=ReasonCode.SELECTED,
+            verb=lifecycle.ADMIT,
             actor=actor,
             actor_role="host_admissions",
             comment=comment,
@@ -301,9 +315,16 @@ def host_admit(*, request_id: int, actor, comment: str = "") -> EnrolmentRequest
 def host_waitlist(*, request_id: int, actor, comment: str = "") -> EnrolmentRequest:
     """Host admissions staff put a request on the waitlist (in arrival order). Same checks as admit."""
     with transaction.atomic():
-        _offering, request = _locked_pair(request_id)
-        require_host_staff(actor, request)
-        _waitlist(request, reason=ReasonCode.HOST_DECISION, actor=actor, actor_role="host_admissions", comment=comment)
+        _offering, request = locked_pair(request_id)
+        role = require_verb(actor, request, lifecycle.WAITLIST)
+        _waitlist(
+            request,
+            reason=ReasonCode.HOST_DECISION,
+            verb=lifecycle.WAITLIST,
+            actor=actor,
+            actor_role=role,
+            comment=comment,
+        )
         return request
 
 
@@ -314,14 +335,13 @@ def host_deny(*, request_id: int, actor, reason: str, comment: str = "") -> Enro
     if reason not in DENIAL_REASONS:
         raise EnrolmentError(REASON_REQUIRED_MESSAGE, code="reason_required")
     with transaction.atomic():
-        _offering, request = _locked_pair(request_id)
-        require_host_staff(actor, request)
+        _offering, request = locked_pair(request_id)
+        role = require_verb(actor, request, lifecycle.REJECT)
         transition(
             request,
-            to=Status.HOST_DENIED,
-            verb="reject",
+            verb=lifecycle.REJECT,
             actor=actor,
-            actor_role="host_admissions",
+            actor_role=role,
             reason=reason,
             comment=comment,
         )
@@ -333,18 +353,22 @@ def host_deny(*, request_id: int, actor, reason: str, comment: str = "") -> Enro
 
 def seat_offer_accept(*, request_id: int, actor, now: dt.datetime | None = None) -> EnrolmentRequest:
     """The student takes the seat held for them, before ``accept_by``; after it the offer has lapsed even
-    if the beat task has not expired it yet."""
+    if the beat task has not expired it yet.
+
+    Only from ``seat_offered``: the seat was taken for the student when it was offered (``waitlist_promote``),
+    so accepting moves the request and counts nothing again. Raises NotAllowedError (403) for anyone but the
+    student, WrongStateError (409) from any other state or once the offer has lapsed.
+    """
     now = now or timezone.now()
     with transaction.atomic():
-        _offering, request = _locked_pair(request_id)
-        require_student_owner(actor, request)
-        if request.status == Status.SEAT_OFFERED and request.accept_by and request.accept_by < now:
+        _offering, request = locked_pair(request_id)
+        require_verb(actor, request, lifecycle.ACCEPT)
+        if request.accept_by and request.accept_by < now:
             raise WrongStateError(OFFER_LAPSED_MESSAGE, code="offer_lapsed")
         request.accept_by = None
         transition(
             request,
-            to=Status.ADMITTED,
-            verb="accept",
+            verb=lifecycle.ACCEPT,
             actor=actor,
             actor_role="student",
             reason=ReasonCode.STUDENT_REQUEST,
@@ -362,14 +386,11 @@ def seat_offer_accept(*, request_id: int, actor, now: dt.datetime | None = None)
 def seat_offer_decline(*, request_id: int, actor) -> EnrolmentRequest:
     """The student turns down the seat held for them: it passes to the next student at once."""
     with transaction.atomic():
-        offering, request = _locked_pair(request_id)
-        require_student_owner(actor, request)
-        if request.status != Status.SEAT_OFFERED:
-            raise WrongStateError(NO_OFFER_MESSAGE, code="wrong_state")
+        offering, request = locked_pair(request_id)
+        require_verb(actor, request, lifecycle.DECLINE)
         transition(
             request,
-            to=Status.CANCELLED,
-            verb="decline",
+            verb=lifecycle.DECLINE,
             actor=actor,
             actor_role="student",
             reason=ReasonCode.STUDENT_REQUEST,
@@ -404,7 +425,7 @@ def _seat_offer_lapse(request_id: int, offering_id: int, now: dt.datetime) -> in
         request = request_lock(request_id)
         if request.status != Status.SEAT_OFFERED or request.accept_by is None or request.accept_by >= now:
             return 0  # accepted or changed meanwhile
-        transition(request, to=Status.EXPIRED, verb="expire", reason=ReasonCode.HOLD_LAPSED)
+        transition(request, verb=lifecycle.EXPIRE, reason=ReasonCode.HOLD_LAPSED)
         seat_release(request=request, offering=offering)
         from enrolment.services.requests import alternatives_advance
 
@@ -432,7 +453,7 @@ def _waitlist_close(request_id: int, offering_id: int, now: dt.datetime) -> int:
         request = request_lock(request_id)
         if request.status != Status.WAITLISTED or not request.waitlist_until or request.waitlist_until >= now:
             return 0
-        transition(request, to=Status.EXPIRED, verb="expire", reason=ReasonCode.WAITLIST_DEADLINE)
+        transition(request, verb=lifecycle.EXPIRE, reason=ReasonCode.WAITLIST_DEADLINE)
         from enrolment.services.requests import alternatives_advance
 
         alternatives_advance(request=request)

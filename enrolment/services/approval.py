@@ -13,11 +13,12 @@ from django.utils import timezone
 
 from accounts.models import StaffRole
 from credentials.selectors import recognition_precedent_covers
+from enrolment import lifecycle
 from enrolment.errors import REASON_REQUIRED_MESSAGE, EnrolmentError
 from enrolment.lifecycle import transition
 from enrolment.models import DENIAL_REASONS, EnrolmentRequest, HomeApprovalPolicy, Notification, ReasonCode, Status
-from enrolment.permissions import require_home_decider
-from enrolment.services.admission import admission_after_home_approval, offering_lock, request_lock
+from enrolment.permissions import require_verb
+from enrolment.services.admission import admission_after_home_approval, locked_pair
 from portal.db import retry_on_deadlock
 
 
@@ -50,11 +51,20 @@ def home_review_start(*, request: EnrolmentRequest, offering, policy: HomeApprov
     request.save(update_fields=["decision_due_at", "reminded_at", "escalated_at"])
 
 
-def _approve(request: EnrolmentRequest, *, offering, reason, actor=None, actor_role="system", comment="") -> None:
+def _approve(
+    request: EnrolmentRequest,
+    *,
+    offering,
+    reason,
+    verb: lifecycle.Verb = lifecycle.HOME_DECIDE,
+    actor=None,
+    actor_role="system",
+    comment="",
+) -> None:
     transition(
         request,
+        verb=verb,
         to=Status.HOME_APPROVED,
-        verb="approve",
         actor=actor,
         actor_role=actor_role,
         reason=reason,
@@ -70,19 +80,15 @@ def home_approve(*, user, request_id: int, comment: str = "") -> EnrolmentReques
     role at the student's home institution, WrongStateError unless the request awaits home approval.
     """
     with transaction.atomic():
-        offering_id = EnrolmentRequest.objects.values_list("offering_id", flat=True).get(pk=request_id)
-        offering = offering_lock(offering_id)
-        request = request_lock(request_id)
-        role = require_home_decider(user, request)
-        if request.status != Status.SUBMITTED:
-            transition(request, to=Status.HOME_APPROVED, verb="approve")  # raises WrongStateError
+        offering, request = locked_pair(request_id)
+        role = require_verb(user, request, lifecycle.APPROVE)
         steps = policy_for(request.home_institution_id).steps
         if request.home_step + 1 < len(steps):
             request.home_step += 1
             transition(
                 request,
+                verb=lifecycle.APPROVE,
                 to=Status.SUBMITTED,
-                verb="approve",
                 actor=user,
                 actor_role=role,
                 reason=ReasonCode.STEP_APPROVED,
@@ -91,7 +97,13 @@ def home_approve(*, user, request_id: int, comment: str = "") -> EnrolmentReques
             )
         else:
             _approve(
-                request, offering=offering, reason=ReasonCode.APPROVED, actor=user, actor_role=role, comment=comment
+                request,
+                offering=offering,
+                reason=ReasonCode.APPROVED,
+                verb=lifecycle.APPROVE,
+                actor=user,
+                actor_role=role,
+                comment=comment,
             )
         return request
 
@@ -102,13 +114,9 @@ def home_deny(*, user, request_id: int, reason: str, comment: str = "") -> Enrol
     if reason not in DENIAL_REASONS:
         raise EnrolmentError(REASON_REQUIRED_MESSAGE, code="reason_required")
     with transaction.atomic():
-        offering_id = EnrolmentRequest.objects.values_list("offering_id", flat=True).get(pk=request_id)
-        offering_lock(offering_id)
-        request = request_lock(request_id)
-        role = require_home_decider(user, request)
-        transition(
-            request, to=Status.HOME_DENIED, verb="deny", actor=user, actor_role=role, reason=reason, comment=comment
-        )
+        _offering, request = locked_pair(request_id)
+        role = require_verb(user, request, lifecycle.DENY)
+        transition(request, verb=lifecycle.DENY, actor=user, actor_role=role, reason=reason, comment=comment)
         from enrolment.services.requests import alternatives_advance
 
         alternatives_advance(request=request)
@@ -123,10 +131,8 @@ def home_decision_from_institution(*, request_id: int, approved: bool, comment: 
     as it is and None is returned, so a repeated or late answer changes nothing.
     """
     with transaction.atomic():
-        offering_id = EnrolmentRequest.objects.values_list("offering_id", flat=True).get(pk=request_id)
-        offering = offering_lock(offering_id)
-        request = request_lock(request_id)
-        if request.status != Status.SUBMITTED:
+        offering, request = locked_pair(request_id)
+        if not lifecycle.HOME_DECIDE.allows(request.status):
             return None
         if approved:
             _approve(
@@ -139,8 +145,8 @@ def home_decision_from_institution(*, request_id: int, approved: bool, comment: 
         else:
             transition(
                 request,
+                verb=lifecycle.HOME_DECIDE,
                 to=Status.HOME_DENIED,
-                verb="deny",
                 actor_role="home_system",
                 reason=ReasonCode.HOME_SYSTEM_DECISION,
                 comment=comment,

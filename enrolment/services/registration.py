@@ -13,6 +13,7 @@ from importlib import import_module
 
 from django.conf import settings
 
+from enrolment import lifecycle
 from enrolment.lifecycle import transition
 from enrolment.models import EnrolmentRequest, ReasonCode, Status
 from institutions.models import Institution
@@ -57,7 +58,7 @@ def registration_start(*, request: EnrolmentRequest) -> None:
         # institutions' systems have the enrolment.
         institution_sync().registration_requested(request=request)
         return
-    transition(request, to=Status.REGISTERED, verb="register", reason=ReasonCode.REGISTERED_IN_PORTAL)
+    transition(request, verb=lifecycle.REGISTER, reason=ReasonCode.REGISTERED_IN_PORTAL)
 
 
 def request_ended(*, request: EnrolmentRequest) -> None:
@@ -93,8 +94,7 @@ def registration_confirm(*, request: EnrolmentRequest, home_ref: str = "", host_
     request.host_registration_ref = host_ref or request.host_registration_ref
     transition(
         request,
-        to=Status.REGISTERED,
-        verb="register",
+        verb=lifecycle.REGISTER,
         reason=ReasonCode.AUTOMATIC,
         extra_fields=("home_registration_ref", "host_registration_ref"),
     )

@@ -10,11 +10,12 @@ from django.utils import formats, timezone
 
 from accounts.models import StudentProfile
 from catalogue.models import Offering
+from enrolment import lifecycle
 from enrolment.eligibility import eligibility_check
 from enrolment.errors import (
+    ALTERNATIVE_NOT_ELIGIBLE_MESSAGE,
     CHOICES_REPEATED_MESSAGE,
     DEADLINE_PASSED_MESSAGE,
-    NOT_ELIGIBLE_MESSAGE,
     REASON_REQUIRED_MESSAGE,
     TOO_MANY_CHOICES_MESSAGE,
     UPLOAD_SIZE_MESSAGE,
@@ -24,7 +25,6 @@ from enrolment.errors import (
     DuplicateRequestError,
     EnrolmentError,
     NotAllowedError,
-    NotEligibleError,
     OfferingNotFoundError,
     UploadError,
     WrongStateError,
@@ -39,8 +39,8 @@ from enrolment.models import (
     ReasonCode,
     Status,
 )
-from enrolment.permissions import has_role, require_student_owner, staff_side
-from enrolment.services.admission import offering_lock, request_lock, seat_release
+from enrolment.permissions import actor_role, require_verb
+from enrolment.services.admission import locked_pair, offering_lock, request_lock, seat_release
 from enrolment.services.approval import home_review_start
 from institutions.models import Institution
 from portal.i18n import lazy_format
@@ -140,11 +140,22 @@ def request_submit(
                 student=profile, offering=offering, policy=policy if policy.pk else None, student_requests=mine
             )
             if not eligibility.eligible:
-                reasons = "; ".join(str(c.message) for c in eligibility.failures)
-                raise NotEligibleError(
-                    lazy_format(NOT_ELIGIBLE_MESSAGE, reasons=reasons),
-                    extra={"reasons": [c.code for c in eligibility.failures]},
+                raise eligibility.error()
+            # A ranked alternative must be one the student could enrol in now, too: it is submitted later
+            # only if it still is (``alternatives_advance``), but an offering that is closed or out of
+            # reach today is no fallback at all.
+            for rank, alternative in enumerate(others, start=2):
+                if any(r.offering_id == alternative.pk and r.status in ACTIVE_STATES for r in mine):
+                    raise DuplicateRequestError()
+                alternative_eligibility = eligibility_check(
+                    student=profile,
+                    offering=alternative,
+                    policy=policy if policy.pk else None,
+                    student_requests=mine,
                 )
+                if not alternative_eligibility.eligible:
+                    prefix = str(lazy_format(ALTERNATIVE_NOT_ELIGIBLE_MESSAGE, rank=rank))
+                    raise alternative_eligibility.error(prefix=f"{prefix} ")
             locked = offering_lock(offering.pk)
             locked.course, locked.module, locked.institution = offering.course, offering.module, offering.institution
             group = uuid.uuid4() if others else None
@@ -173,11 +184,11 @@ def request_submit(
             with moves_together() if together else contextlib.nullcontext():
                 transition(
                     request,
-                    to=Status.SUBMITTED,
-                    verb="submit",
+                    verb=lifecycle.SUBMIT,
                     actor=user,
                     actor_role="student",
                     reason=ReasonCode.STUDENT_REQUEST,
+                    eligibility=eligibility,
                 )
                 for rank, alternative in enumerate(others, start=2):
                     EnrolmentRequest.objects.create(
@@ -199,92 +210,82 @@ def request_submit(
 
 
 def request_resubmit(*, user, request_id: int, motivation: str = "") -> EnrolmentRequest:
-    """After a home denial the student may try again, with a new motivation; eligibility is re-checked."""
+    """After a home denial the student may try again, with a new motivation.
+
+    Only from ``home_denied`` (a draft is a ranked alternative waiting its turn, and a submitted request is
+    already with home). Eligibility is evaluated again under the locks, in this transaction. Raises
+    NotAllowedError (403) for anyone but the student, WrongStateError (409) from any other state,
+    NotEligibleError (400) when a rule fails now.
+    """
     with transaction.atomic():
-        offering_id = EnrolmentRequest.objects.values_list("offering_id", flat=True).get(pk=request_id)
-        offering = offering_lock(offering_id)
-        request = request_lock(request_id)
-        require_student_owner(user, request)
-        if request.status == Status.HOME_DENIED:
-            eligibility = eligibility_check(student=request.student, offering=offering, ignore_request_id=request.pk)
-            if not eligibility.eligible:
-                reasons = "; ".join(str(c.message) for c in eligibility.failures)
-                raise NotEligibleError(lazy_format(NOT_ELIGIBLE_MESSAGE, reasons=reasons))
+        offering, request = locked_pair(request_id)
+        require_verb(user, request, lifecycle.RESUBMIT)
+        eligibility = eligibility_check(student=request.student, offering=offering, ignore_request_id=request.pk)
         request.home_step = 0
         if motivation:
             request.motivation = motivation
         transition(
             request,
-            to=Status.SUBMITTED,
-            verb="resubmit",
+            verb=lifecycle.RESUBMIT,
             actor=user,
             actor_role="student",
             reason=ReasonCode.STUDENT_REQUEST,
             extra_fields=("home_step", "motivation"),
+            eligibility=eligibility,
         )
         home_review_start(request=request, offering=offering)
         return request
 
 
-STUDENT_CANCELLABLE = (
-    Status.DRAFT,
-    Status.SUBMITTED,
-    Status.HOME_APPROVED,
-    Status.HOME_DENIED,
-    Status.WAITLISTED,
-    Status.SEAT_OFFERED,
-)
-
-
-def request_cancel(*, user, request_id: int, reason: str = "", comment: str = "") -> EnrolmentRequest:
-    """Cancel before admission (the student, until the offering's deadline) or at any active stage (staff
-    of either institution, with a reason code). A held seat goes back and the waitlist moves up."""
+def request_cancel(
+    *, user, request_id: int, reason: str = "", comment: str = "", as_staff: bool = False
+) -> EnrolmentRequest:
+    """Cancel: the student before admission, until the offering's deadline (``lifecycle.CANCEL``); staff of
+    either side at any open stage, with a reason code (``HOME_CANCEL``, ``HOST_CANCEL``: the host only once
+    it has the request). A held seat goes back and the waitlist moves up; the student's lower-ranked drafts
+    go with it. ``as_staff``: only as staff (the staff console's button). Raises NotAllowedError (403),
+    WrongStateError (409), EnrolmentError (400) for a missing reason or a passed deadline.
+    """
     with transaction.atomic():
-        offering_id = EnrolmentRequest.objects.values_list("offering_id", flat=True).get(pk=request_id)
-        offering = offering_lock(offering_id)
-        request = request_lock(request_id)
-        if request.student.user_id == user.pk:
+        offering, request = locked_pair(request_id)
+        if request.student.user_id == user.pk and not as_staff:
             if request.status in (Status.ADMITTED, Status.REGISTERED):
                 raise WrongStateError(USE_WITHDRAW_MESSAGE, code="use_withdraw")
-            if request.status not in STUDENT_CANCELLABLE:
-                transition(request, to=Status.CANCELLED, verb="cancel")  # a final state: raises WrongStateError
+            verb = lifecycle.CANCEL
+            role = require_verb(user, request, verb)
             _deadline_check(offering)
-            actor_role, reason = "student", ReasonCode.STUDENT_REQUEST
+            reason = ReasonCode.STUDENT_REQUEST
         else:
-            actor_role = staff_side(user, request)
-            if actor_role is None:
-                raise NotAllowedError()
+            verb = staff_cancel_verb(user, request)
+            role = require_verb(user, request, verb)
             if reason not in (*DENIAL_REASONS, ReasonCode.OFFERING_CANCELLED):
                 raise EnrolmentError(REASON_REQUIRED_MESSAGE, code="reason_required")
         held = request.status in SEAT_STATES
-        transition(
-            request,
-            to=Status.CANCELLED,
-            verb="cancel",
-            actor=user,
-            actor_role=actor_role,
-            reason=reason,
-            comment=comment,
-        )
+        transition(request, verb=verb, actor=user, actor_role=role, reason=reason, comment=comment)
         if held:
             seat_release(request=request, offering=offering)
         _cancel_drafts_of(request)
         return request
 
 
+def staff_cancel_verb(user, request: EnrolmentRequest) -> lifecycle.Verb:
+    """The side a staff member cancels for: the host's when they act for the host and it has the request,
+    else the home institution's."""
+    if actor_role(user, request, lifecycle.HOST_CANCEL) is not None:
+        return lifecycle.HOST_CANCEL
+    return lifecycle.HOME_CANCEL
+
+
 def request_withdraw(*, user, request_id: int, comment: str = "") -> EnrolmentRequest:
-    """The student leaves a course they were admitted to, until the offering's deadline."""
+    """The student leaves a course they were admitted to, until the offering's deadline; the seat goes to
+    the waitlist. Raises NotAllowedError (403), WrongStateError (409), EnrolmentError after the deadline."""
     with transaction.atomic():
-        offering_id = EnrolmentRequest.objects.values_list("offering_id", flat=True).get(pk=request_id)
-        offering = offering_lock(offering_id)
-        request = request_lock(request_id)
-        require_student_owner(user, request)
-        if request.status in (Status.ADMITTED, Status.REGISTERED):
-            _deadline_check(offering)
+        offering, request = locked_pair(request_id)
+        require_verb(user, request, lifecycle.WITHDRAW)
+        _deadline_check(offering)
         transition(
             request,
-            to=Status.WITHDRAWN,
-            verb="withdraw",
+            verb=lifecycle.WITHDRAW,
             actor=user,
             actor_role="student",
             reason=ReasonCode.STUDENT_REQUEST,
@@ -300,12 +301,10 @@ def request_complete(*, user, request_id: int, comment: str = "", result: dict |
     result through the institution sync."""
     with transaction.atomic():
         request = request_lock(request_id)
-        if not has_role(user, request.host_institution_id, "host_admissions"):
-            raise NotAllowedError()
+        require_verb(user, request, lifecycle.COMPLETE)
         transition(
             request,
-            to=Status.COMPLETED,
-            verb="complete",
+            verb=lifecycle.COMPLETE,
             actor=user,
             actor_role="host_admissions",
             reason=ReasonCode.RESULT_RECORDED,
@@ -330,7 +329,7 @@ def _cancel_drafts_of(request: EnrolmentRequest) -> None:
     for draft in EnrolmentRequest.objects.select_for_update(of=("self",)).filter(
         choice_group=request.choice_group, status=Status.DRAFT
     ):
-        transition(draft, to=Status.CANCELLED, verb="cancel", reason=ReasonCode.STUDENT_REQUEST)
+        transition(draft, verb=lifecycle.DROP_CHOICE, reason=ReasonCode.STUDENT_REQUEST)
 
 
 def alternatives_settle(*, request: EnrolmentRequest) -> None:
@@ -340,7 +339,7 @@ def alternatives_settle(*, request: EnrolmentRequest) -> None:
     for draft in EnrolmentRequest.objects.select_for_update(of=("self",)).filter(
         choice_group=request.choice_group, status=Status.DRAFT
     ):
-        transition(draft, to=Status.CANCELLED, verb="cancel", reason=ReasonCode.ALTERNATIVE_ADMITTED)
+        transition(draft, verb=lifecycle.DROP_CHOICE, reason=ReasonCode.ALTERNATIVE_ADMITTED)
 
 
 def alternatives_advance(*, request: EnrolmentRequest) -> EnrolmentRequest | None:
@@ -361,18 +360,17 @@ def alternatives_advance(*, request: EnrolmentRequest) -> EnrolmentRequest | Non
         if not eligibility.eligible:
             transition(
                 draft,
-                to=Status.CANCELLED,
-                verb="cancel",
+                verb=lifecycle.DROP_CHOICE,
                 reason=ReasonCode.OTHER,
                 comment="; ".join(str(c.message) for c in eligibility.failures),
             )
             continue
         transition(
             draft,
-            to=Status.SUBMITTED,
-            verb="submit",
+            verb=lifecycle.NEXT_CHOICE,
             reason=ReasonCode.AUTOMATIC,
             comment=str(_next_choice_comment(request)),
+            eligibility=eligibility,
         )
         home_review_start(request=draft, offering=offering)
         return draft

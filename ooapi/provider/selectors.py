@@ -17,6 +17,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from catalogue.models import Course, Offering, Theme
 from enrolment.models import EnrolmentRequest, Status
+from enrolment.permissions import HOST_HAS_IT
 from institutions.models import AcademicPeriod, AcademicYear, Institution, OrganisationalUnit, Programme
 from ooapi.models import AssociationResult
 
@@ -76,10 +77,12 @@ def academic_periods() -> QuerySet[AcademicPeriod]:
 
 
 def associations_visible(*, institution_id: int) -> QuerySet[EnrolmentRequest]:
+    """The enrolments a client institution may read: its own students' (once submitted), and as the host
+    those its students' home has approved, never one that ended before that (``HOST_HAS_IT``)."""
     return (
         EnrolmentRequest.objects.filter(offering__course__isnull=False)
         .exclude(status=Status.DRAFT)
-        .filter(Q(home_institution_id=institution_id) | Q(host_institution_id=institution_id))
+        .filter(Q(home_institution_id=institution_id) | (Q(host_institution_id=institution_id) & HOST_HAS_IT))
         .prefetch_related(Prefetch("ooapi_results", queryset=AssociationResult.objects.order_by("pk")))
     )
 

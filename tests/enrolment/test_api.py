@@ -213,3 +213,16 @@ def test_every_enrolment_endpoint_is_in_the_schema(client, zone):
     ):
         assert f"/api/enrolments/{{id}}/{verb}/" in paths, verb
     assert "/api/enrolments/bulk/" in paths and "/api/enrolments/eligibility/" in paths
+
+
+def test_the_schema_documents_each_transitions_own_body():
+    """Each transition documents reason, comment and motivation, not the body that creates a request."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    body = schema["components"]["schemas"]["TransitionRequest"]["properties"]
+    assert set(body) == {"reason", "comment", "motivation"}
+    for verb in ("approve", "deny", "admit", "waitlist", "reject", "accept", "decline", "cancel", "withdraw"):
+        operation = schema["paths"][f"/api/enrolments/{{id}}/{verb}/"]["post"]
+        content = operation["requestBody"]["content"]["application/json"]["schema"]
+        assert content == {"$ref": "#/components/schemas/TransitionRequest"}, verb

@@ -116,7 +116,12 @@ def make_token():
 
 
 def request_in(status: str, *, student, offering, **extra) -> EnrolmentRequest:
-    """A request already in ``status`` (test data; the lifecycle itself is tested in tests/enrolment)."""
+    """A request already in ``status`` (test data; the lifecycle itself is tested in tests/enrolment). Past
+    submitted it was approved by home, unless ``home_approved_at`` says otherwise."""
+    extra.setdefault(
+        "home_approved_at",
+        None if status in (Status.DRAFT, Status.SUBMITTED, Status.HOME_DENIED) else timezone.now(),
+    )
     return EnrolmentRequest.objects.create(
         student=student,
         offering=offering,
@@ -214,8 +219,8 @@ def zone(db):
         "gamma": StudentProfileFactory(home_institution=gamma, user__first_name="Gijs"),
     }
     requests = {
-        # Beta's student at Alpha, Alpha's student at Beta, Gamma's student at Alpha.
-        "beta_at_alpha": request_in(Status.SUBMITTED, student=students["beta"], offering=offerings["algorithms"]),
+        # Beta's student at Alpha (approved by Beta), Alpha's student at Beta, Gamma's student at Alpha.
+        "beta_at_alpha": request_in(Status.HOME_APPROVED, student=students["beta"], offering=offerings["algorithms"]),
         "alpha_at_beta": request_in(Status.REGISTERED, student=students["alpha"], offering=offerings["energy"]),
         "gamma_at_alpha": request_in(Status.WAITLISTED, student=students["gamma"], offering=offerings["algorithms"]),
         "draft": request_in(Status.DRAFT, student=students["alpha"], offering=offerings["algorithms"]),

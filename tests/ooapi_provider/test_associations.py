@@ -2,6 +2,7 @@
 reporting its own state and the result by PATCH (application/merge-patch+json)."""
 
 import pytest
+from django.utils import timezone
 
 from enrolment.models import Status
 from ooapi.models import AssociationResult
@@ -57,13 +58,38 @@ def test_every_status_but_draft_has_a_state():
 def test_host_home_and_others_see_only_their_associations(api, zone, make_token):
     offering_id = mappers.offering_id(zone["offerings"]["algorithms"])
     path = f"/offerings/{offering_id}/associations"
-    # Alpha hosts the offering: every submitted request (not the draft).
+    # Alpha hosts the offering: every request its home approved (not the draft).
     assert ids_of(api.get(path, make_token(zone["alpha"]))) == sorted(
         [public_id(zone, "beta_at_alpha"), public_id(zone, "gamma_at_alpha")]
     )
     # Beta and Gamma are home to one student each.
     assert ids_of(api.get(path, make_token(zone["beta"]))) == [public_id(zone, "beta_at_alpha")]
     assert ids_of(api.get(path, make_token(zone["gamma"]))) == [public_id(zone, "gamma_at_alpha")]
+
+
+@pytest.mark.parametrize(
+    ("status", "approved"),
+    [(Status.SUBMITTED, False), (Status.HOME_DENIED, False), (Status.CANCELLED, False), (Status.CANCELLED, True)],
+)
+def test_the_host_has_a_request_only_once_home_approved_it(api, zone, make_token, status, approved):
+    """A pending, home-denied or cancelled-before-any-decision request is none of the host's business; one
+    cancelled after home approved it stays in the host's records."""
+    request = request_in(
+        status,
+        student=StudentProfileFactory(home_institution=zone["beta"]),
+        offering=zone["offerings"]["algorithms"],
+        home_approved_at=timezone.now() if approved else None,
+    )
+    alpha, beta = make_token(zone["alpha"]), make_token(zone["beta"])
+    offering_id = mappers.offering_id(zone["offerings"]["algorithms"])
+    listed = ids_of(api.get(f"/offerings/{offering_id}/associations", alpha))
+    assert (str(request.public_id) in listed) is approved
+    assert api.get(f"/associations/{request.public_id}", alpha).status_code == (200 if approved else 404)
+    assert api.patch(f"/associations/{request.public_id}", {"remoteState": "queued"}, alpha).status_code == (
+        200 if approved else 404
+    )
+    # Home always has its own student's request.
+    assert api.get(f"/associations/{request.public_id}", beta).status_code == 200
 
 
 def test_a_client_cannot_read_associations_of_other_institutions(api, zone, make_token):

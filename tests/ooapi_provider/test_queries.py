@@ -38,7 +38,7 @@ def big_zone(zone):
         ProgrammeFactory(institution=beta)
         AcademicPeriodFactory(academic_year=period.academic_year, sequence=10 + number)
         request = request_in(
-            [Status.SUBMITTED, Status.REGISTERED, Status.WAITLISTED][number % 3],
+            [Status.HOME_APPROVED, Status.REGISTERED, Status.WAITLISTED][number % 3],
             student=StudentProfileFactory(home_institution=beta),
             offering=zone["offerings"]["algorithms"],
         )

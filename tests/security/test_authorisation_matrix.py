@@ -64,7 +64,9 @@ def _request(student, offering, status=Status.HOME_APPROVED) -> EnrolmentRequest
         host_institution=offering.institution,
         submitted_at=timezone.now(),
     )
-    EnrolmentRequest.objects.filter(pk=request.pk).update(status=status)  # set up directly: fixtures, not a move
+    # Set up directly: fixtures, not a move. Past submitted, home has approved it, so the host has it.
+    approved = None if status in (Status.DRAFT, Status.SUBMITTED, Status.HOME_DENIED) else timezone.now()
+    EnrolmentRequest.objects.filter(pk=request.pk).update(status=status, home_approved_at=approved)
     request.refresh_from_db()
     return request
 
