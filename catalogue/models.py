@@ -270,6 +270,13 @@ class Offering(models.Model):
     def teachable(self) -> Course | Module:
         return self.course if self.course_id else self.module
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        offering = super().from_db(db, field_names, values)
+        # What the capacity was when read, so a save that raises it is known (``signals.capacity_raised``).
+        offering._loaded_capacity = offering.__dict__.get("capacity")
+        return offering
+
     @property
     def seats_left(self) -> int:
         return max(self.capacity - self.seats_taken, 0)

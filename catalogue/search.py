@@ -480,7 +480,8 @@ class _PortableSearch:
             "title": (title, "start_date", "offering_id"),
             "ec_asc": ("ec", "start_date", "offering_id"),
             "ec_desc": ("-ec", "start_date", "offering_id"),
-            "seats": ("seats_taken", "start_date", "offering_id"),
+            # Most seats left first, as on PostgreSQL.
+            "seats": ((F("capacity") - F("seats_taken")).desc(), "start_date", "offering_id"),
         }.get(self.q.effective_sort, ("start_date", "offering_id"))
         start = (self.q.page - 1) * self.q.page_size
         rows = list(matching.order_by(*order).values(*RESULT_COLUMNS)[start : start + self.q.page_size])

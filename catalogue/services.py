@@ -240,3 +240,12 @@ def catalogue_stamp_touch() -> None:
 
 def offerings_of_teachable(teachable: Course | Module) -> list[int]:
     return list(teachable.offerings.values_list("pk", flat=True))
+
+
+def search_row_seats_update(*, offering_id: int, seats_taken: int) -> None:
+    """The offering's seat counter changed (``enrolment.seats``, under the offering's lock): copy it to its
+    search row in the same transaction, so the cards' "seats left" and the "most seats left" sort follow each
+    enrolment. The count is no facet, so the facet triggers add nothing for this update. The catalogue stamp
+    is left alone: it is one row, and touching it would make every enrolment in the zone wait for every
+    other. A page revalidated with its ETag may show seats up to a minute old (the ETag turns each minute)."""
+    OfferingSearch.objects.filter(offering_id=offering_id).update(seats_taken=seats_taken)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from enrolment.models import EnrolmentRequest, HomeApprovalPolicy, Notification, RequestEvent, SeatReservation
+from enrolment.models import EnrolmentRequest, HomeApprovalPolicy, RequestEvent, SeatReservation
 
 
 class RequestEventInline(admin.TabularInline):
@@ -41,10 +41,3 @@ class SeatReservationAdmin(admin.ModelAdmin):
     list_display = ["offering", "institution", "seats", "used", "release_at"]
     raw_id_fields = ["offering"]
     search_fields = ["institution__short_name", "offering__code"]
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["user", "kind", "created_at", "read_at", "emailed_at"]
-    list_filter = ["kind"]
-    raw_id_fields = ["user", "request", "event"]

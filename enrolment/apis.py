@@ -24,8 +24,7 @@ from enrolment.serializers import (
     TransitionSerializer,
 )
 from enrolment.services import approval, requests
-from enrolment.services.actions import request_act
-from portal.errors import ApplicationError
+from enrolment.services.actions import ACTIONS, request_act
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, description="Retry-safe: the same key returns the first answer."
@@ -57,35 +56,9 @@ def _submitted_detail(request, submitted: EnrolmentRequest) -> dict:
     return EnrolmentRequestSerializer(submitted, context={"request": request}).data
 
 
-# What each transition asks for, shown in the API documentation.
-TRANSITION_HELP = {
-    "approve": "Home staff, in the role of the current approval step; from `submitted`. `comment` optional.",
-    "deny": "Home staff, in the role of the current approval step; from `submitted`. `reason` required.",
-    "admit": "Host admissions, once home approved; from `home_approved` or `waitlisted`.",
-    "waitlist": "Host admissions; from `home_approved`.",
-    "reject": "Host admissions; from `home_approved` or `waitlisted`. `reason` required.",
-    "accept": "The student; from `seat_offered`, before `accept_by`.",
-    "decline": "The student; from `seat_offered`.",
-    "cancel": "The student before admission; staff of either side with a `reason` at any open stage.",
-    "withdraw": "The student; from `admitted` or `registered`, until the offering's deadline.",
-    "resubmit": "The student; from `home_denied`, with an optional new `motivation`. Eligibility is checked again.",
-    "complete": "Host admissions; from `registered`.",
-}
-
-# The API's transition verbs; ``services.actions.request_act`` maps each to the service that owns it.
-VERBS = (
-    "approve",
-    "deny",
-    "admit",
-    "waitlist",
-    "reject",
-    "accept",
-    "decline",
-    "cancel",
-    "withdraw",
-    "resubmit",
-    "complete",
-)
+# The transition endpoint's documentation, from the action table: who may use each verb, and from where.
+ACTION_NAMES = [*ACTIONS]
+VERB_HELP = "\n".join(f"- `{name}`: {action.help}" for name, action in ACTIONS.items())
 
 
 class EnrolmentViewSet(viewsets.GenericViewSet):
@@ -202,17 +175,16 @@ class EnrolmentViewSet(viewsets.GenericViewSet):
         )
         return Response({"results": results})
 
-
-def _public_pk(user, id_value) -> int:
-    """Resolve a public id (UUID) to the row's pk, or the same 404 for an unknown and a malformed id."""
-    try:
-        return EnrolmentRequest.objects.values_list("pk", flat=True).get(public_id=uuid.UUID(str(id_value)))
-    except (EnrolmentRequest.DoesNotExist, ValueError):
-        raise RequestNotFoundError() from None
-
-
-def _make_transition(verb: str):
-    def handler(self, request, id=None):
+    @extend_schema(
+        operation_id="api_enrolments_act",
+        summary="Act on a request: one of the verbs its `actions` list",
+        description="The request's `actions` field lists the verbs the caller may use now.\n\n" + VERB_HELP,
+        parameters=[OpenApiParameter("verb", str, OpenApiParameter.PATH, enum=ACTION_NAMES)],
+        request=TransitionSerializer,
+        responses={200: EnrolmentRequestSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path=f"(?P<verb>{'|'.join(ACTIONS)})", url_name="act")
+    def act(self, request, id=None, verb=None):
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         visible = self._visible(id)
@@ -227,17 +199,10 @@ def _make_transition(verb: str):
         )
         return Response(_detail(request, visible))
 
-    handler.__name__ = verb
-    # drf-spectacular reads the schema of an action from its outermost decorator: action first, then this.
-    return extend_schema(
-        summary=f"Transition: {verb}",
-        description=TRANSITION_HELP.get(verb, ""),
-        request=TransitionSerializer,
-        responses={200: EnrolmentRequestSerializer},
-    )(action(detail=True, methods=["post"], url_path=verb, url_name=verb)(handler))
 
-
-for _verb in VERBS:
-    setattr(EnrolmentViewSet, _verb, _make_transition(_verb))
-
-__all__ = ["EnrolmentViewSet", "ApplicationError"]
+def _public_pk(user, id_value) -> int:
+    """Resolve a public id (UUID) to the row's pk, or the same 404 for an unknown and a malformed id."""
+    try:
+        return EnrolmentRequest.objects.values_list("pk", flat=True).get(public_id=uuid.UUID(str(id_value)))
+    except (EnrolmentRequest.DoesNotExist, ValueError):
+        raise RequestNotFoundError() from None

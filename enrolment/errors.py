@@ -2,7 +2,13 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from portal.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
+from core.errors import (
+    ApplicationError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    WrongStateError,  # noqa: F401 (the lifecycle's own; enrolment code names it from here)
+)
 
 WRONG_STATE_MESSAGE = _("This request is %(status)s; it cannot be %(verb)s now.")
 DUPLICATE_MESSAGE = _(
@@ -27,14 +33,21 @@ IDEMPOTENCY_MISMATCH_MESSAGE = _("This Idempotency-Key was already used for a di
 USE_WITHDRAW_MESSAGE = _("You were already admitted: withdraw from the course instead of cancelling the request.")
 TOO_MANY_CHOICES_MESSAGE = _("Give at most three ranked choices.")
 ALTERNATIVE_NOT_ELIGIBLE_MESSAGE = _("Choice %(rank)s:")
+BUSY_MESSAGE = _("Many students are enrolling in this course right now. Please try again in a moment.")
 
 
 class EnrolmentError(ApplicationError):
     pass
 
 
-class WrongStateError(ConflictError):
-    code = "wrong_state"
+class BusyError(ConflictError):
+    """A lock the command needs was not free within ``ENROLMENT_LOCK_TIMEOUT_MS``: nothing was written. A
+    person may try again; a Celery task retries."""
+
+    code = "busy"
+
+    def __init__(self):
+        super().__init__(BUSY_MESSAGE)
 
 
 class DuplicateRequestError(ConflictError):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from catalogue.models import Offering
 from enrolment.models import DENIAL_REASONS, ReasonCode, Status
 from enrolment.permissions import HOST_VISIBLE_STATES
-from enrolment.services.actions import VERBS
+from enrolment.services.actions import ACTIONS
 from routes.models import Route
 
 MAX_BULK = 200
@@ -69,7 +69,7 @@ class EnrolForm(forms.Form):
 
 
 class ActionForm(forms.Form):
-    verb = forms.ChoiceField(choices=[(v, v) for v in VERBS])
+    verb = forms.ChoiceField(choices=[(name, name) for name in ACTIONS])
     reason = forms.ChoiceField(label=_("Reason"), choices=NO_REASON + list(ReasonCode.choices), required=False)
     comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
     motivation = forms.CharField(label=_("Motivation"), required=False, max_length=4000)
@@ -116,12 +116,3 @@ class BulkDecisionForm(forms.Form):
         label=_("Reason for a denial"), choices=NO_REASON + [(r.value, r.label) for r in DENIAL_REASONS], required=False
     )
     comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
-
-
-class NotificationPreferenceForm(forms.Form):
-    email_enabled = forms.BooleanField(label=_("Send me email"), required=False)
-    email_on_every_change = forms.BooleanField(
-        label=_("Email at every change"),
-        required=False,
-        help_text=_("Off: email only for decisions that need you to act."),
-    )

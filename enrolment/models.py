@@ -92,6 +92,8 @@ DENIAL_REASONS = (
     ReasonCode.SELECTION,
     ReasonCode.OTHER,
 )
+# The same, as choices (a reason code field that accepts only denials).
+DENIAL_REASON_CHOICES = [(r.value, r.label) for r in DENIAL_REASONS]
 
 
 def upload_path(instance: EnrolmentRequest, filename: str) -> str:
@@ -267,40 +269,3 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
-
-
-class Notification(models.Model):
-    """One message in a user's in-app notification centre (and, by preference, by email)."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    request = models.ForeignKey(
-        EnrolmentRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
-    )
-    event = models.ForeignKey(RequestEvent, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    kind = models.CharField(max_length=32)
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.user_id} {self.kind}"
-
-
-class NotificationPreference(models.Model):
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
-    )
-    email_enabled = models.BooleanField(_("send me email"), default=True)
-    email_on_every_change = models.BooleanField(
-        _("email at every change"), default=True, help_text=_("Off: email only for decisions that need you to act.")
-    )
-
-    class Meta:
-        verbose_name = _("notification preference")
-
-    def __str__(self) -> str:
-        return f"{self.user_id}: email {'on' if self.email_enabled else 'off'}"

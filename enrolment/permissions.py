@@ -158,28 +158,5 @@ def may(user, request: EnrolmentRequest, verb: Verb) -> bool:
     return actor_role(user, request, verb) is not None and verb.allows(request.status)
 
 
-# The actions people take on a request, by the name the pages and the API use, and the verbs behind them
-# (staff cancel for the side they act for). In the order the pages show their buttons.
-ACTION_VERBS: dict[str, tuple[Verb, ...]] = {
-    "cancel": (lifecycle.CANCEL,),
-    "accept": (lifecycle.ACCEPT,),
-    "decline": (lifecycle.DECLINE,),
-    "withdraw": (lifecycle.WITHDRAW,),
-    "resubmit": (lifecycle.RESUBMIT,),
-    "approve": (lifecycle.APPROVE,),
-    "deny": (lifecycle.DENY,),
-    "admit": (lifecycle.ADMIT,),
-    "reject": (lifecycle.REJECT,),
-    "waitlist": (lifecycle.WAITLIST,),
-    "complete": (lifecycle.COMPLETE,),
-    "staff_cancel": (lifecycle.HOST_CANCEL, lifecycle.HOME_CANCEL),
-}
-
-
-def available_actions(user, request: EnrolmentRequest) -> list[str]:
-    """What ``user`` may do with ``request`` now, from the same verbs and checks the services apply."""
-    return [name for name, verbs in ACTION_VERBS.items() if any(may(user, request, verb) for verb in verbs)]
-
-
 def staff_institution_ids(user, roles) -> list[int]:
     return sorted({inst for inst, role in _roles(user) if role in roles})

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from catalogue.models import Offering
-from enrolment.errors import NotAllowedError
-from enrolment.models import EnrolmentRequest, RequestEvent, SeatReservation, Status
+from enrolment.errors import NotAllowedError, RequestNotFoundError
+from enrolment.models import ACTIVE_STATES, EnrolmentRequest, RequestEvent, SeatReservation, Status
 from enrolment.permissions import (
     HOME_ROLES,
     HOST_ROLES,
     _roles,
     has_role,
+    request_for,
     visible_requests,
 )
-from enrolment.services.admission import seats_free
+from enrolment.seats import seats_free
+from institutions.models import Institution
 
 
 def requests_visible(user) -> QuerySet[EnrolmentRequest]:
@@ -96,11 +99,6 @@ def offering_seats(user, *, offering_id: int) -> dict:
 def request_by_public_id(user, public_id) -> EnrolmentRequest:
     """One request by its public id, with its timeline, if ``user`` may see it; else RequestNotFoundError
     (the same 404 for others' requests, unknown ids and malformed ids)."""
-    from django.core.exceptions import ValidationError
-
-    from enrolment.errors import RequestNotFoundError
-    from enrolment.permissions import request_for
-
     try:
         pk = EnrolmentRequest.objects.values_list("pk", flat=True).get(public_id=public_id)
     except (EnrolmentRequest.DoesNotExist, ValueError, TypeError, ValidationError):
@@ -113,8 +111,6 @@ def student_active_request(user, *, offering_id: int) -> EnrolmentRequest | None
     """The student's active request for one offering, if any (there is at most one)."""
     if not user.is_authenticated:
         return None
-    from enrolment.models import ACTIVE_STATES
-
     return (
         EnrolmentRequest.objects.filter(student__user_id=user.pk, offering_id=offering_id, status__in=ACTIVE_STATES)
         .order_by("-created_at")
@@ -124,8 +120,6 @@ def student_active_request(user, *, offering_id: int) -> EnrolmentRequest | None
 
 def staff_sides(user) -> list[dict]:
     """The staff console's entrances for ``user``: one per (institution, side) they may open."""
-    from institutions.models import Institution
-
     roles = _roles(user) if user.is_authenticated else set()
     host = {inst for inst, role in roles if role in HOST_ROLES}
     home = {inst for inst, role in roles if role in HOME_ROLES}
@@ -136,29 +130,3 @@ def staff_sides(user) -> list[dict]:
         if institution.pk in home:
             sides.append({"institution": institution, "side": "outgoing"})
     return sides
-
-
-def notifications_of(user) -> QuerySet:
-    """The user's in-app notifications, newest first, with what the notification centre shows."""
-    from enrolment.models import Notification
-
-    return (
-        Notification.objects.filter(user_id=user.pk)
-        .select_related("request__offering__course", "request__offering__module", "request__host_institution")
-        .order_by("-created_at", "-pk")
-    )
-
-
-def unread_notification_count(user) -> int:
-    from enrolment.models import Notification
-
-    if not user.is_authenticated:
-        return 0
-    return Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count()
-
-
-def notification_preferences_of(user):
-    """The user's stored email preferences, or the defaults (unsaved) when they never changed them."""
-    from enrolment.models import NotificationPreference
-
-    return NotificationPreference.objects.filter(user_id=user.pk).first() or NotificationPreference(user=user)

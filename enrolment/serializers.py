@@ -1,7 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from enrolment.models import DENIAL_REASONS, EnrolmentRequest, ReasonCode, RequestEvent, Status
+from enrolment.models import DENIAL_REASON_CHOICES, EnrolmentRequest, ReasonCode, RequestEvent, Status
+from enrolment.services.actions import available_actions
 from routes.models import Route
 
 
@@ -90,8 +91,6 @@ class EnrolmentRequestSerializer(serializers.ModelSerializer):
         return bool(obj.document)
 
     def get_actions(self, obj) -> list[str]:
-        from enrolment.permissions import available_actions
-
         return available_actions(self.context["request"].user, obj)
 
 
@@ -115,6 +114,6 @@ class BulkDecisionSerializer(serializers.Serializer):
     ids = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=200)
     verb = serializers.ChoiceField(choices=[("approve", _("approve")), ("deny", _("deny"))])
     reason = serializers.ChoiceField(
-        choices=[(r.value, r.label) for r in DENIAL_REASONS], required=False, allow_blank=True, default=""
+        choices=DENIAL_REASON_CHOICES, required=False, allow_blank=True, default=""
     )
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")

@@ -1,4 +1,4 @@
-"""Cross-enrolment pages: enrol, my requests, notifications, the staff console and the seat view.
+"""Cross-enrolment pages: enrol, my requests, the staff console and the seat view.
 
 Thin: every read goes through ``enrolment.selectors``, every write through a service, and a refused
 action (``ApplicationError``) is shown with its own message and status (400/403/404/409), never a 500.
@@ -29,87 +29,45 @@ from enrolment.forms import (
     ActionForm,
     BulkDecisionForm,
     EnrolForm,
-    NotificationPreferenceForm,
     QueueFilterForm,
     RowActionForm,
 )
-from enrolment.models import DENIAL_REASONS, EnrolmentRequest, ReasonCode, Status
-from enrolment.permissions import available_actions, policies_cached, staff_side
+from enrolment.models import EnrolmentRequest, Status
+from enrolment.permissions import policies_cached, staff_side
 from enrolment.selectors import (
-    notification_preferences_of,
-    notifications_of,
     offering_seats,
     request_by_public_id,
     staff_queue,
     staff_sides,
     student_requests,
-    unread_notification_count,
 )
 from enrolment.services import approval, requests
-from enrolment.services.actions import (
-    notification_preferences_update,
-    notifications_mark_read,
-    request_act,
-)
+from enrolment.services.actions import ACTIONS, DENIAL_CHOICES, available_actions, request_act
 from institutions.models import Institution
 from portal.errors import ApplicationError, NotFoundError, PermissionDeniedError
 
 PAGE_SIZE = 50
 AMSTERDAM = ZoneInfo(settings.TIME_ZONE)
 
-ACTION_LABELS = {
-    "cancel": _("Cancel request"),
-    "withdraw": _("Withdraw from the course"),
-    "accept": _("Accept the seat"),
-    "decline": _("Decline the seat"),
-    "resubmit": _("Submit again"),
-    "approve": _("Approve"),
-    "deny": _("Deny"),
-    "admit": _("Admit"),
-    "waitlist": _("Waitlist"),
-    "reject": _("Reject"),
-    "complete": _("Mark completed"),
-    "staff_cancel": _("Cancel for the student"),
-}
 ACTION_DONE_MESSAGE = _("Done: %(action)s. The request is now: %(status)s.")
 FORM_INVALID_MESSAGE = _("Please correct the errors below.")
-PREFERENCES_SAVED_MESSAGE = _("Your notification preferences were saved.")
 SUBMITTED_MESSAGE = _("Your request was submitted. Follow its progress here.")
 CSV_HEADER = ["name", "student_number", "home_institution", "offering_code", "status", "submitted_at"]
-# Reasons staff may give when cancelling on a student's behalf (``requests.request_cancel``).
-STAFF_CANCEL_REASONS = [(r.value, r.label) for r in (*DENIAL_REASONS, ReasonCode.OFFERING_CANCELLED)]
-DENIAL_CHOICES = [(r.value, r.label) for r in DENIAL_REASONS]
-# What each button's form asks for: reason choices, a comment, a new motivation.
-ACTION_FIELDS = {
-    "cancel": (None, False, False),
-    "withdraw": (None, True, False),
-    "accept": (None, False, False),
-    "decline": (None, False, False),
-    "resubmit": (None, False, True),
-    "approve": (None, True, False),
-    "deny": (DENIAL_CHOICES, True, False),
-    "admit": (None, True, False),
-    "waitlist": (None, True, False),
-    "reject": (DENIAL_CHOICES, True, False),
-    "complete": (None, True, False),
-    "staff_cancel": (STAFF_CANCEL_REASONS, True, False),
-}
+DENIAL_CHOICES = list(DENIAL_CHOICES)
 
 
 def _action_forms(actions: list[str]) -> list[dict]:
-    forms = []
-    for verb in actions:
-        reasons, comment, motivation = ACTION_FIELDS[verb]
-        forms.append(
-            {
-                "verb": verb,
-                "label": ACTION_LABELS[verb],
-                "reasons": reasons,
-                "comment": comment,
-                "motivation": motivation,
-            }
-        )
-    return forms
+    """The forms of the action buttons, as the action table describes them."""
+    return [
+        {
+            "verb": name,
+            "label": ACTIONS[name].label,
+            "reasons": ACTIONS[name].reasons or None,
+            "comment": ACTIONS[name].comment,
+            "motivation": ACTIONS[name].motivation,
+        }
+        for name in actions
+    ]
 
 
 def _forbidden(request: HttpRequest, error: ApplicationError | None = None) -> HttpResponse:
@@ -135,7 +93,7 @@ def _visible_request(request: HttpRequest, public_id) -> EnrolmentRequest:
 
 def _done_message(verb: str, enrolment_request: EnrolmentRequest) -> str:
     return str(ACTION_DONE_MESSAGE) % {
-        "action": ACTION_LABELS[verb],
+        "action": ACTIONS[verb].label,
         "status": Status(enrolment_request.status).label,
     }
 
@@ -199,7 +157,7 @@ def _detail_response(
 ) -> HttpResponse:
     enrolment_request = _visible_request(request, public_id)
     user = request.user
-    actions = [verb for verb in available_actions(user, enrolment_request) if verb in ACTION_FIELDS]
+    actions = available_actions(user, enrolment_request)
     if "decline" in actions and "cancel" in actions:
         actions.remove("cancel")  # for an offered seat, declining is the same as cancelling: one button
     context = {
@@ -269,50 +227,6 @@ def request_document(request: HttpRequest, public_id) -> HttpResponse:
     return response
 
 
-# --- Notifications ---------------------------------------------------------------------------------------
-
-
-@login_required
-@require_GET
-def notification_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(notifications_of(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "enrolment/notifications.html",
-        {"page": page, "unread": unread_notification_count(request.user)},
-    )
-
-
-@login_required
-@require_POST
-def notifications_read(request: HttpRequest) -> HttpResponse:
-    if request.POST.get("all"):
-        ids = None
-    else:
-        ids = [int(value) for value in request.POST.getlist("notification") if value.isdigit()]
-    notifications_mark_read(user=request.user, notification_ids=ids)
-    return redirect(_safe_next(request) or reverse("enrolment:notifications"))
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def notification_preferences(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        form = NotificationPreferenceForm(request.POST)
-        if form.is_valid():
-            notification_preferences_update(user=request.user, **form.cleaned_data)
-            messages.success(request, PREFERENCES_SAVED_MESSAGE)
-            return redirect("enrolment:preferences")
-        status = 400
-    else:
-        current = notification_preferences_of(request.user)
-        form = NotificationPreferenceForm(
-            initial={"email_enabled": current.email_enabled, "email_on_every_change": current.email_on_every_change}
-        )
-        status = 200
-    return render(request, "enrolment/preferences.html", {"form": form}, status=status)
-
-
 # --- Staff console ---------------------------------------------------------------------------------------
 
 
@@ -363,7 +277,7 @@ def _queue_response(
         rows.append(
             {
                 "r": r,
-                "buttons": [(verb, ACTION_LABELS[verb]) for verb in verbs],
+                "buttons": [(verb, ACTIONS[verb].label) for verb in verbs],
                 "needs_reason": any(verb in ("deny", "reject") for verb in verbs),
                 "selectable": side == "outgoing" and "approve" in verbs,
                 "error": row_error["message"] if row_error and row_error["id"] == r.public_id else None,

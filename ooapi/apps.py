@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class OoapiConfig(AppConfig):
     name = "ooapi"
     verbose_name = _("Open Education API (OOAPI v5)")
+
+    def ready(self) -> None:
+        # Enrolment tells connected institutions' systems through this gateway; it never imports ooapi.
+        from enrolment.gateway import gateway_register
+        from ooapi.sync.hooks import OoapiGateway
+
+        gateway_register(OoapiGateway())

@@ -1,32 +1,4 @@
-"""The one exception root. Every app's errors descend from ``ApplicationError``."""
+"""Moved to ``core.errors``; this name stays until every import follows."""
 
-from django.utils.functional import Promise
-
-
-class ApplicationError(Exception):
-    """A business rule said no. ``message`` is translatable and shown to the user as is."""
-
-    status_code = 400
-    code = "invalid"
-
-    def __init__(self, message: str | Promise, *, code: str | None = None, extra: dict | None = None):
-        super().__init__(str(message))
-        self.message = message
-        if code:
-            self.code = code
-        self.extra = extra or {}
-
-
-class ConflictError(ApplicationError):
-    status_code = 409
-    code = "conflict"
-
-
-class PermissionDeniedError(ApplicationError):
-    status_code = 403
-    code = "permission_denied"
-
-
-class NotFoundError(ApplicationError):
-    status_code = 404
-    code = "not_found"
+from core.errors import *  # noqa: F403
+from core.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError  # noqa: F401

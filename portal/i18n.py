@@ -1,15 +1,3 @@
-"""Translation helpers shared by every app."""
+"""Moved to ``core.i18n``; this name stays until every import follows."""
 
-from django.utils.functional import lazy
-
-
-def _format(message, values: dict) -> str:
-    return str(message) % values
-
-
-_lazy_format = lazy(_format, str)
-
-
-def lazy_format(message, **values):
-    """``message % values``, evaluated when shown, so it comes out in the language active at that moment."""
-    return _lazy_format(message, values)
+from core.i18n import lazy_format  # noqa: F401

@@ -1,51 +1,168 @@
-"""Actions on a request, by verb, for the pages and the API alike; and the notification centre's writes.
+"""The actions people take on a request, by the name the pages and the API use: one table.
 
-- ``request_act``: one entry point for a button or an API verb ("approve", "withdraw", ...). It calls
-  exactly one service, which checks who may act and whether the state allows it. It decides nothing itself.
-- ``notifications_mark_read`` and ``notification_preferences_update``.
+Each ``Action`` names the lifecycle verbs behind it (staff cancel for the side they act for), the service
+that performs it, the button's label and what its form asks for. The API's transition endpoint, the pages'
+buttons and ``available_actions`` are all read from ``ACTIONS``; whether a user may act is
+``permissions.may`` for the verbs, the same check the services make.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from django.db import transaction
-from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from enrolment import lifecycle
 from enrolment.errors import EnrolmentError
-from enrolment.models import EnrolmentRequest, Notification, NotificationPreference
+from enrolment.models import DENIAL_REASONS, EnrolmentRequest, ReasonCode
+from enrolment.permissions import may
 from enrolment.services import admission, approval, requests
 
-# Buttons the pages show (``selectors.available_actions``) and the service each one calls.
-STUDENT_VERBS = ("cancel", "withdraw", "accept", "decline", "resubmit")
-HOME_VERBS = ("approve", "deny")
-HOST_VERBS = ("admit", "waitlist", "reject", "complete")
-STAFF_VERBS = ("staff_cancel",)
-VERBS = (*STUDENT_VERBS, *HOME_VERBS, *HOST_VERBS, *STAFF_VERBS)
 UNKNOWN_ACTION_MESSAGE = _("This action does not exist for enrolment requests.")
+DENIAL_CHOICES = tuple((r.value, r.label) for r in DENIAL_REASONS)
+STAFF_CANCEL_CHOICES = tuple((r.value, r.label) for r in (*DENIAL_REASONS, ReasonCode.OFFERING_CANCELLED))
 
 
-ACTIONS = {
-    "cancel": lambda user, pk, d: requests.request_cancel(
-        user=user, request_id=pk, reason=d["reason"], comment=d["comment"]
-    ),
-    "staff_cancel": lambda user, pk, d: requests.request_cancel(
-        user=user, request_id=pk, reason=d["reason"], comment=d["comment"], as_staff=True
-    ),
-    "decline": lambda user, pk, d: admission.seat_offer_decline(request_id=pk, actor=user),
-    "withdraw": lambda user, pk, d: requests.request_withdraw(user=user, request_id=pk, comment=d["comment"]),
-    "resubmit": lambda user, pk, d: requests.request_resubmit(user=user, request_id=pk, motivation=d["motivation"]),
-    "accept": lambda user, pk, d: admission.seat_offer_accept(request_id=pk, actor=user),
-    "approve": lambda user, pk, d: approval.home_approve(user=user, request_id=pk, comment=d["comment"]),
-    "deny": lambda user, pk, d: approval.home_deny(user=user, request_id=pk, reason=d["reason"], comment=d["comment"]),
-    "admit": lambda user, pk, d: admission.host_admit(request_id=pk, actor=user, comment=d["comment"]),
-    "waitlist": lambda user, pk, d: admission.host_waitlist(request_id=pk, actor=user, comment=d["comment"]),
-    "reject": lambda user, pk, d: admission.host_deny(
-        request_id=pk, actor=user, reason=d["reason"], comment=d["comment"]
-    ),
-    "complete": lambda user, pk, d: requests.request_complete(user=user, request_id=pk, comment=d["comment"]),
+@dataclass(frozen=True)
+class Action:
+    name: str
+    verbs: tuple[lifecycle.Verb, ...]
+    perform: Callable[..., EnrolmentRequest]  # (user, request_id, reason, comment, motivation)
+    label: str | Promise
+    help: str  # for the API documentation: who, from which states, what the body needs
+    reasons: tuple[tuple[str, str | Promise], ...] = ()  # the reason codes the form offers (required if any)
+    comment: bool = False
+    motivation: bool = False
+
+
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in (
+        Action(
+            "cancel",
+            (lifecycle.CANCEL,),
+            lambda user, pk, reason, comment, motivation: requests.request_cancel(
+                user=user, request_id=pk, reason=reason, comment=comment
+            ),
+            _("Cancel request"),
+            "The student before admission, until the offering's deadline. Staff may use it too, with a `reason`.",
+        ),
+        Action(
+            "accept",
+            (lifecycle.ACCEPT,),
+            lambda user, pk, reason, comment, motivation: admission.seat_offer_accept(request_id=pk, actor=user),
+            _("Accept the seat"),
+            "The student, from `seat_offered`, before `accept_by`.",
+        ),
+        Action(
+            "decline",
+            (lifecycle.DECLINE,),
+            lambda user, pk, reason, comment, motivation: admission.seat_offer_decline(request_id=pk, actor=user),
+            _("Decline the seat"),
+            "The student, from `seat_offered`: the seat passes to the next student.",
+        ),
+        Action(
+            "withdraw",
+            (lifecycle.WITHDRAW,),
+            lambda user, pk, reason, comment, motivation: requests.request_withdraw(
+                user=user, request_id=pk, comment=comment
+            ),
+            _("Withdraw from the course"),
+            "The student, from `admitted` or `registered`, until the offering's deadline.",
+            comment=True,
+        ),
+        Action(
+            "resubmit",
+            (lifecycle.RESUBMIT,),
+            lambda user, pk, reason, comment, motivation: requests.request_resubmit(
+                user=user, request_id=pk, motivation=motivation
+            ),
+            _("Submit again"),
+            "The student, from `home_denied`, with an optional new `motivation`; eligibility is checked again.",
+            motivation=True,
+        ),
+        Action(
+            "approve",
+            (lifecycle.APPROVE,),
+            lambda user, pk, reason, comment, motivation: approval.home_approve(
+                user=user, request_id=pk, comment=comment
+            ),
+            _("Approve"),
+            "Home staff in the role of the current approval step, from `submitted`.",
+            comment=True,
+        ),
+        Action(
+            "deny",
+            (lifecycle.DENY,),
+            lambda user, pk, reason, comment, motivation: approval.home_deny(
+                user=user, request_id=pk, reason=reason, comment=comment
+            ),
+            _("Deny"),
+            "Home staff in the role of the current approval step, from `submitted`; `reason` required.",
+            reasons=DENIAL_CHOICES,
+            comment=True,
+        ),
+        Action(
+            "admit",
+            (lifecycle.ADMIT,),
+            lambda user, pk, reason, comment, motivation: admission.host_admit(
+                request_id=pk, actor=user, comment=comment
+            ),
+            _("Admit"),
+            "Host admissions, once home approved: from `home_approved` or `waitlisted`.",
+            comment=True,
+        ),
+        Action(
+            "reject",
+            (lifecycle.REJECT,),
+            lambda user, pk, reason, comment, motivation: admission.host_deny(
+                request_id=pk, actor=user, reason=reason, comment=comment
+            ),
+            _("Reject"),
+            "Host admissions, from `home_approved` or `waitlisted`; `reason` required.",
+            reasons=DENIAL_CHOICES,
+            comment=True,
+        ),
+        Action(
+            "waitlist",
+            (lifecycle.WAITLIST,),
+            lambda user, pk, reason, comment, motivation: admission.host_waitlist(
+                request_id=pk, actor=user, comment=comment
+            ),
+            _("Waitlist"),
+            "Host admissions, from `home_approved`.",
+            comment=True,
+        ),
+        Action(
+            "complete",
+            (lifecycle.COMPLETE,),
+            lambda user, pk, reason, comment, motivation: requests.request_complete(
+                user=user, request_id=pk, comment=comment
+            ),
+            _("Mark completed"),
+            "Host admissions, from `registered`.",
+            comment=True,
+        ),
+        Action(
+            "staff_cancel",
+            (lifecycle.HOST_CANCEL, lifecycle.HOME_CANCEL),
+            lambda user, pk, reason, comment, motivation: requests.request_cancel(
+                user=user, request_id=pk, reason=reason, comment=comment, as_staff=True
+            ),
+            _("Cancel for the student"),
+            "Staff of either side at any open stage (the host once home approved); `reason` required.",
+            reasons=STAFF_CANCEL_CHOICES,
+            comment=True,
+        ),
+    )
 }
+
+
+def available_actions(user, request: EnrolmentRequest) -> list[str]:
+    """What ``user`` may do with ``request`` now, from the same verbs and checks the services apply."""
+    return [name for name, action in ACTIONS.items() if any(may(user, request, verb) for verb in action.verbs)]
 
 
 def request_act(
@@ -53,37 +170,12 @@ def request_act(
 ) -> EnrolmentRequest:
     """Perform one action on a request as ``user``: the one dispatch used by the pages and the API.
 
-    Each called service checks, at object level, that ``user`` may act (NotAllowedError, 403) and that the
-    request is in a state that allows it (WrongStateError, 409). Raises EnrolmentError for an unknown verb.
-    Locks and atomicity are the called service's; this function writes nothing itself.
+    The called service checks who may act, for which institution and from which state (NotAllowedError 403,
+    WrongStateError 409), under its own locks; this function decides nothing itself. Raises EnrolmentError
+    for an unknown action.
     """
     try:
-        perform = ACTIONS[verb]
+        action = ACTIONS[verb]
     except KeyError:
         raise EnrolmentError(UNKNOWN_ACTION_MESSAGE, code="unknown_action") from None
-    return perform(user, request_id, {"reason": reason, "comment": comment, "motivation": motivation})
-
-
-def notifications_mark_read(*, user, notification_ids: Iterable[int] | None = None) -> int:
-    """Mark the user's notifications read: those in ``notification_ids``, or all when it is None.
-
-    Only the user's own unread rows are touched (others' ids are ignored); idempotent. Returns how many
-    rows changed.
-    """
-    unread = Notification.objects.filter(user_id=user.pk, read_at__isnull=True)
-    if notification_ids is not None:
-        unread = unread.filter(pk__in=list(notification_ids))
-    return unread.update(read_at=timezone.now())
-
-
-def notification_preferences_update(
-    *, user, email_enabled: bool, email_on_every_change: bool
-) -> NotificationPreference:
-    """Store the user's email preferences (one row per user, created on first save)."""
-    with transaction.atomic():
-        preference, _created = NotificationPreference.objects.select_for_update().get_or_create(user=user)
-        preference.email_enabled = email_enabled
-        preference.email_on_every_change = email_on_every_change
-        preference.full_clean()
-        preference.save(update_fields=["email_enabled", "email_on_every_change"])
-    return preference
+    return action.perform(user, request_id, reason, comment, motivation)

@@ -12,7 +12,7 @@ from enrolment.eligibility import eligibility_check
 from enrolment.forms import EnrolForm
 from enrolment.models import ReasonCode, Status
 from enrolment.permissions import HOME_ROLES, HOST_ROLES, staff_institution_ids
-from enrolment.selectors import student_active_request, unread_notification_count
+from enrolment.selectors import student_active_request
 
 register = template.Library()
 
@@ -20,10 +20,6 @@ ACTOR_ROLE_LABELS = {
     "student": _("Student"),
     "system": _("Portal (automatic)"),
     **{role.value: role.label for role in StaffRole.Role},
-}
-NOTIFICATION_KIND_LABELS = {
-    "reminder": _("Reminder: a request awaits your decision"),
-    "escalation": _("Escalated: a request passed its decision deadline"),
 }
 
 
@@ -69,7 +65,6 @@ def enrolment_nav(context) -> dict:
         cached = {
             "is_student": student_profile_of(user=user) is not None,
             "is_staff": bool(staff_institution_ids(user, (*HOME_ROLES, *HOST_ROLES))),
-            "unread": unread_notification_count(user),
         }
         request._enrolment_nav = cached
     return cached
@@ -89,10 +84,3 @@ def reason_label(value: str) -> str:
 def actor_role_label(value: str) -> str:
     """Events show the actor's role, never a staff member's name."""
     return ACTOR_ROLE_LABELS.get(value, value or ACTOR_ROLE_LABELS["system"])
-
-
-@register.filter
-def notification_label(value: str) -> str:
-    if value in Status.values:
-        return Status(value).label
-    return NOTIFICATION_KIND_LABELS.get(value, value)

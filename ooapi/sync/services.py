@@ -41,7 +41,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import staff_institutions
 from enrolment.models import EnrolmentRequest, Status
-from enrolment.services.admission import offering_lock, request_lock
+from enrolment.services.approval import home_decision_from_institution
+from enrolment.services.registration import registration_confirm, registration_reference_store
 from institutions.models import Institution
 from ooapi.models import AssociationResult, Connection, OutboxMessage
 from ooapi.provider import mappers
@@ -223,9 +224,10 @@ def home_review_request(*, request: EnrolmentRequest) -> bool:
     return True
 
 
-def registration_request(*, request: EnrolmentRequest) -> None:
+def registration_request(*, request: EnrolmentRequest) -> dict | None:
     """The host admitted the student: the home's system hears ``remoteState: associated``; the request is
-    registered once every connected side has it (now, if no message is needed)."""
+    registered once every connected side has it. Returns the systems' references when that is so already
+    (no message is needed: enrolment registers it at once), else None."""
     connection = connection_for(request.home_institution_id)
     if connection is not None:
         payload = {"remoteState": ASSOCIATED, "purpose": "register"}
@@ -235,8 +237,8 @@ def registration_request(*, request: EnrolmentRequest) -> None:
             # message creates it, already associated.
             payload["body"] = association_body(request, remote_state=ASSOCIATED)
         outbox_message_write(connection=connection, request=request, kind=HOME_STATE, payload=payload)
-        return
-    registration_complete_if_ready(request=request)
+        return None
+    return registered_references(request)
 
 
 def request_end(*, request: EnrolmentRequest) -> None:
@@ -289,22 +291,17 @@ def _host_side_registered(request: EnrolmentRequest, *, host_connected: bool) ->
     ).exists()
 
 
-def registration_complete_if_ready(*, request: EnrolmentRequest, home_done: bool = False) -> bool:
-    """Caller holds the offering and request locks. Registers an admitted request once both institutions'
-    systems have it (``home_done``: the caller knows the home's has); True when it did. Idempotent (a
-    request that is not admitted is left alone)."""
-    from enrolment.services.registration import registration_confirm
-
+def registered_references(request: EnrolmentRequest, *, home_done: bool = False) -> dict | None:
+    """Both institutions' systems have the admitted enrolment (``home_done``: the caller knows the home's
+    has): the references to keep, or None while one side still lacks it. Read under the request's lock."""
     if request.status != Status.ADMITTED:
-        return False
+        return None
     host_connected = _is_connected(request.host_institution_id)
     if not (home_done or _home_side_registered(request)):
-        return False
+        return None
     if not _host_side_registered(request, host_connected=host_connected):
-        return False
-    host_ref = str(request.public_id) if host_connected else ""
-    registration_confirm(request=request, home_ref=request.home_registration_ref, host_ref=host_ref)
-    return True
+        return None
+    return {"home_ref": request.home_registration_ref, "host_ref": str(request.public_id) if host_connected else ""}
 
 
 def registrations_confirm_reported(*, limit: int = 500) -> int:
@@ -315,41 +312,31 @@ def registrations_confirm_reported(*, limit: int = 500) -> int:
         remote_state=AssociationResult.RemoteState.ASSOCIATED,
         request__status=Status.ADMITTED,
         request__host_institution__integration=Institution.Integration.CONNECTED,
-    ).values_list("request_id", "request__offering_id")[:limit]
-    done = 0
-    for request_id, offering_id in reported:
-        with transaction.atomic():
-            offering_lock(offering_id)
-            done += registration_complete_if_ready(request=request_lock(request_id))
-    return done
+    ).values_list("request_id", flat=True)[:limit]
+    return sum(registration_confirm(request_id=request_id, references=registered_references) for request_id in reported)
 
 
 # Applying answers (called by the dispatcher, inside its transaction) ------------------------------------
 
 
-def _locked(message: OutboxMessage) -> EnrolmentRequest:
-    offering_lock(message.request.offering_id)
-    return request_lock(message.request_id)
+def _home_done(request: EnrolmentRequest) -> dict | None:
+    return registered_references(request, home_done=True)
 
 
 def home_association_recorded(*, message: OutboxMessage, association_id: str, state: str) -> None:
-    """``POST /associations/external/me`` answered: store the association id on the request ("store the
-    association id on the request") and act on the home's ``state``. Locks the offering, then the request
-    (a decision through ``home_decision_from_institution``, which takes them itself). Safe to repeat: a
-    decided request ignores a second decision."""
-    from enrolment.services.registration import registration_reference_store
-
+    """``POST /associations/external/me`` answered: store the association id on the request and act on the
+    home's ``state``. Through enrolment's commands, which lock the offerings, then the request. Safe to
+    repeat: a decided request ignores a second decision."""
     if message.kind == HOME_ASSOCIATE and state not in WAITING_STATES:
         decided = home_decision_apply(request=message.request, association_id=association_id, state=state)
-        if decided is not None:  # it was awaiting this decision; the request is locked and up to date
-            registration_reference_store(request=decided, home_ref=association_id)
+        if decided is not None:  # it was awaiting this decision
+            registration_reference_store(request_id=decided.pk, home_ref=association_id)
             return
-    request = _locked(message)
-    registration_reference_store(request=request, home_ref=association_id)
+    request = registration_reference_store(request_id=message.request_id, home_ref=association_id)
     if message.kind == HOME_STATE:
         # The association was created late (the home became connected after submission), already
         # associated: the home side of the registration is done.
-        registration_complete_if_ready(request=request, home_done=True)
+        registration_confirm(request_id=request.pk, references=_home_done)
     elif state in WAITING_STATES and request.status == Status.SUBMITTED:
         seconds = max(message.connection.poll_interval_seconds, 1)
         outbox_message_write(
@@ -376,8 +363,6 @@ def home_decision_apply(*, request: EnrolmentRequest, association_id: str, state
     """The home's ``state`` as the home-approval step: associated approves; denied or canceled denies.
     ``home_decision_from_institution`` locks the offering, then the request, and is idempotent: a late or
     repeated answer changes nothing (None). Returns the decided request, still locked."""
-    from enrolment.services.approval import home_decision_from_institution
-
     if state not in (ASSOCIATED, DENIED, CANCELED):
         return None
     return home_decision_from_institution(
@@ -389,9 +374,9 @@ def home_decision_apply(*, request: EnrolmentRequest, association_id: str, state
 
 def home_state_delivered(*, message: OutboxMessage) -> None:
     """The home's system accepted a remoteState change; after admission that completes its side. Locks the
-    request only: registering changes no seat, and nothing after it here takes the offering's lock."""
+    request through enrolment's command."""
     if message.payload.get("purpose") == "register":
-        registration_complete_if_ready(request=request_lock(message.request_id), home_done=True)
+        registration_confirm(request_id=message.request_id, references=_home_done)
 
 
 # Staff --------------------------------------------------------------------------------------------------

@@ -41,10 +41,12 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "django_celery_beat",
     # ours
+    "core",
     "portal",
     "accounts",
     "institutions",
     "catalogue",
+    "notifications",
     "enrolment",
     "routes",
     "credentials",
@@ -155,6 +157,8 @@ CELERY_BEAT_SCHEDULE = {
     "enrolment-lotteries-draw": {"task": "enrolment.tasks.draw_due_lotteries", "schedule": 60.0},
     "enrolment-waitlists-close": {"task": "enrolment.tasks.close_waitlists", "schedule": 300.0},
     "enrolment-home-deadlines": {"task": "enrolment.tasks.home_decision_deadlines", "schedule": 900.0},
+    # Seats a partner's reservation kept, released unused: to the waitlist, in arrival order.
+    "enrolment-waitlists-promote": {"task": "enrolment.tasks.promote_waitlists", "schedule": 300.0},
     # OOAPI: re-dispatch due or stuck outbox messages (and poll pending associations); import catalogues.
     "ooapi-outbox-sweep": {"task": "ooapi.sync.tasks.sweep_outbox", "schedule": 15.0},
     "ooapi-imports-due": {"task": "ooapi.consumer.tasks.import_due", "schedule": 300.0},
@@ -180,7 +184,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # One name for the request status wherever it appears (from/to in the timeline, the request itself).
-    "ENUM_NAME_OVERRIDES": {"EnrolmentStatusEnum": "enrolment.models.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "EnrolmentStatusEnum": "enrolment.models.Status",
+        "ReasonCodeEnum": "enrolment.models.ReasonCode",
+        "DenialReasonEnum": "enrolment.models.DENIAL_REASON_CHOICES",
+    },
 }
 
 # allauth: email + password, SURFconext/eduID over OpenID Connect, TOTP for staff, headless API.
@@ -245,8 +253,8 @@ FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
 # docker compose start (python manage.py run_ooapi_peer --port 8100).
 OOAPI_DEMO_PEER_URL = env("OOAPI_DEMO_PEER_URL", default="http://127.0.0.1:8100")
 
-# The connector enrolment tells about connected institutions (see enrolment/services/registration.py).
-ENROLMENT_INSTITUTION_SYNC = "ooapi.sync.hooks"
+# How long an enrolment command waits for a row someone else holds before it answers "busy, try again".
+ENROLMENT_LOCK_TIMEOUT_MS = env.int("ENROLMENT_LOCK_TIMEOUT_MS", default=5000)
 
 # Catalogue
 CATALOGUE_PAGE_SIZE = 20

@@ -17,7 +17,7 @@ from accounts.models import StaffRole
 from catalogue.models import AdmissionMode
 from enrolment.models import EnrolmentRequest, RequestEvent, Status
 from enrolment.services import approval, requests
-from enrolment.services.notifications import events_notify
+from enrolment.services.messages import events_notify
 from tests.factories import (
     AcademicPeriodFactory,
     CourseFactory,

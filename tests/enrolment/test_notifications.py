@@ -6,8 +6,9 @@ import time
 import pytest
 from django.db import transaction
 
-from enrolment.models import EnrolmentRequest, Notification, NotificationPreference
-from enrolment.services import notifications, requests
+from enrolment.models import EnrolmentRequest
+from enrolment.services import messages, requests
+from notifications.models import Notification, NotificationPreference
 from tests.workers import celery_worker
 
 
@@ -53,7 +54,9 @@ def test_worker_notifies_after_commit_and_never_for_a_rollback(transactional_db,
     ) as worker:
         request = requests.request_submit(user=student.user, offering_id=offering.pk)
         assert _wait_for(
-            lambda: Notification.objects.filter(request=request, emailed_at__isnull=False).exists(),
+            lambda: Notification.objects.filter(
+                link=f"/enrolment/requests/{request.public_id}/", emailed_at__isnull=False
+            ).exists(),
             process=worker,
             log=log,
         ), log.read_text()
@@ -70,7 +73,7 @@ def test_preferences_are_respected_and_redelivery_sends_nothing_twice(zone, mail
     NotificationPreference.objects.create(user=student.user, email_enabled=False)
     request = requests.request_submit(user=student.user, offering_id=offering.pk)
     event_ids = list(request.events.values_list("pk", flat=True))
-    assert notifications.events_notify(event_ids=event_ids) == 1
-    assert notifications.events_notify(event_ids=event_ids) == 0  # a redelivered task
+    assert messages.events_notify(event_ids=event_ids) == 1
+    assert messages.events_notify(event_ids=event_ids) == 0  # a redelivered task
     assert Notification.objects.filter(user=student.user).count() == 1
     assert mailoutbox == []

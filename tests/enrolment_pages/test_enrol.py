@@ -77,8 +77,10 @@ def test_timetable_warning_is_shown_but_does_not_block(client, zone):
     requests.request_submit(user=zone["student"].user, offering_id=zone["selection"].pk)
     client.force_login(zone["student"].user)
     page = client.get(offering_url(zone["offering"]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert 'data-check="timetable_unknown" data-ok="false"' in page
+    assert 'data-check="timetable" data-ok="false"' in page
     assert "Warning" in page
+    # One verdict for the rule: the warning, not also "no clash".
+    assert page.count('data-check="timetable"') == 1 and "No timetable clash" not in page
     assert 'id="enrol-form"' in page
 
 

@@ -97,7 +97,9 @@ def test_a_student_cannot_accept_a_seat_nobody_offered(zone):
     offering = zone["single_seat"]
     first, *waiting = zone["students"]
     for student in (first, *waiting):
-        assert api_as(student.user).post("/api/enrolments/", {"offering": offering.pk}, format="json").status_code == 201
+        assert (
+            api_as(student.user).post("/api/enrolments/", {"offering": offering.pk}, format="json").status_code == 201
+        )
     assert EnrolmentRequest.objects.get(student=first).status == Status.REGISTERED
     assert {r.status for r in EnrolmentRequest.objects.exclude(student=first)} == {Status.WAITLISTED}
 
@@ -161,7 +163,9 @@ def test_resubmit_cannot_submit_a_waiting_alternative(zone):
     """The draft of a ranked alternative (here one whose offering closed after the student chose it) is
     submitted only by the system, when its turn comes and only if still eligible; never by ``resubmit``."""
     student = zone["students"][0]
-    first = requests.request_submit(user=student.user, offering_id=zone["open"].pk, alternatives=[zone["single_seat"].pk])
+    first = requests.request_submit(
+        user=student.user, offering_id=zone["open"].pk, alternatives=[zone["single_seat"].pk]
+    )
     draft = EnrolmentRequest.objects.get(choice_group=first.choice_group, rank=2)
     now = timezone.now()
     Offering.objects.filter(pk=zone["single_seat"].pk).update(

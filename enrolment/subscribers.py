@@ -1,0 +1,43 @@
+"""What happens beside every move of a request: it is announced, not called. ``register`` subscribes these
+in ``EnrolmentConfig.ready()``; each runs inside the transaction that made the moves, so what it queues or
+writes goes (or is dropped) with them."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from catalogue.signals import capacity_raised
+from enrolment import lifecycle, tasks
+from enrolment.gateway import gateway, needs_gateway
+from enrolment.lifecycle import ENDED
+from enrolment.models import RequestEvent, Status
+from enrolment.services.admission import waitlists_promote
+from enrolment.services.messages import notification_title
+from notifications.kinds import kind_register
+
+
+def notify_after_commit(events: list[RequestEvent]) -> None:
+    """One notification task for the moves, after commit: a rolled-back move notifies nobody."""
+    event_ids = [event.pk for event in events]
+    transaction.on_commit(lambda: tasks.notify_events.delay(event_ids))
+
+
+def tell_connected_institutions(events: list[RequestEvent]) -> None:
+    """A request that ends after it was submitted: a connected institution's system must hear of it."""
+    for event in events:
+        if event.to_status in ENDED and event.from_status != Status.DRAFT and needs_gateway(event.request):
+            gateway().request_ended(request=event.request)
+
+
+def promote_after_capacity_raised(sender, offering, **kwargs) -> None:
+    """More seats in an offering: the earliest on its waitlist get them, in the same transaction, before any
+    newcomer could."""
+    waitlists_promote(offering_ids=[offering.pk])
+
+
+def register() -> None:
+    """Called once from ``EnrolmentConfig.ready()``."""
+    kind_register("enrolment.", notification_title)
+    lifecycle.subscribe(notify_after_commit)
+    lifecycle.subscribe(tell_connected_institutions)
+    capacity_raised.connect(promote_after_capacity_raised, dispatch_uid="enrolment-promote")

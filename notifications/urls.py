@@ -1,0 +1,11 @@
+from django.urls import path
+
+from notifications import views
+
+app_name = "notifications"
+
+urlpatterns = [
+    path("", views.notification_list, name="list"),
+    path("read/", views.notifications_read, name="read"),
+    path("preferences/", views.notification_preferences, name="preferences"),
+]
