@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass
 
 import django_filters
 from django import forms
@@ -19,6 +18,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
+from catalogue.choices import CatalogueChoices, catalogue_choices
 from catalogue.errors import InvalidCatalogueQuery
 from catalogue.models import ECBand, Language, Level, Mode, Offering
 from catalogue.search import SORTS, CatalogueQuery
@@ -79,14 +79,6 @@ def _flag(values) -> tuple[bool, ...]:
     return tuple(sorted({v == "yes" for v in values}))
 
 
-@dataclass(frozen=True)
-class CatalogueChoices:
-    """Choices that come from the database, loaded once per request (see ``selectors.catalogue_choices``)."""
-
-    institutions: list[tuple[int, str, str]]  # (id, code, label)
-    themes: list[tuple[int, str, str]]  # (bit, code, label)
-
-
 class _SharedFields(dict):
     """The fields of a catalogue form class, shared by all its instances.
 
@@ -136,8 +128,6 @@ class CatalogueFilterSet(django_filters.FilterSet):
         self.request = request
         self.form_prefix = prefix
         if choices is None:
-            from catalogue.selectors import catalogue_choices
-
             choices = catalogue_choices()
         self.choices = choices
 

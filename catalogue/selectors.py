@@ -15,38 +15,12 @@ from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from catalogue.filters import YES_NO, CatalogueChoices, CatalogueFilterSet
+from catalogue.choices import CatalogueChoices, catalogue_choices
+from catalogue.filters import YES_NO, CatalogueFilterSet
 from catalogue.models import CatalogueStamp, Course, ECBand, Language, Level, Mode, Offering, Theme
 from catalogue.search import FACET_ORDER, CatalogueQuery, SearchResult, catalogue_search
 from institutions.models import AcademicPeriod, Institution, localised
 from routes.models import ROUTE_BITS, Route
-
-# The last choices read per language, with the catalogue stamp they were read under: institutions and
-# themes change the stamp (catalogue.signals), so a page reads them again only after a change.
-_choices_read: dict[str, tuple[dt.datetime, CatalogueChoices]] = {}
-
-
-def catalogue_choices(*, stamp: dt.datetime | None = None) -> CatalogueChoices:
-    """Institutions and themes with labels in the active language: two small queries, or none when
-    ``stamp`` (``catalogue_stamp()``, read by the caller) is the one they were last read under."""
-    language = get_language() or "nl"
-    if stamp is not None:
-        remembered = _choices_read.get(language)
-        if remembered is not None and remembered[0] == stamp:
-            return remembered[1]
-    english = language.startswith("en")
-    institutions = [
-        (pk, code, short)
-        for pk, code, short in Institution.objects.order_by("short_name").values_list("pk", "code", "short_name")
-    ]
-    themes = [
-        (bit, code, (en if english else nl) or nl)
-        for bit, code, nl, en in Theme.objects.order_by("bit").values_list("bit", "code", "name_nl", "name_en")
-    ]
-    choices = CatalogueChoices(institutions=institutions, themes=themes)
-    if stamp is not None:
-        _choices_read[language] = (stamp, choices)
-    return choices
 
 
 @dataclass

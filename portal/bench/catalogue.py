@@ -37,7 +37,7 @@ from django.utils import timezone
 from catalogue.filters import CatalogueFilterSet, parse_paging
 from catalogue.models import MAX_THEMES, ECBand, Language, Level, Mode, Offering, OfferingSearch
 from catalogue.search import RESULT_COLUMNS, CatalogueQuery, catalogue_search
-from catalogue.selectors import catalogue_choices
+from catalogue.choices import catalogue_choices
 from catalogue.services import catalogue_stamp_touch
 from portal.bench import database, percentile, require_postgresql
 from portal.demo import DemoSeeder

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from catalogue.models import Offering, OfferingSearch
 from catalogue.search import catalogue_search
-from catalogue.selectors import catalogue_choices
+from catalogue.choices import catalogue_choices
 from portal.bench.catalogue import KINDS, FloorSearch, Vocabulary, parse_query, prepare_catalogue, query_mix
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.http import QueryDict
 
-from catalogue.filters import CatalogueChoices, CatalogueFilterSet
+from catalogue.choices import CatalogueChoices
+from catalogue.filters import CatalogueFilterSet
 from catalogue.search import CatalogueQuery
 
 UTRECHT = CatalogueChoices(
