@@ -35,11 +35,10 @@ import datetime as dt
 import logging
 import random
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from celery import current_task
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -59,6 +58,7 @@ from ooapi.sync.errors import (
     NoAssociationError,
     UnexpectedAnswerError,
 )
+from ooapi.sync.outbox import message_enqueue
 
 logger = logging.getLogger("ooapi.sync")
 
@@ -73,28 +73,6 @@ ASSOCIATION_ID = re.compile(r"^[A-Za-z0-9._~:@-]{1,100}$")
 _random = random.SystemRandom()
 # Errors raised before anything was sent: they say nothing about the institution's health.
 _LOCAL_ERRORS = (EndpointConfigurationError, OutsideEndpointError, NoAssociationError)
-
-
-# Enqueueing ---------------------------------------------------------------------------------------------
-
-
-def message_enqueue(message_ids: Iterable[int], *, conf: SyncConfig | None = None) -> None:
-    """Put a dispatch task for each message on the broker. No publish retries: the row is in the database,
-    and a task that could not be sent is sent again by the sweep."""
-    from ooapi.sync.tasks import dispatch_message
-
-    queue = task_queue(conf or SyncConfig.load())
-    for message_id in message_ids:
-        dispatch_message.apply_async((message_id,), queue=queue, retry=False)
-
-
-def task_queue(conf: SyncConfig) -> str | None:
-    """The configured queue; else, inside a task, the queue that task came from; else Celery's default."""
-    if conf.queue:
-        return conf.queue
-    task = current_task._get_current_object() if current_task else None
-    delivery = getattr(getattr(task, "request", None), "delivery_info", None) or {}
-    return delivery.get("routing_key") or None
 
 
 def backoff_delay(attempt: int, conf: SyncConfig) -> float:

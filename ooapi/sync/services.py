@@ -32,7 +32,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from decimal import Decimal, InvalidOperation
-from functools import partial
 
 from django.db import transaction
 from django.db.models import F
@@ -46,6 +45,7 @@ from enrolment.services.registration import registration_confirm, registration_r
 from institutions.models import Institution
 from ooapi.models import AssociationResult, Connection, OutboxMessage
 from ooapi.provider import mappers
+from ooapi.sync.outbox import message_enqueue, outbox_message_write
 from portal.errors import ConflictError, PermissionDeniedError
 
 logger = logging.getLogger("ooapi.sync")
@@ -99,35 +99,6 @@ def may_manage_connection(user, institution_id: int) -> bool:
 
 
 # Writing messages (inside the caller's transaction) -----------------------------------------------------
-
-
-def outbox_message_write(
-    *,
-    connection: Connection,
-    request: EnrolmentRequest | None,
-    kind: str,
-    payload: dict,
-    due_at: dt.datetime | None = None,
-) -> OutboxMessage:
-    """One outbox row, in the caller's transaction. Due now: its dispatch task is queued after commit
-    (``robust``: a broker that is down must not fail the enrolment; the beat sweep re-dispatches it).
-    Due later: the beat sweep queues it when it is due."""
-    now = timezone.now()
-    due = due_at or now
-    immediate = due <= now
-    message = OutboxMessage.objects.create(
-        connection=connection,
-        request=request,
-        kind=kind,
-        payload=payload,
-        next_attempt_at=due,
-        enqueued_at=now if immediate else None,
-    )
-    if immediate:
-        from ooapi.sync.dispatcher import message_enqueue
-
-        transaction.on_commit(partial(message_enqueue, [message.pk]), robust=True)
-    return message
 
 
 def offering_document(request: EnrolmentRequest) -> dict:
@@ -399,8 +370,8 @@ def outbox_message_retry(*, user, message_id: int) -> OutboxMessage:
         message.enqueued_at = now
         message.dead_at = None
         message.save(update_fields=["status", "attempts", "next_attempt_at", "enqueued_at", "dead_at"])
-        from ooapi.sync.dispatcher import message_enqueue
-
-        transaction.on_commit(partial(message_enqueue, [message.pk]), robust=True)
+        message_id = message.pk
+        # A lambda, not a partial: Django names a failing robust callback by its __qualname__.
+        transaction.on_commit(lambda: message_enqueue([message_id]), robust=True)
         logger.info("dead letter %s retried by user %s", message.pk, user.pk)
     return message

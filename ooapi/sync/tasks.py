@@ -4,7 +4,7 @@
 broker. The time limits bound a dispatch well above the HTTP client's own deadlines (two calls of at most
 ``connect + 3 * read`` seconds each). They go to ``OOAPI_SYNC["queue"]`` when one is set (a queue of their
 own, so a slow institution never holds up e-mail; its workers need ``-Q``), else where the task that
-queued them came from, or Celery's default queue (``dispatcher.task_queue``).
+queued them came from, or Celery's default queue (``outbox.task_queue``).
 """
 
 from celery import shared_task

@@ -15,7 +15,7 @@ from enrolment.models import EnrolmentRequest, Status
 from enrolment.services.requests import request_submit
 from institutions.models import Institution
 from ooapi.models import Connection, OutboxMessage
-from ooapi.sync import circuit, dispatcher, services
+from ooapi.sync import circuit, dispatcher, outbox, services
 from ooapi.sync.conf import SyncConfig
 from tests.factories import StudentProfileFactory, UserFactory
 
@@ -248,7 +248,7 @@ def test_a_connected_host_registers_once_its_system_reports_the_association(conn
 
 
 def test_the_dispatch_queue_is_configured_or_follows_the_task():
-    assert dispatcher.task_queue(SyncConfig(queue="ooapi_sync")) == "ooapi_sync"
+    assert outbox.task_queue(SyncConfig(queue="ooapi_sync")) == "ooapi_sync"
     # Outside a task (after a commit in a web request): Celery's default queue. Inside one, that task's
     # queue (the end-to-end tests' workers run that way).
-    assert dispatcher.task_queue(SyncConfig()) is None
+    assert outbox.task_queue(SyncConfig()) is None

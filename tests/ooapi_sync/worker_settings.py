@@ -14,7 +14,7 @@ from portal.settings.test import *  # noqa: F403
 CELERY_IMPORTS = ("ooapi.sync.tasks",)
 OOAPI_SYNC = json.loads(os.environ.get("OOAPI_SYNC_TEST_CONFIG", "{}"))
 # The queue the test's worker consumes and beat sends to. A worker whose OOAPI_SYNC has no queue sends the
-# sync's follow-up tasks to the queue of the task at hand (``ooapi.sync.dispatcher.task_queue``).
+# sync's follow-up tasks to the queue of the task at hand (``ooapi.sync.outbox.task_queue``).
 _QUEUE = os.environ.get("OOAPI_SYNC_TEST_QUEUE") or OOAPI_SYNC.get("queue", "ooapi_sync")
 CELERY_BEAT_SCHEDULE = {
     "ooapi-sync-sweep": {
