@@ -18,6 +18,7 @@ from allauth.account.adapter import get_adapter
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from rest_framework.permissions import SAFE_METHODS
+from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 
@@ -25,6 +26,10 @@ class WriteRateThrottle(SimpleRateThrottle):
     """Unsafe methods (POST, PUT, PATCH, DELETE), per user or, anonymously, per client address."""
 
     scope = "writes"
+
+    def get_rate(self) -> str | None:
+        # Read when used, not when the class was imported, so a changed setting counts at once.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
     def allow_request(self, request, view) -> bool:
         if request.method in SAFE_METHODS:

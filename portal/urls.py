@@ -29,11 +29,12 @@ urlpatterns = [
         SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="portal/swagger_ui.html"),
         name="api-docs",
     ),
-    # ReDoc sets its styles from script (styled-components), which only an inline-style allowance lets through;
-    # scripts stay as strict as everywhere else.
+    # ReDoc sets its styles from script (styled-components), which only an inline-style allowance lets through,
+    # and searches in a worker it makes from a blob: URL; scripts stay as strict as everywhere else. Its bundle
+    # also shows Redocly's logo from their CDN: the policy blocks that image, and ReDoc then leaves it out.
     path(
         "api/redoc/",
-        csp_update({"style-src": ["'unsafe-inline'"]})(
+        csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["blob:"]})(
             SpectacularRedocView.as_view(url_name="api-schema", template_name="portal/redoc.html")
         ),
         name="api-redoc",
