@@ -57,11 +57,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: refuses an oversized body by its Content-Length, and caps what any later reader can take.
-    "portal.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Every answer, static files included, carries the Content-Security-Policy (CONTENT_SECURITY_POLICY).
     "csp.middleware.CSPMiddleware",
+    # Before anything reads the body: refuses one over PORTAL_MAX_REQUEST_BYTES (413), or chunked (411).
+    "portal.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside sessions and auth so its duration covers them and it sees every response they produce.
     "portal.middleware.RequestLogMiddleware",
