@@ -3,6 +3,8 @@ and a Retry-After on every 429."""
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import time
 
@@ -88,14 +90,45 @@ def _error_response(request, *, status: int, code: str, message) -> HttpResponse
     return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
 
 
+class ChunkedBodyLimit:
+    """WSGI wrapper (``portal.wsgi``): a chunked request body, which has no ``Content-Length``, is read here up to
+    ``PORTAL_MAX_REQUEST_BYTES`` and handed on with its length, or refused with 413 once it passes the limit.
+
+    Only where the server decodes the chunks and ends the stream at the body's end (``wsgi.input_terminated``,
+    as gunicorn does); elsewhere (runserver) the body stays unread and ``RequestSizeLimitMiddleware`` answers 411.
+    """
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if chunked and not environ.get("CONTENT_LENGTH") and environ.get("wsgi.input_terminated"):
+            limit = settings.PORTAL_MAX_REQUEST_BYTES
+            body = environ["wsgi.input"].read(limit + 1)
+            if len(body) > limit:
+                message = lazy_format(REQUEST_TOO_LARGE_MESSAGE, max=_megabytes(limit))
+                with translation.override(settings.LANGUAGE_CODE):
+                    payload = json.dumps({"detail": str(message), "code": "request_too_large"}).encode()
+                start_response(
+                    "413 Request Entity Too Large",
+                    [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
+                )
+                return [payload]
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+            del environ["HTTP_TRANSFER_ENCODING"]
+        return self.application(environ, start_response)
+
+
 class RequestSizeLimitMiddleware:
     """Refuses a request body larger than ``PORTAL_MAX_REQUEST_BYTES`` before any of it is read.
 
     The declared ``Content-Length`` decides: over the limit answers 413 at once, while the body is still on
     its way (gunicorn and runserver read a body only when the application asks for it). A body sent chunked,
-    without a ``Content-Length``, answers 411: Django would read nothing of it anyway (it reads at most the
-    declared length), so the request could only fail later and less clearly. Django's own
-    ``DATA_UPLOAD_MAX_MEMORY_SIZE`` does not cover file uploads; this does.
+    without a ``Content-Length``, has been read and measured by ``ChunkedBodyLimit`` under gunicorn; where it
+    could not be (runserver), it answers 411: Django reads at most the declared length, so it would take the
+    body for empty. Django's own ``DATA_UPLOAD_MAX_MEMORY_SIZE`` does not cover file uploads; this does.
     """
 
     def __init__(self, get_response):

@@ -1,8 +1,8 @@
 """OpenAPI: every operation documents the error answers ``portal.api.exception_handler`` gives.
 
 A drf-spectacular postprocessing hook (``SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]``) adds 400, 401, 403,
-404, 409, 422 and 429 to every operation that does not document them itself, and 413 to every operation that
-takes a body. All share one shape: a JSON object with ``detail`` (a message for people, in the request's
+404, 409, 422 and 429 to every operation that does not document them itself, and 411 and 413 to every
+operation that takes a body. All share one shape: a JSON object with ``detail`` (a message for people, in the request's
 language) and ``code`` (stable, for programs), plus what the error adds (e.g. ``max_length``); a 400 about
 the fields instead has, per field, a list of messages. A 429 carries ``Retry-After``.
 """
@@ -50,7 +50,10 @@ ERROR_RESPONSES: dict[str, tuple[str, str]] = {
     "422": ("Understood but refused, e.g. an Idempotency-Key reused for a different request.", ERROR_COMPONENT),
     "429": ("Too many requests. Retry-After says how many seconds to wait.", ERROR_COMPONENT),
 }
-BODY_TOO_LARGE = ("413", "The request body is larger than the portal accepts.", ERROR_COMPONENT)
+BODY_ERRORS = {
+    "411": ("The body was sent in chunks without a Content-Length, which this server cannot measure.", ERROR_COMPONENT),
+    "413": ("The request body is larger than the portal accepts.", ERROR_COMPONENT),
+}
 
 RETRY_AFTER_HEADER = {
     "Retry-After": {
@@ -84,7 +87,7 @@ def document_error_responses(result: dict, generator, request, public) -> dict:
             for status, (description, component) in ERROR_RESPONSES.items():
                 responses.setdefault(status, _response(description, component, status))
             if "requestBody" in operation:
-                status, description, component = BODY_TOO_LARGE
-                responses.setdefault(status, _response(description, component, status))
+                for status, (description, component) in BODY_ERRORS.items():
+                    responses.setdefault(status, _response(description, component, status))
             operation["responses"] = dict(sorted(responses.items()))
     return result

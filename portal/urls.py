@@ -21,7 +21,6 @@ urlpatterns = [
     path("ooapi/", include("ooapi.urls")),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
-    path("api/", include("portal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI with its settings as a script of its own (?script), so the page needs no inline script.
     path(
@@ -39,6 +38,8 @@ urlpatterns = [
         ),
         name="api-redoc",
     ),
+    # After the schema and docs: its last pattern answers every other /api/ address with a JSON 404.
+    path("api/", include("portal.api_urls")),
     path("o/", include("oauth2_provider.urls", namespace="oauth2_provider")),
     # Before the admin's own URLs: the admin signs in through allauth (TOTP, rate limits), never with a bare password.
     path("admin/login/", views.admin_login, name="admin-login"),

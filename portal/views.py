@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from catalogue.selectors import catalogue_overview
@@ -63,3 +64,21 @@ def admin_login(request: HttpRequest) -> HttpResponse:
     ):
         next_url = reverse("admin:index")
     return HttpResponseRedirect(f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': next_url})}")
+
+
+@csrf_exempt  # it changes nothing; a POST to a wrong address must get this 404, not a CSRF page
+def api_not_found(request: HttpRequest) -> JsonResponse:
+    """An address under /api/ that names no resource: 404 in the API's error shape. One that does with a slash
+    appended is redirected there, as Django's APPEND_SLASH would (this view keeps CommonMiddleware from it)."""
+    from django.http import HttpResponsePermanentRedirect
+    from django.urls import Resolver404, resolve
+    from django.utils.translation import gettext
+
+    if settings.APPEND_SLASH and not request.path_info.endswith("/"):
+        try:
+            match = resolve(request.path_info + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.url_name != "api-not-found":
+            return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
+    return JsonResponse({"detail": gettext("Not found."), "code": "not_found"}, status=404)

@@ -10,15 +10,19 @@ def _watch(page, origin: str) -> list[str]:
     problems: list[str] = []
     page.on(
         "console",
-        lambda message: problems.append(message.text)
-        if "Content Security Policy" in message.text or "Refused to" in message.text
-        else None,
+        lambda message: (
+            problems.append(message.text)
+            if "Content Security Policy" in message.text or "Refused to" in message.text
+            else None
+        ),
     )
     page.on(
         "request",
-        lambda request: problems.append(f"other host: {request.url}")
-        if not request.url.startswith((origin, "data:", f"blob:{origin}"))
-        else None,
+        lambda request: (
+            problems.append(f"other host: {request.url}")
+            if not request.url.startswith((origin, "data:", f"blob:{origin}"))
+            else None
+        ),
     )
     return problems
 

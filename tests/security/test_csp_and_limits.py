@@ -152,7 +152,9 @@ def test_a_burst_of_enrolment_writes_is_answered_429_with_retry_after(zone, sett
     throttled = answers[-1]
     assert 1 <= int(throttled["Retry-After"]) <= 60
     assert throttled.json()["code"] == "throttled"
-    assert re.match(r"Too many requests in a short time\. Wait \d+ (seconds?|minute) and try again\.", throttled.json()["detail"])
+    assert re.match(
+        r"Too many requests in a short time\. Wait \d+ (seconds?|minute) and try again\.", throttled.json()["detail"]
+    )
     assert read.status_code == 200  # reads are not limited
 
 
