@@ -85,7 +85,12 @@ def test_refuses_to_start_without_an_address(variable):
 
 def test_wsgi_application_loads_with_production_settings():
     completed = subprocess.run(
-        [sys.executable, "-c", "from portal.wsgi import application; print(type(application).__name__)"],
+        [
+            sys.executable,
+            "-c",
+            "from portal.wsgi import application; "
+            "print(type(application).__name__, type(application.application).__name__)",
+        ],
         cwd=ROOT,
         env=_production_env(),
         capture_output=True,
@@ -94,7 +99,7 @@ def test_wsgi_application_loads_with_production_settings():
     )
 
     assert completed.returncode == 0, completed.stderr
-    assert completed.stdout.strip() == "WSGIHandler"
+    assert completed.stdout.strip() == "ChunkedBodyLimit WSGIHandler"  # the chunked-body cap around Django
 
 
 @pytest.mark.parametrize(

@@ -68,7 +68,6 @@ def run_schemathesis(live_server, workdir: Path, *headers: str) -> subprocess.Co
         "HOME": str(workdir),
         "LANG": "C.UTF-8",
         "NO_PROXY": "*",
-        "SCHEMATHESIS_HOOKS": "",
     }
     return subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=240)
 

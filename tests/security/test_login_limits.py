@@ -1,7 +1,10 @@
 """Issue #5, holes 3 and 4, and the login rate limits: the admin signs in through allauth (TOTP, lockout),
 lockouts say how long and where to reset the password, and clients behind one proxy are counted apart."""
 
+import ast
 import re
+import subprocess
+import sys
 
 import pytest
 from allauth.mfa.models import Authenticator
@@ -146,22 +149,48 @@ def test_too_many_login_requests_answer_429_with_retry_after(client, production_
     assert answers[-1]["Retry-After"] == "60"
 
 
-@pytest.mark.parametrize("setting", ["count", "header"])
-def test_two_clients_behind_one_proxy_have_separate_buckets(production_like, settings, setting):
-    """Hole 4: with the proxy trusted, one client's failed logins lock out that client, not everyone behind
-    the proxy. Both clients reach the portal from the proxy's address (REMOTE_ADDR)."""
-    if setting == "count":
-        settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+def production_proxy_settings(**environment: str) -> tuple[int, str | None]:
+    """ALLAUTH_TRUSTED_PROXY_COUNT and ALLAUTH_TRUSTED_CLIENT_IP_HEADER as portal.settings.production makes them
+    from a realistic production environment (plus ``environment``), read in a process of their own."""
+    from tests.ops.test_production_settings import ROOT, _production_env
 
-        def via_proxy(address):
-            return {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": address}
-    else:
-        settings.ALLAUTH_TRUSTED_CLIENT_IP_HEADER = "X-Real-IP"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; "
+            "print(repr((s.ALLAUTH_TRUSTED_PROXY_COUNT, s.ALLAUTH_TRUSTED_CLIENT_IP_HEADER)))",
+        ],
+        cwd=ROOT,
+        env=_production_env(**environment),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return ast.literal_eval(completed.stdout.strip())
 
-        def via_proxy(address):
-            return {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_REAL_IP": address}
 
-    careless, other = Client(**via_proxy("198.51.100.7")), Client(**via_proxy("203.0.113.9"))
+@pytest.mark.parametrize(
+    "environment, forwarded",
+    [
+        pytest.param({}, "HTTP_X_FORWARDED_FOR", id="production-default-one-proxy"),
+        pytest.param({"ALLAUTH_TRUSTED_PROXY_COUNT": "2"}, "HTTP_X_FORWARDED_FOR", id="two-proxies"),
+        pytest.param({"ALLAUTH_TRUSTED_CLIENT_IP_HEADER": "X-Real-IP"}, "HTTP_X_REAL_IP", id="client-ip-header"),
+    ],
+)
+def test_two_clients_behind_one_proxy_have_separate_buckets(production_like, settings, environment, forwarded):
+    """Hole 4: production, configured from its environment, counts failed logins per client behind its proxy:
+    one client's failures lock out that client, not everyone. Both reach the portal from the proxy's address."""
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT, settings.ALLAUTH_TRUSTED_CLIENT_IP_HEADER = production_proxy_settings(
+        **environment
+    )
+
+    def via_proxy(address: str) -> Client:
+        chain = f"{address}, 10.0.0.1" if environment.get("ALLAUTH_TRUSTED_PROXY_COUNT") == "2" else address
+        return Client(REMOTE_ADDR="10.0.0.2", **{forwarded: chain})
+
+    careless, other = via_proxy("198.51.100.7"), via_proxy("203.0.113.9")
     person = UserFactory(email="anna@uu.nl")
 
     # Ten failures from one client, each for a different account: the per-address limit, not the per-account one.
@@ -170,9 +199,9 @@ def test_two_clients_behind_one_proxy_have_separate_buckets(production_like, set
     locked = careless.post("/accounts/login/", {"login": "typo-more@uu.nl", "password": "wrong"})
     logged_in = other.post("/accounts/login/", {"login": person.email, "password": PASSWORD})
 
-    assert locked.status_code == 429
-    assert logged_in.status_code == 302
+    assert logged_in.status_code == 302  # the other client's bucket is its own
     assert other.session["_auth_user_id"] == str(person.pk)
+    assert locked.status_code == 429  # while the careless one is locked out
 
 
 def test_without_a_trusted_proxy_everyone_behind_it_shares_one_bucket(production_like, settings):
