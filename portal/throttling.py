@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable
 
 from allauth.account.adapter import get_adapter
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.settings import api_settings
@@ -44,7 +44,7 @@ class WriteRateThrottle(SimpleRateThrottle):
     def get_ident(self, request) -> str:
         try:
             return get_adapter().get_client_ip(getattr(request, "_request", request))
-        except PermissionDenied:
+        except (PermissionDenied, ImproperlyConfigured):  # no address; fewer X-Forwarded-For entries than proxies
             return super().get_ident(request)
 
     def retry_after(self) -> int:

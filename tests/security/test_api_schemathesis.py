@@ -19,8 +19,6 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from tests.enrolment_pages.conftest import submitted, zone  # noqa: F401 (fixtures)
-
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "correct horse battery staple"  # the factories' password
@@ -89,7 +87,7 @@ def test_anonymous_clients_find_no_server_error_and_no_schema_violation(
     zone,
     submitted,
     generous_limits,
-    tmp_path,  # noqa: F811
+    tmp_path,
 ):
     completed = run_schemathesis(live_server, tmp_path)
 
@@ -102,7 +100,7 @@ def test_a_student_finds_no_server_error_and_no_schema_violation(
     zone,
     submitted,
     generous_limits,
-    tmp_path,  # noqa: F811
+    tmp_path,
 ):
     login = Client().post(
         "/_allauth/app/v1/auth/login",

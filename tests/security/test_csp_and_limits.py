@@ -8,7 +8,6 @@ from urllib.parse import urljoin
 import pytest
 from django.test import Client
 
-from tests.enrolment_pages.conftest import submitted, zone  # noqa: F401 (fixtures)
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +42,7 @@ def assert_no_inline_code(response, *, path: str) -> None:
     assert not INLINE_STYLE.search(html), f"{path}: inline style or handler: {INLINE_STYLE.search(html)[0]}"
 
 
-def _pages(zone, submitted):  # noqa: F811
+def _pages(zone, submitted):
     offering = zone["offering"]
     admin = UserFactory(is_staff=True, is_superuser=True)
     return [
@@ -76,7 +75,7 @@ def _pages(zone, submitted):  # noqa: F811
     ]
 
 
-def test_every_page_carries_the_policy_and_no_inline_script_or_style(zone, submitted):  # noqa: F811
+def test_every_page_carries_the_policy_and_no_inline_script_or_style(zone, submitted):
     seen = []
     for user, path in _pages(zone, submitted):
         client = Client(HTTP_ACCEPT_LANGUAGE="en")
@@ -99,7 +98,7 @@ def test_static_files_and_api_answers_carry_it_too(client):
     assert "Content-Security-Policy" in static
 
 
-def test_the_seat_picture_is_drawn_without_inline_styles(client, zone, submitted):  # noqa: F811
+def test_the_seat_picture_is_drawn_without_inline_styles(client, zone, submitted):
     client.force_login(zone["staff"]["admissions"])
 
     html = client.get(f"/enrolment/staff/offerings/{zone['offering'].pk}/seats/").content.decode()
@@ -140,7 +139,7 @@ def test_redoc_names_no_other_host_either(client):
     assert "redoc.standalone.js" in html
 
 
-def test_a_burst_of_enrolment_writes_is_answered_429_with_retry_after(zone, settings):  # noqa: F811
+def test_a_burst_of_enrolment_writes_is_answered_429_with_retry_after(zone, settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"writes": "5/min"}}
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(zone["student"].user)
@@ -158,7 +157,7 @@ def test_a_burst_of_enrolment_writes_is_answered_429_with_retry_after(zone, sett
     assert read.status_code == 200  # reads are not limited
 
 
-def test_the_pages_share_the_budget_and_answer_429_too(zone, submitted, settings):  # noqa: F811
+def test_the_pages_share_the_budget_and_answer_429_too(zone, submitted, settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"writes": "3/min"}}
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(zone["student"].user)
@@ -177,7 +176,7 @@ def test_the_pages_share_the_budget_and_answer_429_too(zone, submitted, settings
     assert "Content-Security-Policy" in page
 
 
-def test_other_users_keep_their_own_budget(zone, settings):  # noqa: F811
+def test_other_users_keep_their_own_budget(zone, settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"writes": "2/min"}}
     busy, calm = Client(), Client()
     busy.force_login(zone["students"][0].user)
@@ -190,7 +189,7 @@ def test_other_users_keep_their_own_budget(zone, settings):  # noqa: F811
     assert calm.post("/api/enrolments/", {}, content_type="application/json").status_code == 400
 
 
-def test_a_too_long_idempotency_key_is_refused_not_cut(zone):  # noqa: F811
+def test_a_too_long_idempotency_key_is_refused_not_cut(zone):
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(zone["student"].user)
     body = {"offering": zone["offering"].pk, "motivation": "Fits my minor"}
