@@ -1,5 +1,6 @@
 # Flexportal: two commands.
 #   make run   set up .venv, migrate, seed the demo and serve http://127.0.0.1:$(PORT)
+#              (gunicorn when DATABASE_URL names PostgreSQL, runserver on the embedded SQLite default)
 #   make test  the whole suite against PostgreSQL and Redis
 PYTHON ?= python3.11
 VENV ?= .venv
@@ -27,7 +28,7 @@ run: $(STAMP)
 		echo "Flexportal: PostgreSQL and Redis configured; starting a Celery worker and beat beside the web server"; \
 		$(VENV)/bin/celery -A portal worker -B -l warning --concurrency 2 & \
 	fi; \
-	exec $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	exec $(PY) manage.py serve --port $(PORT)
 
 test: $(STAMP)
 	@$(MAKE) --no-print-directory compiled-messages

@@ -20,12 +20,14 @@ from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.mfa.utils import is_mfa_enabled
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialLogin
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.claims import merged_claims
 from accounts.models import User
+from accounts.ratelimits import LOCKOUT_MESSAGE, lockout_error, login_lockout_seconds
 from accounts.services import HomeIdentity, home_identity_resolve, student_profile_sync
 from portal.errors import ApplicationError
 
@@ -34,6 +36,23 @@ REFUSED_TEMPLATE = "socialaccount/login_refused.html"
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    # allauth's "Try again later" names neither the wait nor the way out; where the wait is known, pre_authenticate
+    # names it exactly.
+    error_messages = {**DefaultAccountAdapter.error_messages, "too_many_login_attempts": LOCKOUT_MESSAGE}
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        """allauth's count of failed logins (per address and per account); a lockout says how long it lasts and
+        where to reset the password, and marks the request so the login page answers 429 with Retry-After."""
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError as error:
+            if error.code != "too_many_login_attempts":
+                raise
+            key = self._get_login_attempts_cache_key(request, **credentials)
+            seconds = login_lockout_seconds(request, key=key)
+            request.portal_lockout_seconds = seconds
+            raise lockout_error(request, seconds) from None
+
     def clean_email(self, email: str) -> str:
         # Email is the username and unique in the database; store it the way UserManager does.
         return super().clean_email(email).strip().lower()

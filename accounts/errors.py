@@ -23,6 +23,11 @@ MFA_REQUIRED_MESSAGE = _(
     "Staff and coordinators must set up two-factor authentication (an authenticator app) before they can continue."
 )
 
+MFA_AUTHENTICATION_REQUIRED_MESSAGE = _(
+    "Enter the code from your authenticator app to continue: staff and coordinators confirm every session "
+    "with their second factor."
+)
+
 
 class HomeInstitutionError(ApplicationError):
     """The identity provider's claims do not lead to one of the zone's institutions."""
@@ -62,3 +67,12 @@ class MfaRequiredError(PermissionDeniedError):
 
     def __init__(self) -> None:
         super().__init__(MFA_REQUIRED_MESSAGE)
+
+
+class MfaAuthenticationRequiredError(PermissionDeniedError):
+    """The user has an authenticator, but this session has not passed it."""
+
+    code = "mfa_authentication_required"
+
+    def __init__(self) -> None:
+        super().__init__(MFA_AUTHENTICATION_REQUIRED_MESSAGE)

@@ -1,26 +1,35 @@
 """Two-factor authentication for everyone who acts for an institution or the zone.
 
 With ``PORTAL_REQUIRE_STAFF_MFA`` on, institution staff, zone coordinators, superusers and admin users
-(``accounts.selectors.user_requires_mfa``) who have not activated an authenticator app are sent to allauth's
-TOTP setup page; API requests get a 403 JSON answer instead. What they need to get there stays reachable:
-the MFA pages, reauthentication, logout, the institution login and static files.
+(``accounts.selectors.user_requires_mfa``) reach no page but the way to their second factor until *this
+session* has passed it:
+
+- without an activated authenticator app they are sent to allauth's TOTP setup page;
+- with one, but a session that has not entered a code (a session from before TOTP was set up, a login that
+  skipped allauth's MFA step), they are sent to allauth's code prompt for a signed-in user
+  (``mfa_reauthenticate``), and come back where they were going.
+
+Whether the session passed is what allauth recorded in it (``accounts.selectors.session_passed_mfa``), not
+whether an authenticator exists. API requests get a 403 JSON answer instead of a redirect. What they need
+to get there stays reachable: the MFA pages, reauthentication, logout, the institution login and static files.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.contrib.sessions.backends.base import SessionBase
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 
 from accounts.authentication import SessionTokenAuthentication
-from accounts.errors import MfaRequiredError
+from accounts.errors import MfaAuthenticationRequiredError, MfaRequiredError
 from accounts.models import User
-from accounts.selectors import user_has_totp, user_requires_mfa
+from accounts.selectors import session_passed_mfa, user_has_totp, user_requires_mfa
 
 API_PREFIXES = ("/api/", "/_allauth/", "/accounts/api/")
 HEADLESS_PREFIX = "/_allauth/"
@@ -42,6 +51,7 @@ EXEMPT_URL_NAMES = frozenset(
 )
 EXEMPT_URL_NAME_PREFIXES = ("mfa_",)  # every allauth.mfa page: activate, authenticate, recovery codes...
 SETUP_URL_NAME = "mfa_activate_totp"
+AUTHENTICATE_URL_NAME = "mfa_reauthenticate"  # allauth's code prompt for a signed-in user
 
 
 class StaffMfaMiddleware:
@@ -56,23 +66,34 @@ class StaffMfaMiddleware:
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
         if not settings.PORTAL_REQUIRE_STAFF_MFA or _is_exempt(request):
             return None
-        user = _acting_user(request)
-        if user is None or not user_requires_mfa(user=user) or user_has_totp(user=user):
+        user, session = _acting_user(request)
+        if user is None or not user_requires_mfa(user=user):
             return None
-        error = MfaRequiredError()
-        path = request.path_info
-        if path.startswith(HEADLESS_PREFIX):
-            # The shape allauth's headless clients parse.
-            body = {"status": 403, "errors": [{"message": str(error.message), "code": error.code}]}
-            return JsonResponse(body, status=403)
-        if path.startswith(API_PREFIXES):
-            # The shape of portal.api.exception_handler.
-            return JsonResponse({"detail": str(error.message), "code": error.code}, status=403)
-        messages.warning(request, error.message)
-        if request.headers.get("HX-Request"):
-            # htmx would swap the setup page into a fragment of the current one; have it load the page instead.
-            return HttpResponse(status=204, headers={"HX-Redirect": reverse(SETUP_URL_NAME)})
-        return redirect(SETUP_URL_NAME)
+        if not user_has_totp(user=user):
+            return _refuse(request, MfaRequiredError(), reverse(SETUP_URL_NAME))
+        if session is None or not session_passed_mfa(session=session, user=user):
+            target = request.get_full_path() if request.method in ("GET", "HEAD") else ""
+            url = reverse(AUTHENTICATE_URL_NAME)
+            if target:
+                url = f"{url}?{urlencode({'next': target})}"
+            return _refuse(request, MfaAuthenticationRequiredError(), url)
+        return None
+
+
+def _refuse(request: HttpRequest, error, url: str) -> HttpResponse:
+    path = request.path_info
+    if path.startswith(HEADLESS_PREFIX):
+        # The shape allauth's headless clients parse.
+        body = {"status": 403, "errors": [{"message": str(error.message), "code": error.code}]}
+        return JsonResponse(body, status=403)
+    if path.startswith(API_PREFIXES):
+        # The shape of portal.api.exception_handler.
+        return JsonResponse({"detail": str(error.message), "code": error.code}, status=403)
+    messages.warning(request, error.message)
+    if request.headers.get("HX-Request"):
+        # htmx would swap the page into a fragment of the current one; have it load the page instead.
+        return HttpResponse(status=204, headers={"HX-Redirect": url})
+    return HttpResponseRedirect(url)
 
 
 def _is_exempt(request: HttpRequest) -> bool:
@@ -89,13 +110,14 @@ def _is_exempt(request: HttpRequest) -> bool:
     return match.url_name in EXEMPT_URL_NAMES or (match.url_name or "").startswith(EXEMPT_URL_NAME_PREFIXES)
 
 
-def _acting_user(request: HttpRequest) -> User | None:
-    """The logged-in user: by session, or for API paths by allauth's X-Session-Token, as DRF will see them."""
+def _acting_user(request: HttpRequest) -> tuple[User | None, SessionBase | None]:
+    """The logged-in user and the session they are logged in with: the cookie session, or for API paths the
+    session behind allauth's X-Session-Token, as DRF will see them."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        return user
+        return user, getattr(request, "session", None)
     if request.path_info.startswith(API_PREFIXES) and "X-Session-Token" in request.headers:
         result = SessionTokenAuthentication().authenticate(request)  # DRF reuses the answer
         if result is not None:
-            return result[0]
-    return None
+            return result[0], result[1]
+    return None, None

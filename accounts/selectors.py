@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
+from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
+from django.contrib.sessions.backends.base import SessionBase
 from django.db.models import QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -109,3 +112,22 @@ def user_requires_mfa(*, user: User) -> bool:
 def user_has_totp(*, user: User) -> bool:
     """Whether the user has activated an authenticator app (TOTP). Recovery codes alone do not count."""
     return Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
+
+
+#: The second factors that count: an authenticator app's code, or one of its recovery codes.
+SECOND_FACTORS = frozenset({Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES})
+
+
+def session_passed_mfa(*, session: SessionBase, user: User) -> bool:
+    """Whether ``user`` passed their second factor in this session: allauth's MFA step at login, its code prompt
+    for a signed-in user, or setting up the authenticator app here (``accounts.signals``).
+
+    Read from the authentication records allauth keeps in the session
+    (``allauth.account.authentication.get_authentication_records``), for any session, also one behind an app's
+    X-Session-Token. A session someone was logged into without them (``login()`` from code, a session from
+    before) has no such record."""
+    records = get_authentication_records(SimpleNamespace(session=session), user)
+    return any(
+        isinstance(record, dict) and record.get("method") == "mfa" and record.get("type") in SECOND_FACTORS
+        for record in records
+    )

@@ -1,9 +1,15 @@
-"""The signed-in user's own account page."""
+"""The signed-in user's own account page, and allauth's login page with a lockout that answers 429."""
 
+from allauth.account.views import LoginView as AllauthLoginView
 from django.contrib.auth.decorators import login_required
+from django.forms.forms import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
+from accounts.ratelimits import LOCKOUT_WAIT_HTML_MESSAGE
 from accounts.selectors import student_profile_of, user_has_totp, user_requires_mfa, user_roles
 
 
@@ -20,3 +26,33 @@ def profile(request: HttpRequest) -> HttpResponse:
             "has_totp": user_has_totp(user=user),
         },
     )
+
+
+class LoginView(AllauthLoginView):
+    """allauth's login page (``account_login``). A locked-out login answers 429 with ``Retry-After`` and a message
+    that names the wait and links the password reset page; everything else is allauth's."""
+
+    def form_invalid(self, form):
+        seconds = getattr(self.request, "portal_lockout_seconds", None)
+        if seconds is None:
+            return super().form_invalid(form)
+        from portal.i18n import wait_phrase
+
+        link = format_html('<a href="{}">', reverse("account_reset_password"))
+        message = format_html(
+            str(LOCKOUT_WAIT_HTML_MESSAGE)
+            .replace("%(wait)s", "{wait}")
+            .replace("%(link)s", "{link}")
+            .replace("%(end_link)s", "{end_link}"),
+            wait=wait_phrase(seconds),
+            link=link,
+            end_link=mark_safe("</a>"),  # noqa: S308 (a constant)
+        )
+        form.errors[NON_FIELD_ERRORS] = form.error_class([message], error_class="nonfield")
+        response = super().form_invalid(form)
+        response.status_code = 429
+        response["Retry-After"] = str(seconds)
+        return response
+
+
+login = LoginView.as_view()

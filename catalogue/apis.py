@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -58,6 +58,15 @@ def _raise_as_validation_error(error: InvalidCatalogueQuery):
     raise ValidationError(error.errors)
 
 
+@extend_schema_serializer(many=False)  # the answer to a list call is one page, not a list of pages
+class OfferingSearchPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = OfferingSerializer(many=True)
+    facets = serializers.DictField(child=FacetCountsSerializer(many=True))
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Search offerings, with facet counts",
@@ -65,21 +74,13 @@ def _raise_as_validation_error(error: InvalidCatalogueQuery):
         "facet's counts ignore that facet's own selection.",
         tags=["catalogue"],
         parameters=PAGING_PARAMETERS,
-        responses=inline_serializer(
-            "OfferingSearchPage",
-            {
-                "count": serializers.IntegerField(),
-                "next": serializers.URLField(allow_null=True),
-                "previous": serializers.URLField(allow_null=True),
-                "results": OfferingSerializer(many=True),
-                "facets": serializers.DictField(child=FacetCountsSerializer(many=True)),
-            },
-        ),
+        responses=OfferingSearchPageSerializer,
     ),
     retrieve=extend_schema(summary="One offering", tags=["catalogue"]),
 )
 class OfferingViewSet(CatalogueConditionalMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = OfferingSerializer
+    pagination_class = None  # list() pages the search itself (parse_paging); see OfferingSearchPageSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = CatalogueFilterSet
 

@@ -42,8 +42,9 @@ class CourseSummarySerializer(serializers.ModelSerializer):
 
 class OfferingSerializer(serializers.ModelSerializer):
     institution = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    course = CourseSummarySerializer(read_only=True)
-    module = ModuleSummarySerializer(read_only=True)
+    # An offering runs a course or a module, never both: the other is null.
+    course = CourseSummarySerializer(read_only=True, allow_null=True)
+    module = ModuleSummarySerializer(read_only=True, allow_null=True)
     period = serializers.SerializerMethodField()
     seats_left = serializers.IntegerField(read_only=True)
     url = serializers.HyperlinkedIdentityField(view_name="offering-detail")

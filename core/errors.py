@@ -1,6 +1,9 @@
 """The one exception root. Every app's errors descend from ``ApplicationError``."""
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+TOO_MANY_REQUESTS_MESSAGE = _("Too many requests in a short time. Wait %(wait)s and try again.")
 
 
 class ApplicationError(Exception):

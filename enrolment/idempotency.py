@@ -6,18 +6,35 @@ import hashlib
 import json
 
 from django.db import connection, transaction
+from django.utils.translation import gettext_lazy as _
 
 from enrolment.errors import IDEMPOTENCY_MISMATCH_MESSAGE
 from enrolment.models import IdempotencyRecord
 from portal.db import retry_on_deadlock
 from portal.errors import ApplicationError
+from portal.i18n import lazy_format
 
 MAX_KEY_LENGTH = 100
+IDEMPOTENCY_KEY_TOO_LONG_MESSAGE = _(
+    "The Idempotency-Key header is too long: at most %(max)d characters. Use a shorter key, such as a UUID."
+)
 
 
 class IdempotencyKeyError(ApplicationError):
     status_code = 422
     code = "idempotency_key_mismatch"
+
+
+class IdempotencyKeyTooLongError(ApplicationError):
+    """A key over ``MAX_KEY_LENGTH`` is refused: cutting it would make two different keys one."""
+
+    status_code = 400
+    code = "idempotency_key_too_long"
+
+    def __init__(self) -> None:
+        super().__init__(
+            lazy_format(IDEMPOTENCY_KEY_TOO_LONG_MESSAGE, max=MAX_KEY_LENGTH), extra={"max_length": MAX_KEY_LENGTH}
+        )
 
 
 def fingerprint(data) -> str:
@@ -29,14 +46,15 @@ def fingerprint(data) -> str:
 def run_idempotent(*, user, key: str | None, payload, action) -> tuple[int, dict]:
     """Run ``action() -> (status, body)`` at most once per (user, key); replay the stored answer after.
 
-    A PostgreSQL advisory lock on (user, key) makes a concurrent retry wait for the first attempt and then
+    A key longer than ``MAX_KEY_LENGTH`` is refused (400) before anything runs. A PostgreSQL advisory lock on (user, key) makes a concurrent retry wait for the first attempt and then
     replay it, instead of racing it. A key reused with a different payload is refused (422). This is the
     outermost transaction of a keyed request, so it is the one run again after a deadlock (the services
     inside are retried only when they open their own).
     """
     if not key:
         return action()
-    key = key[:MAX_KEY_LENGTH]
+    if len(key) > MAX_KEY_LENGTH:
+        raise IdempotencyKeyTooLongError()
     digest = fingerprint(payload)
     with transaction.atomic():
         if connection.vendor == "postgresql":

@@ -113,7 +113,5 @@ class TransitionSerializer(serializers.Serializer):
 class BulkDecisionSerializer(serializers.Serializer):
     ids = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=200)
     verb = serializers.ChoiceField(choices=[("approve", _("approve")), ("deny", _("deny"))])
-    reason = serializers.ChoiceField(
-        choices=DENIAL_REASON_CHOICES, required=False, allow_blank=True, default=""
-    )
+    reason = serializers.ChoiceField(choices=DENIAL_REASON_CHOICES, required=False, allow_blank=True, default="")
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")

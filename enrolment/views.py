@@ -45,6 +45,7 @@ from enrolment.services import approval, requests
 from enrolment.services.actions import ACTIONS, DENIAL_CHOICES, available_actions, request_act
 from institutions.models import Institution
 from portal.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from portal.throttling import throttle_writes
 
 PAGE_SIZE = 50
 AMSTERDAM = ZoneInfo(settings.TIME_ZONE)
@@ -103,6 +104,7 @@ def _done_message(verb: str, enrolment_request: EnrolmentRequest) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@throttle_writes
 def enrol(request: HttpRequest, offering_id: int) -> HttpResponse:
     """The enrol panel on a page of its own; the offering page's panel posts here. A refused submission
     shows the panel again with the service's message and status (400, 403 or 409)."""
@@ -180,6 +182,7 @@ def request_detail(request: HttpRequest, public_id) -> HttpResponse:
 
 @login_required
 @require_POST
+@throttle_writes
 def request_action(request: HttpRequest, public_id) -> HttpResponse:
     """One button on a request page: the service decides; its refusal is shown on the page."""
     enrolment_request = _visible_request(request, public_id)
@@ -386,6 +389,7 @@ def staff_queue_page(request: HttpRequest, code: str, side: str) -> HttpResponse
 
 @login_required
 @require_POST
+@throttle_writes
 def staff_bulk(request: HttpRequest, code: str) -> HttpResponse:
     """Approve or deny the selected outgoing requests; each is decided and reported on its own."""
     institution = _staff_institution(code)

@@ -1,8 +1,10 @@
+from django.urls import re_path
 from rest_framework.routers import DefaultRouter
 
 from catalogue import apis as catalogue_apis
 from enrolment import apis as enrolment_apis
 from institutions import apis as institution_apis
+from portal.views import api_not_found
 
 
 class JsonOnlyRouter(DefaultRouter):
@@ -17,4 +19,8 @@ router.register("courses", catalogue_apis.CourseViewSet, basename="course")
 router.register("offerings", catalogue_apis.OfferingViewSet, basename="offering")
 router.register("enrolments", enrolment_apis.EnrolmentViewSet, basename="enrolment")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    # Anything else under /api/ is a JSON 404 in the API's error shape, not Django's HTML page.
+    re_path(r"^.*$", api_not_found, name="api-not-found"),
+]

@@ -1,8 +1,9 @@
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from portal import views
 
@@ -21,12 +22,33 @@ urlpatterns = [
     path("ooapi/", include("ooapi.urls")),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
-    path("api/", include("portal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Swagger UI with its settings as a script of its own (?script), so the page needs no inline script.
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="portal/swagger_ui.html"),
+        name="api-docs",
+    ),
+    # ReDoc sets its styles from script (styled-components), which only an inline-style allowance lets through,
+    # and searches in a worker it makes from a blob: URL; scripts stay as strict as everywhere else. Its bundle
+    # also shows Redocly's logo from their CDN: the policy blocks that image, and ReDoc then leaves it out.
+    path(
+        "api/redoc/",
+        csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["blob:"]})(
+            SpectacularRedocView.as_view(url_name="api-schema", template_name="portal/redoc.html")
+        ),
+        name="api-redoc",
+    ),
+    # After the schema and docs: its last pattern answers every other /api/ address with a JSON 404.
+    path("api/", include("portal.api_urls")),
     path("o/", include("oauth2_provider.urls", namespace="oauth2_provider")),
+    # Before the admin's own URLs: the admin signs in through allauth (TOTP, rate limits), never with a bare password.
+    path("admin/login/", views.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
 ]
+
+# allauth answers its rate-limited requests with this page (429 with Retry-After).
+handler429 = "portal.views.too_many_requests"
 
 if settings.DEBUG:
     from django.conf.urls.static import static

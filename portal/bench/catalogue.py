@@ -34,10 +34,10 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from catalogue.choices import catalogue_choices
 from catalogue.filters import CatalogueFilterSet, parse_paging
 from catalogue.models import MAX_THEMES, ECBand, Language, Level, Mode, Offering, OfferingSearch
 from catalogue.search import RESULT_COLUMNS, CatalogueQuery, catalogue_search
-from catalogue.choices import catalogue_choices
 from catalogue.services import catalogue_stamp_touch
 from portal.bench import database, percentile, require_postgresql
 from portal.demo import DemoSeeder

@@ -4,9 +4,12 @@ The embedded default (SQLite, Celery tasks run eagerly in-process) applies only 
 ``DATABASE_URL`` nor ``REDIS_URL`` is set; see ``portal.settings.dev``.
 """
 
+import warnings
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -32,6 +35,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc as local static files: /api/docs/ names no other host
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -55,9 +60,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Every answer, static files included, carries the Content-Security-Policy (CONTENT_SECURITY_POLICY).
+    "csp.middleware.CSPMiddleware",
+    # Before anything reads the body: refuses one over PORTAL_MAX_REQUEST_BYTES (413), or chunked (411).
+    "portal.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside sessions and auth so its duration covers them and it sees every response they produce.
     "portal.middleware.RequestLogMiddleware",
+    # Gives every 429 that lacks one a Retry-After header (allauth's own 429 answers carry none).
+    "portal.middleware.RetryAfterMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -66,7 +77,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    # After authentication and messages: sends staff without TOTP to the setup page (PORTAL_REQUIRE_STAFF_MFA).
+    # After authentication and messages: sends staff without TOTP to the setup page, and staff whose session has
+    # not passed TOTP to the code prompt (PORTAL_REQUIRE_STAFF_MFA).
     "accounts.middleware.StaffMfaMiddleware",
 ]
 
@@ -90,11 +102,25 @@ TEMPLATES = [
     },
 ]
 
+
+def database_from_env(default: str = "postgres://postgres@127.0.0.1:5432/flexportal") -> dict:
+    """``DATABASE_URL`` as Django database settings; ``{}`` when it cannot be read (production refuses that)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # django-environ warns about an unknown scheme; the caller decides
+            config = env.db("DATABASE_URL", default=default)
+    except ValueError:  # e.g. a port that is not a number
+        return {}
+    return config if config.get("ENGINE") and config.get("NAME") else {}
+
+
 # Database: PostgreSQL when DATABASE_URL is set; the dev settings fall back to SQLite.
-DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/flexportal")}
+DATABASES = {"default": database_from_env()}
+# Kept connections are bounded by the number of gunicorn workers and Celery processes, one each. Never under
+# the threaded runserver, which opens one per request thread (see portal.settings.dev).
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+if DATABASES["default"].get("ENGINE") == "django.db.backends.postgresql":
     # A typo such as "machne lerning" scores about 0.52 against "Machine Learning"; the default 0.6 misses it.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c pg_trgm.word_similarity_threshold=0.5"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -176,6 +202,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
     "PAGE_SIZE": 20,
+    # Writes (POST, PUT, PATCH, DELETE) per user, or per client address when anonymous; the HTML enrol and
+    # action forms share the same budget (portal/throttling.py). A 429 carries Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": ["portal.throttling.WriteRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"writes": env("PORTAL_WRITE_RATE", default="30/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Flexportal API",
@@ -189,6 +219,17 @@ SPECTACULAR_SETTINGS = {
         "ReasonCodeEnum": "enrolment.models.ReasonCode",
         "DenialReasonEnum": "enrolment.models.DENIAL_REASON_CHOICES",
     },
+    # Every operation documents the error answers portal.api.exception_handler gives (portal/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.schema.document_error_responses",
+    ],
+    # Swagger UI and ReDoc from drf-spectacular-sidecar's static files, not from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No validator badge: Swagger UI would otherwise load an image from validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # allauth: email + password, SURFconext/eduID over OpenID Connect, TOTP for staff, headless API.
@@ -222,6 +263,25 @@ SOCIALACCOUNT_PROVIDERS = {
         ],
     }
 }
+# Login rate limits (allauth's defaults, written out): a 429 with Retry-After for too many login attempts from one
+# address; a clear lockout message (accounts/adapters.py) after too many failures from one address or for one
+# account. Behind a proxy they count per client only when the proxy is trusted (below).
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "signup": "20/m/ip",
+    "reauthenticate": "10/m/user",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+}
+# The client's address as the proxy in front saw it. With N proxies of our own in front, the N-th address from
+# the right in X-Forwarded-For is the client's; or a header the proxy sets to the client's address alone
+# (e.g. X-Real-IP). Without either, every client behind the proxy shares the proxy's address, and one
+# person's typos lock everyone out. Set only what your proxies really do: a client can write these headers too.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("ALLAUTH_TRUSTED_CLIENT_IP_HEADER", default=None) or None
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Flexportal"  # the name authenticator apps show, whatever host the portal runs on
 # Staff must have TOTP set up before they may act; the demo switches this off and says so.
@@ -243,6 +303,8 @@ OAUTH2_PROVIDER = {
     },
     # A provider client gets no more than the scopes its ooapi.ProviderClient row grants.
     "SCOPES_BACKEND_CLASS": "ooapi.provider.scopes.ProviderClientScopes",
+    # An OOAPI access token lives an hour at most (django-oauth-toolkit's default is ten hours).
+    "ACCESS_TOKEN_EXPIRE_SECONDS": min(env.int("OOAPI_ACCESS_TOKEN_SECONDS", default=3600), 3600),
 }
 
 # Secrets stored in the database (OOAPI credentials) are encrypted with this Fernet key; derived from
@@ -255,6 +317,27 @@ OOAPI_DEMO_PEER_URL = env("OOAPI_DEMO_PEER_URL", default="http://127.0.0.1:8100"
 
 # How long an enrolment command waits for a row someone else holds before it answers "busy, try again".
 ENROLMENT_LOCK_TIMEOUT_MS = env.int("ENROLMENT_LOCK_TIMEOUT_MS", default=5000)
+
+# Content-Security-Policy (django-csp) on every answer: scripts, styles, images, fonts and requests from this
+# origin only; no inline script or style; no plugins; not framed. Forms post here, or to SURFconext's login.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # data: for the icons in Swagger UI's stylesheet
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF, "{0.scheme}://{0.netloc}".format(urlsplit(SURFCONEXT_SERVER_URL))],
+    }
+}
+
+# Requests: a body larger than this is refused with 413 before it is read (portal.middleware), chunked or not.
+# Covers the largest upload (enrolment documents) with room for the multipart envelope.
+PORTAL_MAX_REQUEST_BYTES = env.int("PORTAL_MAX_REQUEST_BYTES", default=10 * 1024 * 1024)
 
 # Catalogue
 CATALOGUE_PAGE_SIZE = 20

@@ -6,9 +6,10 @@ real worker. ``portal.apps.PortalConfig`` says which on start.
 """
 
 import os
+import sys
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, env
+from .base import BASE_DIR, DATABASES, env
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-never-used-in-production")  # noqa: S105
@@ -25,6 +26,11 @@ if EMBEDDED_DATABASE:
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
         }
     }
+elif "runserver" in sys.argv:
+    # runserver serves each request on a thread of its own and never closes a thread's kept connection: with
+    # CONN_MAX_AGE it left one PostgreSQL backend per request until the server ran out. `make run` on PostgreSQL
+    # serves through gunicorn instead (python manage.py serve), one kept connection per worker.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 if EMBEDDED_BROKER:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_TASK_ALWAYS_EAGER = True

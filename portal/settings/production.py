@@ -39,6 +39,14 @@ for _name, _why in (
     if not os.environ.get(_name):
         _refuse(f"{_name} is not set. Production needs {_why}")
 
+if DATABASES["default"].get("ENGINE") != "django.db.backends.postgresql":
+    # Never echo the value: it carries the database password.
+    _refuse(
+        "DATABASE_URL is not a PostgreSQL URL the portal can read (a missing scheme, host or database name, a "
+        "port that is not a number, or another database engine). Production needs e.g. "
+        "DATABASE_URL=postgres://user:password@db:5432/flexportal (percent-encode special characters in the password)"
+    )
+
 DEBUG = False
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
@@ -47,6 +55,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3)
     )
+
+# The client's address for login rate limits: production runs behind one TLS-terminating proxy of its own by
+# default, so the last X-Forwarded-For entry (the one that proxy added) is the client's. See docs/operations.md.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=1)
 
 # Collected once into the image at build time (see the Dockerfile) and served by WhiteNoise.
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")

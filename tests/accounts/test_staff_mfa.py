@@ -9,11 +9,13 @@ import time
 
 import pytest
 from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from allauth.mfa.utils import decrypt
+from django.test import Client
 from django.utils import translation
 
-from accounts.errors import MFA_REQUIRED_MESSAGE
+from accounts.errors import MFA_AUTHENTICATION_REQUIRED_MESSAGE, MFA_REQUIRED_MESSAGE
 from tests.factories import StaffRoleFactory, StudentProfileFactory, UserFactory
 
 PASSWORD = "correct horse battery staple"  # the factories' password
@@ -80,12 +82,76 @@ def test_students_are_not_asked_for_totp(client, mfa_required):
     assert client.get("/accounts/api/me/").status_code == 200
 
 
-def test_staff_with_an_activated_authenticator_pass(client, mfa_required, staff):
+def login_with_totp(client, user) -> str:
+    """Log in the way a person with an authenticator app does: password, then the code. Returns the secret."""
+    secret = decrypt(Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP).data["secret"])
+    login = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    assert login["Location"] == "/accounts/2fa/authenticate/"
+    assert client.post("/accounts/2fa/authenticate/", {"code": totp_now(secret)}).status_code == 302
+    return secret
+
+
+def test_staff_who_passed_their_authenticator_in_this_session_pass(client, mfa_required, staff):
     TOTP.activate(staff, generate_totp_secret())
-    client.force_login(staff)
+    login_with_totp(client, staff)
 
     assert client.get("/accounts/profile/").status_code == 200
     assert client.get("/accounts/api/me/").status_code == 200
+
+
+def test_having_an_authenticator_is_not_enough_the_session_must_have_passed_it(client, mfa_required, staff):
+    """Hole 3 of issue #5: the check asked whether TOTP exists, not whether this session passed it."""
+    secret = TOTP.activate(staff, generate_totp_secret()).instance.data["secret"]
+    client.force_login(staff)  # a session without the code: a login that went around allauth's MFA step
+
+    page = client.get("/accounts/profile/?tab=roles")
+    api = client.get("/accounts/api/me/")
+    htmx = client.get("/accounts/profile/", headers={"HX-Request": "true"})
+
+    assert page.status_code == 302
+    assert page["Location"] == "/accounts/2fa/reauthenticate/?next=%2Faccounts%2Fprofile%2F%3Ftab%3Droles"
+    assert api.status_code == 403
+    assert api.json() == {"detail": english(MFA_AUTHENTICATION_REQUIRED_MESSAGE), "code": "mfa_authentication_required"}
+    assert htmx.status_code == 204 and htmx["HX-Redirect"].startswith("/accounts/2fa/reauthenticate/")
+
+    prompt = client.get(page["Location"])
+    assert prompt.status_code == 200
+    assert english(MFA_AUTHENTICATION_REQUIRED_MESSAGE) in prompt.content.decode()
+    passed = client.post(page["Location"], {"code": totp_now(decrypt(secret))})
+    assert passed.status_code == 302
+    assert passed["Location"] == "/accounts/profile/?tab=roles"
+    assert client.get("/accounts/profile/").status_code == 200
+    assert client.get("/accounts/api/me/").status_code == 200
+
+
+def test_a_wrong_code_at_the_prompt_lets_nobody_in(client, mfa_required, staff):
+    TOTP.activate(staff, generate_totp_secret())
+    client.force_login(staff)
+
+    wrong = client.post("/accounts/2fa/reauthenticate/", {"code": "000000"})
+
+    assert wrong.status_code == 200  # the form again, with its error
+    assert client.get("/accounts/profile/").status_code == 302
+
+
+def test_a_recovery_code_is_a_second_factor_too(client, mfa_required, staff):
+    TOTP.activate(staff, generate_totp_secret())
+    codes = RecoveryCodes.activate(staff).get_unused_codes()
+    client.force_login(staff)
+
+    assert client.post("/accounts/2fa/reauthenticate/", {"code": codes[0]}).status_code == 302
+    assert client.get("/accounts/profile/").status_code == 200
+
+
+def test_app_clients_whose_session_token_has_not_passed_totp_are_refused(client, mfa_required, staff):
+    TOTP.activate(staff, generate_totp_secret())
+    client.force_login(staff)
+    session_key = client.session.session_key
+
+    answer = Client().get("/accounts/api/me/", headers={"X-Session-Token": session_key})  # the token, no cookie
+
+    assert answer.status_code == 403
+    assert answer.json()["code"] == "mfa_authentication_required"
 
 
 def test_recovery_codes_alone_do_not_count(client, mfa_required, staff):
@@ -146,6 +212,7 @@ def test_the_way_to_setup_and_out_stays_open(client, mfa_required, staff):
     assert client.get("/_allauth/browser/v1/account/authenticators").status_code == 200
 
 
+@pytest.mark.django_db(transaction=True)  # allauth announces the new authenticator once its transaction commits
 def test_staff_member_logs_in_sets_up_totp_and_then_gets_in(client, mfa_required, staff):
     login = client.post("/accounts/login/?next=/accounts/profile/", {"login": staff.email, "password": PASSWORD})
     assert login.status_code == 302
@@ -176,10 +243,8 @@ def test_without_a_recent_login_the_setup_asks_to_reauthenticate_first(client, m
 
 def test_changing_an_existing_authenticator_still_asks_to_reauthenticate(client, mfa_required, staff):
     TOTP.activate(staff, generate_totp_secret())
-    client.post("/accounts/login/", {"login": staff.email, "password": PASSWORD})
     # With TOTP on, the login waits for the code; complete it the way the person would.
-    secret = decrypt(Authenticator.objects.get(user=staff).data["secret"])
-    assert client.post("/accounts/2fa/authenticate/", {"code": totp_now(secret)}).status_code == 302
+    login_with_totp(client, staff)
 
     response = client.get("/accounts/2fa/totp/deactivate/")
 

@@ -11,9 +11,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from catalogue.choices import catalogue_choices
 from catalogue.models import Offering, OfferingSearch
 from catalogue.search import catalogue_search
-from catalogue.choices import catalogue_choices
 from portal.bench.catalogue import KINDS, FloorSearch, Vocabulary, parse_query, prepare_catalogue, query_mix
 
 pytestmark = pytest.mark.django_db(transaction=True)

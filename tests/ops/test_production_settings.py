@@ -85,7 +85,12 @@ def test_refuses_to_start_without_an_address(variable):
 
 def test_wsgi_application_loads_with_production_settings():
     completed = subprocess.run(
-        [sys.executable, "-c", "from portal.wsgi import application; print(type(application).__name__)"],
+        [
+            sys.executable,
+            "-c",
+            "from portal.wsgi import application; "
+            "print(type(application).__name__, type(application.application).__name__)",
+        ],
         cwd=ROOT,
         env=_production_env(),
         capture_output=True,
@@ -94,4 +99,63 @@ def test_wsgi_application_loads_with_production_settings():
     )
 
     assert completed.returncode == 0, completed.stderr
-    assert completed.stdout.strip() == "WSGIHandler"
+    assert completed.stdout.strip() == "ChunkedBodyLimit WSGIHandler"  # the chunked-body cap around Django
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("postgres//db.internal/flexportal", id="no-scheme-separator"),
+        pytest.param("db.internal", id="no-scheme"),
+        pytest.param("postgres://flexportal:s3cret-pw@db.internal:port/flexportal", id="port-not-a-number"),
+        pytest.param("postgres://flexportal:s3cret-pw@db.internal:5432/", id="no-database-name"),
+        pytest.param("mysql://flexportal:s3cret-pw@db.internal/flexportal", id="another-engine"),
+        pytest.param("htps://flexportal:s3cret-pw@db.internal/flexportal", id="unknown-scheme"),
+    ],
+)
+def test_refuses_to_start_with_a_malformed_database_url(url):
+    """Issue #5: a malformed DATABASE_URL gave ``KeyError: 'ENGINE'``; now the refusal says what is wrong,
+    without repeating the URL (it carries the password)."""
+    completed = _check_deploy(_production_env(DATABASE_URL=url))
+
+    assert completed.returncode != 0
+    assert "KeyError" not in completed.stderr
+    assert "Flexportal refuses to start: DATABASE_URL is not a PostgreSQL URL the portal can read" in completed.stderr
+    assert "postgres://user:password@db:5432/flexportal" in completed.stderr
+    assert "s3cret-pw" not in completed.stderr
+
+
+def test_production_security_settings():
+    """What issue #5 added to production: a strict CSP, one trusted proxy by default, an hour's OOAPI tokens,
+    a request-size cap, login rate limits and a write throttle."""
+    script = (
+        "import json; from django.conf import settings as s; "
+        "print(json.dumps({'csp': s.CONTENT_SECURITY_POLICY['DIRECTIVES'], "
+        "'proxies': s.ALLAUTH_TRUSTED_PROXY_COUNT, 'token': s.OAUTH2_PROVIDER['ACCESS_TOKEN_EXPIRE_SECONDS'], "
+        "'cap': s.PORTAL_MAX_REQUEST_BYTES, 'login': s.ACCOUNT_RATE_LIMITS['login_failed'], "
+        "'writes': s.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']['writes'], 'middleware': s.MIDDLEWARE}, default=str))"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {script}"],
+        cwd=ROOT,
+        env=_production_env(OOAPI_ACCESS_TOKEN_SECONDS="36000"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    values = __import__("json").loads(completed.stdout)
+
+    assert values["csp"]["script-src"] == ["'self'"]
+    assert values["csp"]["style-src"] == ["'self'"]
+    assert values["csp"]["default-src"] == ["'self'"]
+    assert values["csp"]["frame-ancestors"] == ["'none'"]
+    assert values["proxies"] == 1
+    assert values["token"] == 3600  # never more than an hour, whatever the environment asks
+    assert values["cap"] == 10 * 1024 * 1024
+    assert values["login"] == "10/m/ip,5/5m/key"
+    assert values["writes"] == "30/min"
+    assert "csp.middleware.CSPMiddleware" in values["middleware"]
+    assert values["middleware"].index("portal.middleware.RequestSizeLimitMiddleware") < values["middleware"].index(
+        "django.contrib.sessions.middleware.SessionMiddleware"
+    )

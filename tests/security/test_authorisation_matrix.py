@@ -203,6 +203,9 @@ MATRIX: dict[str, Entry] = {
     "api-root": Entry("GET", lambda o: "/api/", everyone(), api=True),
     "api-schema": Entry("GET", lambda o: "/api/schema/", everyone(), api=True),
     "api-docs": Entry("GET", lambda o: "/api/docs/", everyone()),
+    "api-redoc": Entry("GET", lambda o: "/api/redoc/", everyone()),
+    # The API's catch-all: an unknown address under /api/ is a JSON 404 for anyone.
+    "api-not-found": Entry("GET", lambda o: "/api/no-such-thing/", everyone(HIDE), api=True),
     "institution-list": Entry("GET", lambda o: "/api/institutions/", everyone(), api=True),
     "institution-detail": Entry("GET", lambda o: f"/api/institutions/{o['host'].code}/", everyone(), api=True),
     "course-list": Entry("GET", lambda o: "/api/courses/", everyone(), api=True),
