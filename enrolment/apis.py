@@ -13,12 +13,14 @@ from rest_framework.response import Response
 
 from enrolment import permissions as access
 from enrolment.eligibility import eligibility_check
-from enrolment.errors import RequestNotFoundError
+from enrolment.errors import NotAllowedError, RequestNotFoundError
 from enrolment.idempotency import run_idempotent
 from enrolment.models import EnrolmentRequest, RequestEvent, Status
 from enrolment.selectors import requests_visible
 from enrolment.serializers import (
     BulkDecisionSerializer,
+    BulkOutcomeSerializer,
+    EligibilityCheckSerializer,
     EnrolmentCreateSerializer,
     EnrolmentRequestSerializer,
     TransitionSerializer,
@@ -68,8 +70,9 @@ class EnrolmentViewSet(viewsets.GenericViewSet):
     permission_classes = [permissions.IsAuthenticated]
     lookup_field = "public_id"
     lookup_url_kwarg = "id"
-    lookup_value_regex = "[^/]+"
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    # A request's public id is a UUID; anything else is not one of its addresses (the router answers 404).
+    lookup_value_regex = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+    parser_classes = [JSONParser, MultiPartParser, FormParser]  # multipart: the enrol form's document
 
     def get_queryset(self):
         queryset = requests_visible(self.request.user)
@@ -139,10 +142,7 @@ class EnrolmentViewSet(viewsets.GenericViewSet):
         parameters=[OpenApiParameter("offering", int, required=True)],
         responses=inline_serializer(
             "Eligibility",
-            {
-                "eligible": serializers.BooleanField(),
-                "checks": serializers.ListField(child=serializers.DictField()),
-            },
+            {"eligible": serializers.BooleanField(), "checks": EligibilityCheckSerializer(many=True)},
         ),
     )
     @action(detail=False, methods=["get"])
@@ -163,10 +163,12 @@ class EnrolmentViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Approve or deny many requests at once (home staff)",
         request=BulkDecisionSerializer,
-        responses=inline_serializer("BulkResult", {"results": serializers.DictField(child=serializers.DictField())}),
+        responses=inline_serializer("BulkResult", {"results": serializers.DictField(child=BulkOutcomeSerializer())}),
     )
     @action(detail=False, methods=["post"])
     def bulk(self, request):
+        if not access.staff_institution_ids(request.user, access.HOME_ROLES):
+            raise NotAllowedError()  # each id is checked again: staff decide only for their own institution
         serializer = BulkDecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -183,7 +185,13 @@ class EnrolmentViewSet(viewsets.GenericViewSet):
         request=TransitionSerializer,
         responses={200: EnrolmentRequestSerializer},
     )
-    @action(detail=True, methods=["post"], url_path=f"(?P<verb>{'|'.join(ACTIONS)})", url_name="act")
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=f"(?P<verb>{'|'.join(ACTIONS)})",
+        url_name="act",
+        parser_classes=[JSONParser],  # a reason, a comment and a motivation: no files
+    )
     def act(self, request, id=None, verb=None):
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

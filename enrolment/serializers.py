@@ -115,3 +115,21 @@ class BulkDecisionSerializer(serializers.Serializer):
     verb = serializers.ChoiceField(choices=[("approve", _("approve")), ("deny", _("deny"))])
     reason = serializers.ChoiceField(choices=DENIAL_REASON_CHOICES, required=False, allow_blank=True, default="")
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class EligibilityCheckSerializer(serializers.Serializer):
+    """One rule's verdict: its code, whether it holds, whether it blocks, and the reason in words."""
+
+    code = serializers.CharField()
+    ok = serializers.BooleanField()
+    blocking = serializers.BooleanField()
+    message = serializers.CharField()
+
+
+class BulkOutcomeSerializer(serializers.Serializer):
+    """What became of one id of a bulk decision: its new status, or why it was refused."""
+
+    ok = serializers.BooleanField()
+    status = serializers.CharField(required=False)
+    code = serializers.CharField(required=False)
+    detail = serializers.CharField(required=False)
