@@ -39,9 +39,12 @@ compiled-messages: $(STAMP)
 	@if command -v msgfmt >/dev/null 2>&1; then $(PY) manage.py compilemessages --ignore=.venv -v0; \
 	else echo "gettext (msgfmt) not found: using the committed .mo files"; fi
 
+# Style, the layers of the house (docs/architecture.md) and models that match their migrations: CI runs this.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	env -u DATABASE_URL -u REDIS_URL SQLITE_PATH=:memory: DJANGO_SETTINGS_MODULE=portal.settings.dev $(PY) manage.py makemigrations --check --dry-run -v1
 
 # English is the source language: its catalogue is every Dutch message translated as itself (msgen), so
 # the two always hold the same messages. Dutch entries marked fuzzy or left empty still need a translator.

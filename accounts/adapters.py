@@ -29,7 +29,7 @@ from accounts.claims import merged_claims
 from accounts.models import User
 from accounts.ratelimits import LOCKOUT_MESSAGE, lockout_error, login_lockout_seconds
 from accounts.services import HomeIdentity, home_identity_resolve, student_profile_sync
-from portal.errors import ApplicationError
+from core.errors import ApplicationError
 
 SURFCONEXT_PROVIDER_ID = "surfconext"
 REFUSED_TEMPLATE = "socialaccount/login_refused.html"

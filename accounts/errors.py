@@ -1,10 +1,10 @@
-"""Errors of the accounts app. All descend from ``portal.errors.ApplicationError``; their messages are
+"""Errors of the accounts app. All descend from ``core.errors.ApplicationError``; their messages are
 translatable constants so that the pages showing them and the tests asserting them agree."""
 
 from django.utils.translation import gettext_lazy as _
 
-from portal.errors import ApplicationError, ConflictError, PermissionDeniedError
-from portal.i18n import lazy_format
+from core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from core.i18n import lazy_format
 
 HOME_INSTITUTION_MISSING_MESSAGE = _(
     "Your login did not say which institution you belong to, so we cannot sign you in. "

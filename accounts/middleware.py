@@ -87,7 +87,7 @@ def _refuse(request: HttpRequest, error, url: str) -> HttpResponse:
         body = {"status": 403, "errors": [{"message": str(error.message), "code": error.code}]}
         return JsonResponse(body, status=403)
     if path.startswith(API_PREFIXES):
-        # The shape of portal.api.exception_handler.
+        # The shape of core.api.exception_handler.
         return JsonResponse({"detail": str(error.message), "code": error.code}, status=403)
     messages.warning(request, error.message)
     if request.headers.get("HX-Request"):

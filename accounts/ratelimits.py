@@ -18,7 +18,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from portal.i18n import wait_phrase
+from core.i18n import wait_phrase
 
 ACTION = "login_failed"
 APP = "allauth.account"

@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 
 from accounts.ratelimits import LOCKOUT_WAIT_HTML_MESSAGE
 from accounts.selectors import student_profile_of, user_has_totp, user_requires_mfa, user_roles
+from core.i18n import wait_phrase
 
 
 @login_required
@@ -36,8 +37,6 @@ class LoginView(AllauthLoginView):
         seconds = getattr(self.request, "portal_lockout_seconds", None)
         if seconds is None:
             return super().form_invalid(form)
-        from portal.i18n import wait_phrase
-
         link = format_html('<a href="{}">', reverse("account_reset_password"))
         message = format_html(
             str(LOCKOUT_WAIT_HTML_MESSAGE)

@@ -12,12 +12,14 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from catalogue.caching import CatalogueConditionalMixin
 from catalogue.errors import InvalidCatalogueQuery
 from catalogue.filters import CatalogueFilterSet, parse_paging
 from catalogue.models import Course, ECBand, Language, Level, Offering
 from catalogue.selectors import courses_queryset, label_facets, offerings_by_ids, run_catalogue_query
 from catalogue.serializers import CourseSerializer, FacetCountsSerializer, OfferingSerializer
-from portal.caching import CatalogueConditionalMixin
+from institutions.models import Institution
+from institutions.serializers import InstitutionSerializer
 
 PAGING_PARAMETERS = [
     OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1."),
@@ -117,3 +119,26 @@ class OfferingViewSet(CatalogueConditionalMixin, viewsets.ReadOnlyModelViewSet):
 
 
 __all__ = ["CourseViewSet", "OfferingViewSet", "ECBand", "reverse"]
+
+
+# The zone's institutions: part of the catalogue's read API, with the catalogue's ETag (an institution's
+# name is on every card).
+class InstitutionFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=Institution.Kind.choices)
+    integration = django_filters.ChoiceFilter(choices=Institution.Integration.choices)
+    city = django_filters.CharFilter()
+
+    class Meta:
+        model = Institution
+        fields = ["kind", "integration", "city"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The zone's institutions", tags=["catalogue"]),
+    retrieve=extend_schema(summary="One institution, by its code", tags=["catalogue"]),
+)
+class InstitutionViewSet(CatalogueConditionalMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Institution.objects.order_by("short_name")
+    serializer_class = InstitutionSerializer
+    filterset_class = InstitutionFilter
+    lookup_field = "code"

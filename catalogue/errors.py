@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from portal.errors import ApplicationError
+from core.errors import ApplicationError
 
 
 class InvalidCatalogueQuery(ApplicationError):

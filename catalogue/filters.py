@@ -22,7 +22,7 @@ from catalogue.choices import CatalogueChoices, catalogue_choices
 from catalogue.errors import InvalidCatalogueQuery
 from catalogue.models import ECBand, Language, Level, Mode, Offering
 from catalogue.search import SORTS, CatalogueQuery
-from routes.models import ROUTE_BITS, Route
+from institutions.routes import ROUTE_BITS, Route
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 SORT_CHOICES = [

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from institutions.models import AcademicPeriod, Institution, OrganisationalUnit, localised
-from routes.models import Route
+from institutions.routes import Route
 
 
 class Language(models.TextChoices):

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from catalogue.models import MAX_THEMES, FacetCount, OfferingSearch
-from routes.models import ROUTE_BITS
+from institutions.routes import ROUTE_BITS
 
 SORTS = ("relevance", "start", "title", "ec_asc", "ec_desc", "seats")
 

@@ -20,7 +20,7 @@ from catalogue.filters import YES_NO, CatalogueFilterSet
 from catalogue.models import CatalogueStamp, Course, ECBand, Language, Level, Mode, Offering, Theme
 from catalogue.search import FACET_ORDER, CatalogueQuery, SearchResult, catalogue_search
 from institutions.models import AcademicPeriod, Institution, localised
-from routes.models import ROUTE_BITS, Route
+from institutions.routes import ROUTE_BITS, Route
 
 
 @dataclass

@@ -21,8 +21,8 @@ from catalogue.models import (
     Theme,
     ec_band,
 )
-from portal.db import on_commit_once
-from routes.models import ROUTE_BITS, routes_to_mask
+from core.db import on_commit_once
+from institutions.routes import ROUTE_BITS, routes_to_mask
 
 SUMMARY_LENGTH = 280
 BATCH = 2000

@@ -11,8 +11,8 @@ from catalogue.services import (
     offerings_of_teachable,
     search_index_refresh,
 )
+from core.db import on_commit_once
 from institutions.models import Institution
-from portal.db import on_commit_once
 
 
 def _refresh_later(ids: list[int]) -> None:

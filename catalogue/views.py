@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
@@ -19,6 +19,7 @@ from catalogue.models import Offering
 from catalogue.selectors import (
     catalogue_choices,
     catalogue_etag,
+    catalogue_overview,
     catalogue_stamp,
     label_facets,
     offering_detail,
@@ -138,3 +139,8 @@ def offering(request, offering_id: int):
         "is_open": item.is_open_for_enrolment(),
     }
     return render(request, "catalogue/offering_detail.html", context)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The portal's front door: the joint catalogue at a glance, and the ways in."""
+    return render(request, "home.html", {"overview": catalogue_overview()})

@@ -9,6 +9,6 @@ class CredentialsConfig(AppConfig):
     def ready(self) -> None:
         # A standing recognition decision approves a request at home without staff.
         from credentials.selectors import precedent_recognises
-        from enrolment.steps.home_review import recogniser_register
+        from enrolment.services.approval import recogniser_register
 
         recogniser_register(precedent_recognises)

@@ -11,10 +11,10 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from core.idempotency import run_idempotent
 from enrolment import permissions as access
 from enrolment.eligibility import eligibility_check
 from enrolment.errors import NotAllowedError, RequestNotFoundError
-from enrolment.idempotency import run_idempotent
 from enrolment.models import EnrolmentRequest, RequestEvent, Status
 from enrolment.selectors import requests_visible
 from enrolment.serializers import (

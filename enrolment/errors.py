@@ -29,7 +29,6 @@ ALTERNATIVE_NOT_FOUND_MESSAGE = _("One of your alternative choices is not an off
 CHOICES_REPEATED_MESSAGE = _("Each choice must be a different offering.")
 UPLOAD_TYPE_MESSAGE = _("Upload a PDF document.")
 UPLOAD_SIZE_MESSAGE = _("The document is too large: at most %(max)d MB.")
-IDEMPOTENCY_MISMATCH_MESSAGE = _("This Idempotency-Key was already used for a different request.")
 USE_WITHDRAW_MESSAGE = _("You were already admitted: withdraw from the course instead of cancelling the request.")
 TOO_MANY_CHOICES_MESSAGE = _("Give at most three ranked choices.")
 ALTERNATIVE_NOT_ELIGIBLE_MESSAGE = _("Choice %(rank)s:")

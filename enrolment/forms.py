@@ -12,7 +12,7 @@ from catalogue.models import Offering
 from enrolment.models import DENIAL_REASONS, ReasonCode, Status
 from enrolment.permissions import HOST_VISIBLE_STATES
 from enrolment.services.actions import ACTIONS
-from routes.models import Route
+from institutions.routes import Route
 
 MAX_BULK = 200
 DIFFERENT_ALTERNATIVES_MESSAGE = _("Choose different offerings as alternatives, and not the offering itself.")

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import StaffRole
-from routes.models import Route
+from institutions.routes import Route
 
 
 class Status(models.TextChoices):
@@ -252,20 +252,3 @@ class SeatReservation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.offering_id}: {self.seats} for {self.institution}"
-
-
-class IdempotencyRecord(models.Model):
-    """The first answer to a client's ``Idempotency-Key``, replayed for a retry with the same key."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=100)
-    fingerprint = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField()
-    body = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
-
-    def __str__(self) -> str:
-        return self.key

@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from enrolment.models import DENIAL_REASON_CHOICES, EnrolmentRequest, ReasonCode, RequestEvent, Status
 from enrolment.services.actions import available_actions
-from routes.models import Route
+from institutions.routes import Route
 
 
 class ChoiceLabelField(serializers.CharField):

@@ -24,6 +24,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.selectors import student_profile_of
 from catalogue.models import Offering
 from catalogue.selectors import offering_detail
+from core.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from core.throttling import throttle_writes
 from enrolment.errors import NotAllowedError
 from enrolment.forms import (
     ActionForm,
@@ -44,8 +46,6 @@ from enrolment.selectors import (
 from enrolment.services import approval, requests
 from enrolment.services.actions import ACTIONS, DENIAL_CHOICES, available_actions, request_act
 from institutions.models import Institution
-from portal.errors import ApplicationError, NotFoundError, PermissionDeniedError
-from portal.throttling import throttle_writes
 
 PAGE_SIZE = 50
 AMSTERDAM = ZoneInfo(settings.TIME_ZONE)

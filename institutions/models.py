@@ -6,7 +6,7 @@ from django.db.models import F, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from routes.models import Route
+from institutions.routes import Route
 
 
 def localised(obj, field: str) -> str:

@@ -9,7 +9,7 @@ class OoapiConfig(AppConfig):
     def ready(self) -> None:
         # Enrolment tells connected institutions' systems through this gateway; it never imports ooapi.
         from enrolment.gateway import gateway_register
-        from ooapi.sync import tasks  # noqa: F401 (the outbox queues its dispatch task by name)
+        from ooapi import tasks  # noqa: F401 (the outbox and the imports queue their tasks by name)
         from ooapi.sync.hooks import OoapiGateway
 
         gateway_register(OoapiGateway())

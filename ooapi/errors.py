@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from portal.errors import ApplicationError
+from core.errors import ApplicationError
 
 
 class OOAPIError(ApplicationError):

@@ -8,7 +8,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from portal.fields import EncryptedTextField
+from core.fields import EncryptedTextField
 
 
 class Connection(models.Model):

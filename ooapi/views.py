@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from ooapi.consumer.selectors import may_manage_imports
+from ooapi.consumer.access import may_manage_imports
 from ooapi.errors import OOAPIError
 from ooapi.services.check import SPEC_AMBIGUITY_NOTE, check_endpoint, ensure_public_endpoint
 

@@ -2,9 +2,8 @@ from django.urls import re_path
 from rest_framework.routers import DefaultRouter
 
 from catalogue import apis as catalogue_apis
+from core.views import api_not_found
 from enrolment import apis as enrolment_apis
-from institutions import apis as institution_apis
-from portal.views import api_not_found
 
 
 class JsonOnlyRouter(DefaultRouter):
@@ -14,7 +13,7 @@ class JsonOnlyRouter(DefaultRouter):
 
 
 router = JsonOnlyRouter()
-router.register("institutions", institution_apis.InstitutionViewSet, basename="institution")
+router.register("institutions", catalogue_apis.InstitutionViewSet, basename="institution")
 router.register("courses", catalogue_apis.CourseViewSet, basename="course")
 router.register("offerings", catalogue_apis.OfferingViewSet, basename="offering")
 router.register("enrolments", enrolment_apis.EnrolmentViewSet, basename="enrolment")

@@ -5,10 +5,11 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from portal import views
+from catalogue.views import home
+from core import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
@@ -26,7 +27,7 @@ urlpatterns = [
     # Swagger UI with its settings as a script of its own (?script), so the page needs no inline script.
     path(
         "api/docs/",
-        SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="portal/swagger_ui.html"),
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="core/swagger_ui.html"),
         name="api-docs",
     ),
     # ReDoc sets its styles from script (styled-components), which only an inline-style allowance lets through,
@@ -35,7 +36,7 @@ urlpatterns = [
     path(
         "api/redoc/",
         csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["blob:"]})(
-            SpectacularRedocView.as_view(url_name="api-schema", template_name="portal/redoc.html")
+            SpectacularRedocView.as_view(url_name="api-schema", template_name="core/redoc.html")
         ),
         name="api-redoc",
     ),
@@ -48,7 +49,7 @@ urlpatterns = [
 ]
 
 # allauth answers its rate-limited requests with this page (429 with Retry-After).
-handler429 = "portal.views.too_many_requests"
+handler429 = "core.views.too_many_requests"
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -1,1 +1,1 @@
-from portal.errors import ApplicationError  # noqa: F401  (this app's errors descend from it)
+from core.errors import ApplicationError  # noqa: F401  (this app's errors descend from it)

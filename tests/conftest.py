@@ -12,6 +12,6 @@ def _clear_cache():
 @pytest.fixture
 def demo_catalogue(db):
     """The full demo zone (21 institutions, 1,050 offerings), seeded once per test that asks for it."""
-    from portal.demo import DemoSeeder
+    from demo.seeder import DemoSeeder
 
     return DemoSeeder(offerings=1050).run()

@@ -12,7 +12,7 @@ On SQLite (the demo default) nothing changes.
 
 from django.db import migrations
 
-from portal.db import postgresql_only
+from core.db import postgresql_only
 
 POSTGRES_SQL = [
     "CREATE INDEX IF NOT EXISTS offeringsearch_facets ON catalogue_offeringsearch"

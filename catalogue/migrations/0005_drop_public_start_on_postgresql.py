@@ -10,7 +10,7 @@ start-date order and read each row from the table to test the facets, so a combi
 
 from django.db import migrations
 
-from portal.db import postgresql_only
+from core.db import postgresql_only
 
 INDEX = "offeringsearch_public_start"
 POSTGRES_SQL = [f"DROP INDEX IF EXISTS {INDEX}"]

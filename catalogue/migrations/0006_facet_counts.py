@@ -16,7 +16,7 @@ no write falls between the two. On SQLite (the demo default) only the empty tabl
 
 from django.db import migrations, models
 
-from portal.db import postgresql_only
+from core.db import postgresql_only
 
 SETS = (
     "institution_id, city, mode, start_month, enrol_opens_at, enrol_closes_at",

@@ -14,7 +14,7 @@ pass. On SQLite nothing changes.
 
 from django.db import migrations
 
-from portal.db import postgresql_only
+from core.db import postgresql_only
 
 ORDERS = {
     "offeringsearch_sort_title_nl": "title_nl, start_date, offering_id",

@@ -12,7 +12,7 @@ no longer used and go. On SQLite nothing changes.
 
 from django.db import migrations
 
-from portal.db import postgresql_only
+from core.db import postgresql_only
 
 POSTGRES_SQL = [
     *(

@@ -18,9 +18,10 @@ from enrolment.models import DENIAL_REASONS, EnrolmentRequest, Status
 from enrolment.permissions import home_step_role, request_for, require_verb
 from enrolment.services.messages import staff_notify
 from enrolment.steps import home_review
-from enrolment.steps.home_review import policy_for
+from enrolment.steps.home_review import policy_for, recogniser_register
 
-__all__ = ["policy_for"]
+# Apps above enrolment register their standing decisions (credentials: precedents) through here.
+__all__ = ["policy_for", "recogniser_register"]
 
 
 def home_approve(*, user, request_id: int, comment: str = "") -> EnrolmentRequest:

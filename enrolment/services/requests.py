@@ -35,7 +35,7 @@ from enrolment.models import DENIAL_REASONS, EnrolmentRequest, ReasonCode, Statu
 from enrolment.permissions import actor_role, require_verb
 from enrolment.steps import ending, submission
 from institutions.models import Institution
-from routes.models import Route
+from institutions.routes import Route
 
 MAX_UPLOAD_MB = 5
 PDF_MAGIC = b"%PDF-"

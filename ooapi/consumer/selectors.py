@@ -11,29 +11,11 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.models import StaffRole
-from accounts.selectors import staff_institutions
+from ooapi.consumer.access import import_connections_for
 from ooapi.consumer.importer import PHASE_LABELS, progress_key
 from ooapi.consumer.parsing import Problem
 from ooapi.consumer.services import IMPORT_TIME_LIMIT_SECONDS, requested_key
 from ooapi.models import Connection, ImportRun
-
-
-def may_manage_imports(user) -> bool:
-    """Superusers, and staff who manage an institution's catalogue."""
-    if not user.is_authenticated:
-        return False
-    return user.is_superuser or staff_institutions(user=user, role=StaffRole.Role.CATALOGUE_MANAGER).exists()
-
-
-def import_connections_for(*, user) -> QuerySet[Connection]:
-    """The connections whose imports ``user`` may see and start, institution loaded."""
-    connections = Connection.objects.select_related("institution").order_by("institution__short_name")
-    if user.is_superuser:
-        return connections
-    return connections.filter(
-        institution__in=staff_institutions(user=user, role=StaffRole.Role.CATALOGUE_MANAGER).values("pk")
-    )
 
 
 def import_run_for(*, user, run_id: int) -> ImportRun | None:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from celery import current_app
 from django.core.cache import cache
 from django.db import connection as db_connection
 from django.db import transaction
@@ -21,11 +22,12 @@ from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import ConflictError, NotFoundError, PermissionDeniedError
 from institutions.models import Institution
+from ooapi.consumer.access import import_connections_for, may_manage_imports
 from ooapi.consumer.importer import PAGE_SIZE, CatalogueImporter, ImportAborted, Summary
 from ooapi.http import Endpoint
 from ooapi.models import Connection, ImportRun
-from portal.errors import ConflictError, NotFoundError, PermissionDeniedError
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +38,7 @@ IMPORT_TIME_LIMIT_SECONDS = 60 * 60
 # How long a requested import shows as queued before a worker picks it up (or is presumed lost).
 REQUEST_TTL_SECONDS = 15 * 60
 
+IMPORT_TASK = "ooapi.consumer.tasks.import_catalogue"
 NOT_ALLOWED = _("Catalogue imports are for catalogue managers and administrators.")
 NO_SUCH_CONNECTION = _("There is no such connection among the institutions you manage.")
 ALREADY_RUNNING = _("An import of this institution's catalogue is already running.")
@@ -200,8 +203,6 @@ def catalogue_import_start(*, user, connection_id: int) -> tuple[Connection, boo
     """A member of staff asks for an import of ``connection_id``: (the connection, whether it was queued;
     see ``catalogue_import_request``). Raises PermissionDeniedError unless ``user`` may manage imports at
     all, NotFoundError for a connection that is not theirs (told apart from an unknown one by nobody)."""
-    from ooapi.consumer.selectors import import_connections_for, may_manage_imports  # they read these services
-
     if not may_manage_imports(user):
         raise PermissionDeniedError(NOT_ALLOWED)
     connection = import_connections_for(user=user).filter(pk=connection_id).first()
@@ -214,13 +215,13 @@ def catalogue_import_request(*, connection: Connection) -> bool:
     """Ask a worker to import ``connection``'s catalogue (after the current transaction commits). Returns
     False, and queues nothing, when an import is already queued or running. Safe to call twice: the
     second call is refused, and a duplicate that slips through is stopped by the import's own lock."""
-    from ooapi.consumer.tasks import import_catalogue  # the tasks call these services
-
     if live_runs().filter(connection=connection).exists():
         return False
     if not cache.add(requested_key(connection.pk), timezone.now().isoformat(), timeout=REQUEST_TTL_SECONDS):
         return False
-    transaction.on_commit(lambda: import_catalogue.delay(connection.pk))
+    import_catalogue = current_app.tasks[IMPORT_TASK]  # by name: the tasks module imports these services
+    connection_id = connection.pk
+    transaction.on_commit(lambda: import_catalogue.delay(connection_id))
     return True
 
 

@@ -10,8 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from ooapi.consumer import selectors, services
-from portal.errors import NotFoundError, PermissionDeniedError
+from core.errors import NotFoundError, PermissionDeniedError
+from ooapi.consumer import access, selectors, services
 
 QUEUED_MESSAGE = _("The import of %(institution)s is queued; it starts as soon as a worker is free.")
 ALREADY_MESSAGE = _("An import of %(institution)s is already queued or running.")
@@ -23,7 +23,7 @@ def _forbidden(request: HttpRequest) -> HttpResponse:
 
 
 def _runs_context(request: HttpRequest) -> dict:
-    connections = list(selectors.import_connections_for(user=request.user))
+    connections = list(access.import_connections_for(user=request.user))
     runs = selectors.with_progress(list(selectors.import_runs_for(user=request.user)))
     queued = selectors.queued_connection_ids(connections)
     return {
@@ -38,7 +38,7 @@ def _runs_context(request: HttpRequest) -> dict:
 @login_required
 @require_GET
 def imports(request: HttpRequest) -> HttpResponse:
-    if not selectors.may_manage_imports(request.user):
+    if not access.may_manage_imports(request.user):
         return _forbidden(request)
     return render(request, "ooapi/imports.html", _runs_context(request))
 
@@ -47,7 +47,7 @@ def imports(request: HttpRequest) -> HttpResponse:
 @require_GET
 def runs(request: HttpRequest) -> HttpResponse:
     """The runs table alone, for htmx polling; it stops polling itself when nothing runs or waits."""
-    if not selectors.may_manage_imports(request.user):
+    if not access.may_manage_imports(request.user):
         return _forbidden(request)
     return render(request, "ooapi/imports_runs.html", _runs_context(request))
 
@@ -73,7 +73,7 @@ def start(request: HttpRequest, connection_id: int) -> HttpResponse:
 @require_GET
 def detail(request: HttpRequest, run_id: int) -> HttpResponse:
     """One run with its report; while it runs, htmx polls the progress part of this page."""
-    if not selectors.may_manage_imports(request.user):
+    if not access.may_manage_imports(request.user):
         return _forbidden(request)
     run = selectors.import_run_for(user=request.user, run_id=run_id)
     if run is None:

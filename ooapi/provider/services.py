@@ -11,6 +11,7 @@ from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import get_application_model
 from openapi_schema_validator import OAS30WriteValidator
 
+from core.errors import ApplicationError
 from enrolment.models import EnrolmentRequest
 from institutions.models import Institution
 from ooapi.models import AssociationResult, ProviderClient
@@ -19,7 +20,6 @@ from ooapi.provider.params import resolve_refs
 from ooapi.provider.problems import Problem
 from ooapi.provider.scopes import PROVIDER_SCOPES, READ
 from ooapi.spec import load_spec
-from portal.errors import ApplicationError
 
 UNKNOWN_SCOPES = _("Unknown scopes: {scopes}. Choose from: {known}.")
 PATCHABLE = ("remoteState", "result")

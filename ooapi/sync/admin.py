@@ -15,9 +15,9 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.errors import ApplicationError
 from ooapi.models import OutboxMessage
 from ooapi.sync import services
-from portal.errors import ApplicationError
 
 
 class OutboxMessageAdmin(admin.ModelAdmin):

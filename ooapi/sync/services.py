@@ -39,6 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import staff_institutions
+from core.errors import ConflictError, PermissionDeniedError
 from enrolment.models import EnrolmentRequest, Status
 from enrolment.services.approval import home_decision_from_institution
 from enrolment.services.registration import registration_confirm, registration_reference_store
@@ -46,7 +47,6 @@ from institutions.models import Institution
 from ooapi.models import AssociationResult, Connection, OutboxMessage
 from ooapi.provider import mappers
 from ooapi.sync.outbox import message_enqueue, outbox_message_write
-from portal.errors import ConflictError, PermissionDeniedError
 
 logger = logging.getLogger("ooapi.sync")
 

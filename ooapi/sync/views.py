@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import staff_institutions
+from core.errors import ApplicationError
 from ooapi.models import Connection, OutboxMessage
 from ooapi.sync import selectors, services
-from portal.errors import ApplicationError
 
 NOT_ALLOWED_MESSAGE = _("The connection status is for administrators and institution staff.")
 RETRIED_MESSAGE = _("The message is queued again and will be sent shortly.")

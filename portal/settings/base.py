@@ -47,7 +47,6 @@ INSTALLED_APPS = [
     "django_celery_beat",
     # ours
     "core",
-    "portal",
     "accounts",
     "institutions",
     "catalogue",
@@ -56,6 +55,7 @@ INSTALLED_APPS = [
     "routes",
     "credentials",
     "ooapi",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -63,12 +63,12 @@ MIDDLEWARE = [
     # Every answer, static files included, carries the Content-Security-Policy (CONTENT_SECURITY_POLICY).
     "csp.middleware.CSPMiddleware",
     # Before anything reads the body: refuses one over PORTAL_MAX_REQUEST_BYTES (413), or chunked (411).
-    "portal.middleware.RequestSizeLimitMiddleware",
+    "core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside sessions and auth so its duration covers them and it sees every response they produce.
-    "portal.middleware.RequestLogMiddleware",
+    "core.middleware.RequestLogMiddleware",
     # Gives every 429 that lacks one a Retry-After header (allauth's own 429 answers carry none).
-    "portal.middleware.RetryAfterMiddleware",
+    "core.middleware.RetryAfterMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -96,7 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "portal.context_processors.portal",
+                "core.context_processors.portal",
             ],
         },
     },
@@ -193,18 +193,18 @@ CELERY_BEAT_SCHEDULE = {
 # Django REST framework and the OpenAPI schema
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "portal.pagination.PortalPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.PortalPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "accounts.authentication.SessionTokenAuthentication",  # allauth's X-Session-Token, looked up once
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "EXCEPTION_HANDLER": "portal.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "PAGE_SIZE": 20,
     # Writes (POST, PUT, PATCH, DELETE) per user, or per client address when anonymous; the HTML enrol and
     # action forms share the same budget (portal/throttling.py). A 429 carries Retry-After.
-    "DEFAULT_THROTTLE_CLASSES": ["portal.throttling.WriteRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.WriteRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"writes": env("PORTAL_WRITE_RATE", default="30/min")},
 }
 SPECTACULAR_SETTINGS = {
@@ -219,10 +219,10 @@ SPECTACULAR_SETTINGS = {
         "ReasonCodeEnum": "enrolment.models.ReasonCode",
         "DenialReasonEnum": "enrolment.models.DENIAL_REASON_CHOICES",
     },
-    # Every operation documents the error answers portal.api.exception_handler gives (portal/schema.py).
+    # Every operation documents the error answers core.api.exception_handler gives (portal/schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "portal.schema.document_error_responses",
+        "core.schema.document_error_responses",
     ],
     # Swagger UI and ReDoc from drf-spectacular-sidecar's static files, not from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -335,7 +335,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Requests: a body larger than this is refused with 413 before it is read (portal.middleware), chunked or not.
+# Requests: a body larger than this is refused with 413 before it is read (core.middleware), chunked or not.
 # Covers the largest upload (enrolment documents) with room for the multipart envelope.
 PORTAL_MAX_REQUEST_BYTES = env.int("PORTAL_MAX_REQUEST_BYTES", default=10 * 1024 * 1024)
 

@@ -9,7 +9,7 @@ What differs, and why:
 
 * plain HTTP on 127.0.0.1: no TLS redirect, no secure-only cookies;
 * ``ROOT_URLCONF`` adds the bare one-INSERT view the scenario measures as its floor
-  (``portal.bench.urls``); the production URLconf never has it;
+  (``portal.bench_urls``); the production URLconf never has it;
 * logging in the benchmark's students is set-up, not the measurement: a fast password hasher and no
   login rate limit (all of them log in from one address) make 2,000 logins take seconds, not minutes;
 * static files from the source folders (no ``collectstatic`` manifest needed; the API renders none).
@@ -24,7 +24,8 @@ SECURE_HSTS_SECONDS = 0
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 
-ROOT_URLCONF = "portal.bench.urls"
+ROOT_URLCONF = "portal.bench_urls"
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ACCOUNT_RATE_LIMITS = False

@@ -2,17 +2,20 @@
 
 Without ``DATABASE_URL`` and ``REDIS_URL`` the portal uses an embedded default: SQLite in ``var/``,
 an in-memory cache, and Celery tasks run eagerly in-process. With them set, it uses PostgreSQL and a
-real worker. ``portal.apps.PortalConfig`` says which on start.
+real worker. ``core.apps.CoreConfig`` says which on start.
 """
 
 import os
 import sys
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, DATABASES, env
+from .base import BASE_DIR, DATABASES, INSTALLED_APPS, env
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-never-used-in-production")  # noqa: S105
+
+# The benchmarks and their command: for development and tests, never installed in production.
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
 
 EMBEDDED_DATABASE = "DATABASE_URL" not in os.environ
 EMBEDDED_BROKER = "REDIS_URL" not in os.environ

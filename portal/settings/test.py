@@ -1,7 +1,10 @@
 """The test suite: always real PostgreSQL and Redis (defaults 127.0.0.1:5432 and :6379)."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import INSTALLED_APPS, env
+
+# The benchmarks and their command: for development and tests, never installed in production.
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
 
 SECRET_KEY = "test-only-key"  # noqa: S105
 DEBUG = False

@@ -12,7 +12,7 @@ from accounts.errors import (
 )
 from accounts.models import StudentProfile
 from accounts.services import HomeIdentity, home_identity_resolve, student_profile_sync
-from portal.errors import ApplicationError
+from core.errors import ApplicationError
 from tests.factories import InstitutionFactory, ProgrammeFactory, StudentProfileFactory, UserFactory
 
 CODE = "urn:schac:personalUniqueCode:nl:local:{home}:studentid:{number}"

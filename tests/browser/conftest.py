@@ -38,6 +38,6 @@ def page(browser, live_server):
 
 @pytest.fixture
 def demo_zone(transactional_db):
-    from portal.demo import DemoSeeder
+    from demo.seeder import DemoSeeder
 
     return DemoSeeder(offerings=300).run()

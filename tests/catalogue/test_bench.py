@@ -11,10 +11,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from bench.catalogue import KINDS, FloorSearch, Vocabulary, parse_query, prepare_catalogue, query_mix
 from catalogue.choices import catalogue_choices
 from catalogue.models import Offering, OfferingSearch
 from catalogue.search import catalogue_search
-from portal.bench.catalogue import KINDS, FloorSearch, Vocabulary, parse_query, prepare_catalogue, query_mix
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,7 +5,7 @@ import pytest
 from django.db import connection, transaction
 
 from catalogue.search import CatalogueQuery, _PostgresSearch, catalogue_search
-from routes.models import ROUTE_BITS
+from institutions.routes import ROUTE_BITS
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.db import connection
 from catalogue import services
 from catalogue.models import Offering, OfferingSearch
 from catalogue.services import WHITESPACE, search_index_refresh
-from routes.models import Route
+from institutions.routes import Route
 from tests.factories import CourseFactory, ModuleFactory, OfferingFactory, ThemeFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,8 @@ import pytest
 
 from accounts.models import StaffRole, StudentProfile, User
 from catalogue.models import Course, Offering, OfferingSearch
+from demo.seeder import DEMO_PASSWORD, ROLE_ACCOUNTS, DemoSeeder, demo_email
 from institutions.models import AcademicPeriod, Institution
-from portal.demo import DEMO_PASSWORD, ROLE_ACCOUNTS, DemoSeeder, demo_email
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ from django.db import connection
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from portal.bench import enrolment_burst
-from portal.bench.enrolment_burst import ServerConfig
-from portal.bench.views import FLOOR_TABLE, FLOOR_TABLE_SQL
+from bench import enrolment_burst
+from bench.enrolment_burst import ServerConfig
+from bench.views import FLOOR_TABLE, FLOOR_TABLE_SQL
 from tests.factories import StudentProfileFactory
 
 STUDENTS = 60
@@ -61,7 +61,7 @@ def test_a_small_burst_over_http_fills_every_seat_and_never_overbooks(transactio
     assert result["notifications_queued"] >= STUDENTS
 
 
-@override_settings(ROOT_URLCONF="portal.bench.urls")
+@override_settings(ROOT_URLCONF="portal.bench_urls")
 def test_the_framework_floor_authenticates_like_the_api(db):
     """The framework floor is only a floor if it pays for the API's authentication: an anonymous request is
     refused and writes nothing, a signed-in student's writes its one row."""

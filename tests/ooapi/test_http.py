@@ -17,10 +17,10 @@ import pytest
 from cryptography import x509
 from django.utils import translation
 
+from core.errors import ApplicationError
 from ooapi import errors
 from ooapi.http import Endpoint, OOAPIClient, token_cache
 from ooapi.peer.catalogue import Catalogue
-from portal.errors import ApplicationError
 from tests.tls import self_signed_certificate
 
 pytest_plugins = ["tests.ooapi.peer_fixtures"]

@@ -10,9 +10,9 @@ import threading
 import pytest
 from django.db import connection
 
+from bench.ooapi_import import RowsWritten
 from catalogue.models import Offering, OfferingSearch
 from ooapi.models import ImportRun
-from portal.bench.ooapi_import import RowsWritten
 from tests.ooapi_import.conftest import make_connection, run_import
 
 pytest_plugins = ["tests.ooapi.peer_fixtures"]

@@ -21,12 +21,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import StaffRole
+from core.errors import NotFoundError, PermissionDeniedError
 from institutions.models import Institution
 from ooapi.consumer import services
 from ooapi.consumer.importer import progress_key
 from ooapi.consumer.tasks import import_catalogue, import_due
 from ooapi.models import ImportRun
-from portal.errors import NotFoundError, PermissionDeniedError
 from tests.factories import InstitutionFactory, StaffRoleFactory, UserFactory
 from tests.ooapi_import.conftest import make_connection, run_import
 from tests.workers import terminate

@@ -1,4 +1,4 @@
-"""``portal.bench.CpuMeter``, which the burst, import and sync benchmarks use to say where their CPU time
+"""``bench.CpuMeter``, which the burst, import and sync benchmarks use to say where their CPU time
 went: each part gets the time its own processes spent, and nothing of the others'."""
 
 import os
@@ -9,7 +9,7 @@ import time
 import pytest
 from django.db import connection
 
-from portal.bench import Backends, CpuMeter, ProcessGroups, ThisProcess, stop_process_group
+from bench import Backends, CpuMeter, ProcessGroups, ThisProcess, stop_process_group
 
 BURN = "import time\nend = time.process_time() + {seconds}\nwhile time.process_time() < end: pass\n"
 

@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from portal import health
+from core import health
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECK_NAMES = {"database", "broker", "migrations"}
@@ -99,7 +99,7 @@ def test_embedded_memory_broker_counts_as_ok_and_says_so(settings):
 
 @pytest.mark.django_db
 def test_healthz_is_503_with_a_pending_migration(client, settings):
-    settings.MIGRATION_MODULES = {"portal": "tests.ops.pending_migrations"}
+    settings.MIGRATION_MODULES = {"demo": "tests.ops.pending_migrations"}
 
     response = client.get(reverse("healthz"), headers=ENGLISH)
 

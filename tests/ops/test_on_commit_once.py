@@ -1,9 +1,9 @@
-"""``portal.db.on_commit_once``: one callback per transaction however often it is asked for."""
+"""``core.db.on_commit_once``: one callback per transaction however often it is asked for."""
 
 import pytest
 from django.db import transaction
 
-from portal.db import on_commit_once
+from core.db import on_commit_once
 
 pytestmark = pytest.mark.django_db
 

@@ -156,6 +156,6 @@ def test_production_security_settings():
     assert values["login"] == "10/m/ip,5/5m/key"
     assert values["writes"] == "30/min"
     assert "csp.middleware.CSPMiddleware" in values["middleware"]
-    assert values["middleware"].index("portal.middleware.RequestSizeLimitMiddleware") < values["middleware"].index(
+    assert values["middleware"].index("core.middleware.RequestSizeLimitMiddleware") < values["middleware"].index(
         "django.contrib.sessions.middleware.SessionMiddleware"
     )

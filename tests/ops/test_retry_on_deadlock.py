@@ -1,10 +1,10 @@
-"""portal.db.retry_on_deadlock: which failures run a service again, and when it must not."""
+"""core.db.retry_on_deadlock: which failures run a service again, and when it must not."""
 
 import pytest
 from django.db import OperationalError, transaction
 from psycopg import errors as pg_errors
 
-from portal.db import retry_on_deadlock
+from core.db import retry_on_deadlock
 
 
 def _failing(cause: BaseException, failures: int):

@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from accounts.models import StaffRole
 from catalogue.models import Offering
+from core.errors import ApplicationError
 from enrolment.models import EnrolmentRequest, Status
 from enrolment.services.actions import request_act
-from portal.errors import ApplicationError
 from tests.factories import (
     AcademicPeriodFactory,
     CourseFactory,

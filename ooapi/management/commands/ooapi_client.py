@@ -8,11 +8,11 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.errors import ApplicationError
 from institutions.models import Institution
 from ooapi.models import ProviderClient
 from ooapi.provider.scopes import PROVIDER_SCOPES, READ
 from ooapi.provider.services import provider_client_create
-from portal.errors import ApplicationError
 
 
 class Command(BaseCommand):

@@ -1,1 +1,1 @@
-"""A migration that is never applied: ``MIGRATION_MODULES`` points the ``portal`` app here in a health test."""
+"""A migration that is never applied: ``MIGRATION_MODULES`` points the ``demo`` app (which has no migrations of its own) here in a health test."""

@@ -1,0 +1,20 @@
+"""The four student routes: the zone's shared vocabulary. Every request and every study plan belongs to one of
+them; institutions pilot them and offerings suit them. The routes' own apps (study plans, the programme
+composer) live in ``routes/``, at the top of the house; the words they share live here, at its foot."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Route(models.TextChoices):
+    OWN_PACE = "own_pace", _("Own pace (Eigen tempo)")
+    OFF_THE_BEATEN_PATH = "off_the_beaten_path", _("Off the beaten path (Buiten de gebaande paden)")
+    MY_DIPLOMA = "my_diploma", _("MijnDiploma")
+    MODULAR = "modular", _("Modular (Modulair studeren)")
+
+
+ROUTE_BITS = {route: 1 << index for index, route in enumerate(Route.values)}
+
+
+def routes_to_mask(routes) -> int:
+    return sum(ROUTE_BITS[r] for r in set(routes) if r in ROUTE_BITS)
