@@ -34,5 +34,6 @@ urlpatterns = [
         name="association",
     ),
     path("persons/me", endpoint(GET=views.person_me), name="person-me"),
-    re_path(r"^(?P<rest>.*)$", views.no_such_path),
+    # [\s\S], not ".": a path may hold an encoded newline (%0A), which "." does not match.
+    re_path(r"^(?P<rest>[\s\S]*)$", views.no_such_path),
 ]

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything that can refuse a request: any error under /ooapi/v5/ leaves as problem+json.
+    "ooapi.provider.middleware.ProblemJsonMiddleware",
     # Outside sessions and auth so its duration covers them and it sees every response they produce.
     "portal.middleware.RequestLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

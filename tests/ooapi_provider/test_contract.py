@@ -73,6 +73,13 @@ urlpatterns = [
 pytestmark = pytest.mark.urls("tests.ooapi_provider.test_contract")
 
 
+@pytest.fixture(autouse=True)
+def _without_problem_middleware(settings):
+    """The check itself is under test: without the middleware that turns every error under the prefix into
+    a problem, an HTML error must reach it (and fail the test)."""
+    settings.MIDDLEWARE = [name for name in settings.MIDDLEWARE if not name.endswith(".ProblemJsonMiddleware")]
+
+
 def _strict(path_: str, body: dict) -> None:
     """openapi-core as it comes, on the official spec (served at demo01.eduapi.nl/v5)."""
     request = MockRequest("http://demo01.eduapi.nl", "get", f"/v5{path_}")
