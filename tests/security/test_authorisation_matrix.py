@@ -351,7 +351,7 @@ MATRIX.update(
         "ooapi_provider:association": Entry("GET", lambda o: f"{V5}associations/x", oauth_only(), api=True),
         "ooapi_provider:person-me": Entry("GET", lambda o: f"{V5}persons/me", oauth_only(), api=True),
         # The provider's catch-all: an unknown path is a 404 problem for anyone.
-        "ooapi/v5/^(?P<rest>.*)$": Entry("GET", lambda o: f"{V5}no-such-thing", everyone(HIDE), api=True),
+        r"ooapi/v5/^(?P<rest>[\s\S]*)$": Entry("GET", lambda o: f"{V5}no-such-thing", everyone(HIDE), api=True),
     }
 )
 
