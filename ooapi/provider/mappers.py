@@ -263,6 +263,11 @@ def course_offering(obj: Offering, ctx: Context) -> dict:
         "course": course_id(teachable),
         "organization": organization_ref(unit_pk=teachable.unit_id, institution_pk=obj.institution_id),
         "link": link,
+        # The portal keeps no price of a course offering. Said as an empty list, not left out: a program
+        # offering's priceInformation has at least one entry, and nothing else in the spec tells the two
+        # apart (both require just startDate and endDate), so without it every course offering is valid
+        # under both branches of GET /offerings/{id}'s oneOf, which then rejects it.
+        "priceInformation": [],
     }
     if obj.city:
         address = {"addressType": "teaching", "city": obj.city, "countryCode": "NL"}

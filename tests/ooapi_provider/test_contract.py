@@ -89,7 +89,7 @@ def _strict(path_: str, body: dict) -> None:
 @pytest.mark.parametrize(
     ("path_", "body"), [(f"/offerings/{SOME_ID}", COURSE_OFFERING), (f"/associations/{SOME_ID}", ASSOCIATION)]
 )
-def test_the_spec_itself_rejects_every_course_offering_and_association_under_strict_one_of(path_, body):
+def test_the_spec_itself_rejects_a_plain_course_offering_and_every_association_under_strict_one_of(path_, body):
     with pytest.raises(Exception, match="is valid under each of"):
         _strict(path_, body)
 
