@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("programs", endpoint(GET=views.programs), name="programs"),
     path("programs/<str:programId>", endpoint(GET=views.program), name="program"),
+    path("programs/<str:programId>/offerings", endpoint(GET=views.program_offerings), name="program-offerings"),
     path("courses", endpoint(GET=views.courses), name="courses"),
     path("courses/<str:courseId>", endpoint(GET=views.course), name="course"),
     path("courses/<str:courseId>/offerings", endpoint(GET=views.course_offerings), name="course-offerings"),

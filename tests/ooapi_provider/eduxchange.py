@@ -34,7 +34,9 @@ CONSUMER = {"consumer": "eduxchange"}
 def profile_path() -> Path:
     """The profile's file, or a skip that says where it was looked for."""
     override = os.environ.get("FLEXPORTAL_SHARED_DIR")
-    places = [Path(override)] if override else [folder / "shared" for folder in (REPOSITORY_ROOT, *REPOSITORY_ROOT.parents)]
+    places = (
+        [Path(override)] if override else [folder / "shared" for folder in (REPOSITORY_ROOT, *REPOSITORY_ROOT.parents)]
+    )
     for place in places:
         if (place / PROFILE).is_file():
             return place / PROFILE

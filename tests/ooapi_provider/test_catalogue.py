@@ -195,11 +195,106 @@ def test_courses_sort(api, zone, alpha):
     assert api.get("/courses", alpha, sort="title").status_code == 400
 
 
-def test_consumer_eduxchange_shares_only_what_is_meant_for_partners(api, zone, alpha):
+ALGORITHMS_ALLIANCES = [
+    {
+        "name": "euroteq",
+        "theme": "Computer Science and ICT, Data, AI",
+        "selection": False,
+        "visibleForOwnStudents": True,
+        "enrollmentForOwnStudents": "url",
+        "visibleForGuests": False,
+        "enrollmentForGuests": "url",
+    },
+    {
+        "name": "lde",
+        "theme": "12",
+        "selection": True,
+        "type": "broadening",
+        "visibleForOwnStudents": True,
+        "enrollmentForOwnStudents": "url",
+        "visibleForGuests": True,
+        "enrollmentForGuests": "url",
+    },
+]
+
+
+def test_consumer_eduxchange_shares_what_is_published_to_an_alliance_for_partners(api, zone, alpha):
     response = api.get("/courses", alpha, consumer="eduxchange")
-    assert sorted(codes(response)) == ["ALG101", "ENE101"]  # not OWN201: only for Alpha's own students
-    algorithms = next(item for item in response.json()["items"] if item["abbreviation"] == "ALG101")
-    assert algorithms["consumers"] == [{"consumerKey": "eduxchange", "alliances": [{"name": "flexportal"}]}]
+    # Not OWN201 nor SEC301: published, but their only offerings are for their own students.
+    assert sorted(codes(response)) == ["ALG101", "ENE101"]
+    by_code = {item["abbreviation"]: item for item in response.json()["items"]}
+    assert by_code["ALG101"]["consumers"] == [{"consumerKey": "eduxchange", "alliances": ALGORITHMS_ALLIANCES}]
+    assert by_code["ENE101"]["consumers"][0]["alliances"][0] | {"visibleForOwnStudents": None} == {
+        "name": "kom",
+        "theme": "Energie en duurzaamheid",
+        "type": "deepening",
+        "selection": False,
+        "visibleForOwnStudents": None,
+        "enrollmentForOwnStudents": "url",
+        "visibleForGuests": False,
+        "enrollmentForGuests": "url",
+    }
+
+
+def test_a_course_not_published_to_an_alliance_is_not_listed_for_eduxchange(api, zone, alpha):
+    zone["courses"]["energy"].publications.all().delete()
+    assert codes(api.get("/courses", alpha, consumer="eduxchange")) == ["ALG101"]
+    energy = mappers.course_id(zone["courses"]["energy"])
+    assert api.get(f"/courses/{energy}", alpha, consumer="eduxchange").status_code == 404
+    assert api.get(f"/courses/{energy}/offerings", alpha, consumer="eduxchange").status_code == 404
+    assert api.get(f"/courses/{energy}", alpha).status_code == 200  # still shared outside eduXchange
+
+
+def test_a_single_course_for_eduxchange_has_its_consumer_block(api, zone, alpha):
+    course_id = mappers.course_id(zone["courses"]["algorithms"])
+    course = api.get(f"/courses/{course_id}", alpha, consumer="eduxchange", expand="coordinators").json()
+    assert course["consumers"] == [{"consumerKey": "eduxchange", "alliances": ALGORITHMS_ALLIANCES}]
+    assert "consumers" not in api.get(f"/courses/{course_id}", alpha).json()
+    own = mappers.course_id(zone["courses"]["private"])  # published to EWUU, but for Alpha's students only
+    assert api.get(f"/courses/{own}", alpha).status_code == 200
+    assert api.get(f"/courses/{own}", alpha, consumer="eduxchange").status_code == 404
+
+
+def test_offerings_for_eduxchange_carry_each_alliance_with_its_enrolment(api, zone, alpha):
+    offering = zone["offerings"]["algorithms"]
+    link = f"http://testserver/catalogue/offerings/{offering.pk}/"
+    listed = api.get(f"/courses/{mappers.course_id(offering.course)}/offerings", alpha, consumer="eduxchange")
+    single = api.get(
+        f"/offerings/{mappers.offering_id(offering)}", alpha, consumer="eduxchange", expand="academicSession"
+    )
+    for body in (listed.json()["items"][0], single.json()):
+        alliances = body["consumers"][0]["alliances"]
+        assert [(a["name"], a["enrollmentUrl"], a.get("enrollmentUrlForGuests")) for a in alliances] == [
+            ("euroteq", link, None),
+            ("lde", link, link),  # LDE shows it to guests too
+        ]
+    private = mappers.offering_id(zone["offerings"]["private"])
+    assert api.get(f"/offerings/{private}", alpha, consumer="eduxchange").status_code == 404
+    assert "consumers" not in api.get(f"/offerings/{private}", alpha).json()
+
+
+def test_programs_for_eduxchange_are_the_published_ones_with_their_study_load(api, zone, alpha):
+    response = api.get("/programs", alpha, consumer="eduxchange")
+    assert names(response) == ["Psychology", "Nursing"]
+    psychology, nursing = response.json()["items"]
+    assert psychology["studyLoad"] == {"studyLoadUnit": "ects", "value": 180.0}
+    assert psychology["consumers"][0]["alliances"][0]["theme"] == "Digital Society"
+    assert nursing["consumers"][0]["alliances"][0]["enrollmentForGuests"] == "broker"
+    program_id = psychology["programId"]
+    single = api.get(f"/programs/{program_id}", alpha, consumer="eduxchange", expand="coordinators,organization")
+    assert single.json()["consumers"] == psychology["consumers"]
+    zone["programmes"]["nursing"].publications.all().delete()
+    nursing_id = derived_id(Kind.PROGRAMME, zone["programmes"]["nursing"].pk)
+    assert api.get(f"/programs/{nursing_id}", alpha, consumer="eduxchange").status_code == 404
+    assert api.get(f"/programs/{nursing_id}", alpha).status_code == 200
+
+
+def test_program_offerings_are_an_empty_list(api, zone, alpha):
+    program_id = derived_id(Kind.PROGRAMME, zone["programmes"]["psychology"].pk)
+    page = api.get(f"/programs/{program_id}/offerings", alpha, consumer="eduxchange").json()
+    assert (page["items"], page["hasNextPage"]) == ([], False)
+    assert api.get(f"/programs/{uuid.uuid4()}/offerings", alpha).status_code == 404
+    assert api.get(f"/programs/{program_id}/offerings", alpha, pageSize=3).status_code == 400
 
 
 def test_unknown_consumer_is_ignored(api, zone, alpha):

@@ -341,6 +341,7 @@ MATRIX.update(
         "ooapi_provider:academic-session": Entry("GET", lambda o: f"{V5}academic-sessions/x", oauth_only(), api=True),
         "ooapi_provider:programs": Entry("GET", lambda o: f"{V5}programs", oauth_only(), api=True),
         "ooapi_provider:program": Entry("GET", lambda o: f"{V5}programs/x", oauth_only(), api=True),
+        "ooapi_provider:program-offerings": Entry("GET", lambda o: f"{V5}programs/x/offerings", oauth_only(), api=True),
         "ooapi_provider:courses": Entry("GET", lambda o: f"{V5}courses", oauth_only(), api=True),
         "ooapi_provider:course": Entry("GET", lambda o: f"{V5}courses/x", oauth_only(), api=True),
         "ooapi_provider:course-offerings": Entry("GET", lambda o: f"{V5}courses/x/offerings", oauth_only(), api=True),
