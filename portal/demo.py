@@ -404,7 +404,8 @@ class DemoSeeder:
         created = self._offerings(institutions, periods, courses, modules)
         self._accounts()
         self._connections(institutions)
-        self._alliances(institutions, courses)
+        with transaction.atomic():
+            self._alliances(institutions, courses)
         refreshed = search_index_refresh() if created or not self._index_complete() else 0
         summary = {
             "institutions": Institution.objects.count(),

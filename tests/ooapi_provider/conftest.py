@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+import socket
 
 import pytest
 from django.test import Client
@@ -55,6 +56,26 @@ class ContractClient(Client):
 def _provider_urls(request, settings):
     if request.node.get_closest_marker("urls") is None:
         settings.ROOT_URLCONF = "tests.ooapi_provider.urls"
+
+
+@pytest.fixture
+def provider_url(live_server) -> str:
+    """The provider on pytest-django's live server (a real HTTP server in a thread), as its base URL.
+
+    Its connections get TCP_NODELAY: Django's test server writes the status line, the headers and the
+    body separately, and Nagle's algorithm then holds every answer back until the client's delayed ACK,
+    about 80 ms a request."""
+    httpd = live_server.thread.httpd
+    if "get_request" not in vars(httpd):
+        accept = type(httpd).get_request
+
+        def get_request():
+            connection, address = accept(httpd)
+            connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            return connection, address
+
+        httpd.get_request = get_request
+    return f"{live_server.url}{PREFIX}"
 
 
 @pytest.fixture
