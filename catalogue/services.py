@@ -23,6 +23,7 @@ from catalogue.models import (
     Theme,
     ec_band,
 )
+from institutions.alliances import ALLIANCES
 from institutions.models import Alliance, AllianceTheme, Institution, Publication
 from institutions.services import Sharing, publish
 from portal.db import on_commit_once
@@ -295,8 +296,10 @@ def course_publications_replace(
     exactly those entries, as an import found them. Courses not in ``wanted`` are left alone.
 
     The rules of ``course_publish`` apply, tolerantly: an entry for an alliance the portal does not know
-    or the institution is no member of is dropped, and a theme outside the alliance's vocabulary is left
-    out; each is returned as a ``PublicationNote``. Writes only what differs (no statement at all when
+    or the institution is no member of is dropped, and a theme outside a vocabulary the eduXchange profile
+    fixes (LDE's, EuroTeQ's) is left out; each is returned as a ``PublicationNote``. A new theme of an
+    alliance whose vocabulary the profile leaves open (EWUU's, Kies op Maat's) joins that vocabulary: the
+    member institutions' own systems are where it comes from. Writes only what differs (no statement at all when
     nothing changed) and returns the courses whose publications changed. Runs in the caller's transaction
     (the import's page)."""
     if not wanted:
@@ -321,7 +324,12 @@ def course_publications_replace(
                 continue
             theme = themes.get((alliance.pk, entry.theme)) if entry.theme else None
             if entry.theme and theme is None:
-                notes.append(PublicationNote(course_id, entry.alliance, "unknown_theme", entry.theme))
+                if alliance.code in FIXED_VOCABULARIES:
+                    notes.append(PublicationNote(course_id, entry.alliance, "unknown_theme", entry.theme))
+                else:
+                    theme = themes[(alliance.pk, entry.theme)] = AllianceTheme.objects.create(
+                        alliance=alliance, code=entry.theme
+                    )
             values = {**asdict(entry), "theme_id": theme.pk if theme else None}
             del values["alliance"], values["theme"]
             keep.add(alliance.pk)
@@ -347,4 +355,5 @@ def course_publications_replace(
     return changed, notes
 
 
+FIXED_VOCABULARIES = {known.code for known in ALLIANCES if known.themes}
 PUBLICATION_FIELDS = [name for name in asdict(SharedIn(alliance="")) if name not in ("alliance", "theme")]
