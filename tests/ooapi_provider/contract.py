@@ -185,3 +185,14 @@ class Contract:
             if cause is not None:
                 details.append(str(getattr(cause, "message", cause))[:2000])
         return f"{self._where(response)}: {what} violates the OOAPI v5 spec:\n" + "\n".join(details)
+
+
+def body_violations(path: str, method: str, status: int, body) -> list[str]:
+    """What the contract check (its ``oneOf`` rules above) finds wrong with ``body`` as the JSON answer
+    ``status`` of ``method path`` (a path as the spec writes it, e.g. ``/associations/{associationId}``)."""
+    spec = load_spec()
+    response = spec["paths"][path][method.lower()]["responses"][str(status)]
+    schema = {"components": spec["components"], **response["content"]["application/json"]["schema"]}
+    validator_class = contract_validator(OAS30ReadValidator, spec["components"]["schemas"])
+    validator = validator_class(schema, format_checker=OAS30ReadValidator.FORMAT_CHECKER)
+    return [f"{'/'.join(map(str, error.absolute_path))}: {error.message}" for error in validator.iter_errors(body)]
