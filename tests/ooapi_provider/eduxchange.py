@@ -31,17 +31,29 @@ REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 CONSUMER = {"consumer": "eduxchange"}
 
 
+def _places() -> list[Path]:
+    override = os.environ.get("FLEXPORTAL_SHARED_DIR")
+    if override:
+        return [Path(override)]
+    return [folder / "shared" for folder in (REPOSITORY_ROOT, *REPOSITORY_ROOT.parents)]
+
+
+def find_profile() -> Path | None:
+    return next((place / PROFILE for place in _places() if (place / PROFILE).is_file()), None)
+
+
+def missing_reason() -> str:
+    override = os.environ.get("FLEXPORTAL_SHARED_DIR")
+    where = f"$FLEXPORTAL_SHARED_DIR ({override})" if override else f"shared/ in {REPOSITORY_ROOT} or a folder above it"
+    return f"SURF's eduXchange profile ({PROFILE}) was not found in {where}; it is not part of the repository"
+
+
 def profile_path() -> Path:
     """The profile's file, or a skip that says where it was looked for."""
-    override = os.environ.get("FLEXPORTAL_SHARED_DIR")
-    places = (
-        [Path(override)] if override else [folder / "shared" for folder in (REPOSITORY_ROOT, *REPOSITORY_ROOT.parents)]
-    )
-    for place in places:
-        if (place / PROFILE).is_file():
-            return place / PROFILE
-    where = f"$FLEXPORTAL_SHARED_DIR ({override})" if override else f"shared/ in {REPOSITORY_ROOT} or a folder above it"
-    pytest.skip(f"SURF's eduXchange profile ({PROFILE}) was not found in {where}; it is not part of the repository")
+    found = find_profile()
+    if found is None:
+        pytest.skip(missing_reason())
+    return found
 
 
 def profile_validator(base_url: str) -> OpenAPI:

@@ -9,9 +9,12 @@ import pytest
 from catalogue.models import CoursePublication
 from institutions.models import AllianceTheme, Institution
 from ooapi.provider.scopes import READ
-from tests.ooapi_provider.eduxchange import alliances_of, spider
+from tests.ooapi_provider.eduxchange import alliances_of, find_profile, missing_reason, spider
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.skipif(find_profile() is None, reason=missing_reason()),
+    pytest.mark.django_db(transaction=True),
+]
 
 ALLIANCES = {"ewuu", "lde", "euroteq", "kom"}
 
