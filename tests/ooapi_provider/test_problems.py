@@ -97,3 +97,18 @@ def test_errors_outside_the_provider_are_left_alone(client):
     response = client.get(f"/catalogue/offerings/{uuid.uuid4()}/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_body_over_the_upload_limit_is_a_problem(zone, make_token, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    association = zone["requests"]["beta_at_alpha"].public_id
+    body = json.dumps({"remoteState": "associated", "note": "y" * 200})
+    # A plain client: the contract check would read the oversized body itself.
+    response = Client().generic(
+        "PATCH",
+        f"{PREFIX}/associations/{association}",
+        body,
+        content_type="application/merge-patch+json",
+        HTTP_AUTHORIZATION=f"Bearer {make_token(zone['alpha'])}",
+    )
+    assert_problem(response, 400)
