@@ -8,6 +8,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from catalogue.models import CoursePublication
 from catalogue.services import SharedIn, course_publications_replace, course_publish, course_unpublish
@@ -25,6 +26,14 @@ from portal.errors import ApplicationError
 from tests.factories import CourseFactory, InstitutionFactory, ProgrammeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """The assertions read the English messages; the portal's default language is Dutch."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
