@@ -10,7 +10,8 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from catalogue.models import Course, Module, Offering, OfferingSearch, Theme
+from catalogue.models import Course, CoursePublication, Module, Offering, OfferingSearch, Theme
+from institutions.admin import PublicationInline
 
 
 @admin.register(Theme)
@@ -29,8 +30,13 @@ class TeachableAdmin(admin.ModelAdmin):
     autocomplete_fields = ("institution", "unit", "themes")
 
 
+class CoursePublicationInline(PublicationInline):
+    model = CoursePublication
+
+
 @admin.register(Course)
 class CourseAdmin(TeachableAdmin):
+    inlines = (CoursePublicationInline,)
     autocomplete_fields = (*TeachableAdmin.autocomplete_fields, "prerequisites")
 
 

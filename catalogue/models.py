@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from institutions.models import AcademicPeriod, Institution, OrganisationalUnit, localised
+from institutions.models import AcademicPeriod, Institution, OrganisationalUnit, Publication, localised
 from institutions.routes import Route
 
 
@@ -163,6 +163,22 @@ class Course(Teachable):
             models.CheckConstraint(condition=Q(ec__gt=0), name="course_ec_positive"),
             models.CheckConstraint(condition=Q(eqf_level__gte=1, eqf_level__lte=8), name="course_eqf_level_range"),
         ]
+
+
+class CoursePublication(Publication):
+    """A course shared in one eduXchange alliance its institution belongs to (see ``Publication``)."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="publications", verbose_name=_("course"))
+    owner_field = "course"
+
+    class Meta:
+        ordering = ["course", "alliance"]
+        verbose_name = _("course publication")
+        verbose_name_plural = _("course publications")
+        constraints = [models.UniqueConstraint(fields=["course", "alliance"], name="course_publication_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.course.code} → {self.alliance.code}"
 
 
 class Module(Teachable):

@@ -4,6 +4,7 @@ search rows and the catalogue stamp (ETag/Last-Modified) never go stale."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 
 from django.db import connection, transaction
 from django.db.models import Prefetch
@@ -14,6 +15,7 @@ from catalogue.models import (
     EC_BAND_OVER,
     CatalogueStamp,
     Course,
+    CoursePublication,
     FacetCount,
     Module,
     Offering,
@@ -22,7 +24,10 @@ from catalogue.models import (
     ec_band,
 )
 from core.db import on_commit_once
+from institutions.alliances import ALLIANCES
+from institutions.models import Alliance, AllianceTheme, Institution, Publication
 from institutions.routes import ROUTE_BITS, routes_to_mask
+from institutions.services import Sharing, publish
 
 SUMMARY_LENGTH = 280
 BATCH = 2000
@@ -249,3 +254,115 @@ def search_row_seats_update(*, offering_id: int, seats_taken: int) -> None:
     is left alone: it is one row, and touching it would make every enrolment in the zone wait for every
     other. A page revalidated with its ETag may show seats up to a minute old (the ETag turns each minute)."""
     OfferingSearch.objects.filter(offering_id=offering_id).update(seats_taken=seats_taken)
+
+
+# eduXchange alliances -----------------------------------------------------------------------------------
+
+
+def course_publish(*, course: Course, alliance: Alliance, sharing: Sharing) -> CoursePublication:
+    """Publish ``course`` in ``alliance`` with ``sharing`` (its theme, visibility and enrolment settings).
+    The course's institution must be a member of the alliance, and the theme from the alliance's own
+    vocabulary; raises ``ApplicationError`` and writes nothing otherwise. Idempotent (updates the settings
+    of an existing publication)."""
+    return publish(CoursePublication, owner_field="course", owner=course, alliance=alliance, sharing=sharing)
+
+
+def course_unpublish(*, course: Course, alliance: Alliance) -> bool:
+    """Withdraw ``course`` from ``alliance``. Idempotent: False when it was not published there."""
+    deleted, _by_model = CoursePublication.objects.filter(course=course, alliance=alliance).delete()
+    return bool(deleted)
+
+
+@dataclass(frozen=True)
+class SharedIn:
+    """One alliance entry of a course as a connected institution's endpoint describes it: codes, not rows."""
+
+    alliance: str
+    theme: str = ""
+    selection: bool = False
+    kind: str = ""
+    visible_for_own_students: bool = True
+    enrolment_for_own_students: str = Publication.Enrolment.URL
+    visible_for_guests: bool = False
+    enrolment_for_guests: str = Publication.Enrolment.URL
+
+
+@dataclass(frozen=True)
+class PublicationNote:
+    """An entry that was not (wholly) taken over, and why: ``reason`` is ``unknown_alliance``,
+    ``not_a_member`` (the entry was dropped) or ``unknown_theme`` (published without a theme)."""
+
+    course_id: int
+    alliance: str
+    reason: str
+    value: str = ""
+
+
+def course_publications_replace(
+    *, institution: Institution, wanted: dict[int, list[SharedIn]]
+) -> tuple[set[int], list[PublicationNote]]:
+    """Make the publications of ``institution``'s courses ``wanted`` (course id → its alliance entries)
+    exactly those entries, as an import found them. Courses not in ``wanted`` are left alone.
+
+    The rules of ``course_publish`` apply, tolerantly: an entry for an alliance the portal does not know
+    or the institution is no member of is dropped, and a theme outside a vocabulary the eduXchange profile
+    fixes (LDE's, EuroTeQ's) is left out; each is returned as a ``PublicationNote``. A new theme of an
+    alliance whose vocabulary the profile leaves open (EWUU's, Kies op Maat's) joins that vocabulary: the
+    member institutions' own systems are where it comes from. Writes only what differs (no statement at all when
+    nothing changed) and returns the courses whose publications changed. Runs in the caller's transaction
+    (the import's page)."""
+    if not wanted:
+        return set(), []
+    alliances = {alliance.code: alliance for alliance in Alliance.objects.all()}
+    member_of = set(institution.alliance_memberships.values_list("alliance_id", flat=True))
+    themes = {
+        (theme.alliance_id, theme.code): theme for theme in AllianceTheme.objects.filter(alliance_id__in=member_of)
+    }
+    current: dict[int, dict[int, CoursePublication]] = {pk: {} for pk in wanted}
+    for row in CoursePublication.objects.filter(course_id__in=list(wanted), course__institution=institution):
+        current[row.course_id][row.alliance_id] = row
+    notes: list[PublicationNote] = []
+    create, update, delete, changed = [], [], [], set()
+    for course_id, entries in wanted.items():
+        keep: set[int] = set()
+        for entry in entries:
+            alliance = alliances.get(entry.alliance)
+            if alliance is None or alliance.pk not in member_of:
+                reason = "unknown_alliance" if alliance is None else "not_a_member"
+                notes.append(PublicationNote(course_id, entry.alliance, reason))
+                continue
+            theme = themes.get((alliance.pk, entry.theme)) if entry.theme else None
+            if entry.theme and theme is None:
+                if alliance.code in FIXED_VOCABULARIES:
+                    notes.append(PublicationNote(course_id, entry.alliance, "unknown_theme", entry.theme))
+                else:
+                    theme = themes[(alliance.pk, entry.theme)] = AllianceTheme.objects.create(
+                        alliance=alliance, code=entry.theme
+                    )
+            values = {**asdict(entry), "theme_id": theme.pk if theme else None}
+            del values["alliance"], values["theme"]
+            keep.add(alliance.pk)
+            row = current[course_id].get(alliance.pk)
+            if row is None:
+                create.append(CoursePublication(course_id=course_id, alliance=alliance, **values))
+                changed.add(course_id)
+            elif any(getattr(row, name) != value for name, value in values.items()):
+                for name, value in values.items():
+                    setattr(row, name, value)
+                update.append(row)
+                changed.add(course_id)
+        for alliance_id, row in current[course_id].items():
+            if alliance_id not in keep:
+                delete.append(row.pk)
+                changed.add(course_id)
+    if create:
+        CoursePublication.objects.bulk_create(create)
+    if update:
+        CoursePublication.objects.bulk_update(update, [*PUBLICATION_FIELDS, "theme_id"])
+    if delete:
+        CoursePublication.objects.filter(pk__in=delete).delete()
+    return changed, notes
+
+
+FIXED_VOCABULARIES = {known.code for known in ALLIANCES if known.themes}
+PUBLICATION_FIELDS = [name for name in asdict(SharedIn(alliance="")) if name not in ("alliance", "theme")]

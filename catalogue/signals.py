@@ -4,7 +4,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import Signal, receiver
 
-from catalogue.models import Course, Module, Offering, Theme
+from catalogue.models import Course, CoursePublication, Module, Offering, Theme
 from catalogue.services import (
     catalogue_stamp_touch,
     facet_counts_compact,
@@ -12,7 +12,7 @@ from catalogue.services import (
     search_index_refresh,
 )
 from core.db import on_commit_once
-from institutions.models import Institution
+from institutions.models import AllianceMembership, Institution
 
 
 def _refresh_later(ids: list[int]) -> None:
@@ -67,3 +67,11 @@ def labels_changed(sender, raw=False, **kwargs):
     catalogue for the ETag and for ``selectors.catalogue_choices``. Touched in the same transaction."""
     if not raw:
         catalogue_stamp_touch()
+
+
+@receiver(post_delete, sender=AllianceMembership)
+def membership_ended(sender, instance: AllianceMembership, **kwargs):
+    """An institution that leaves an alliance takes its courses out of it (``institutions.services``)."""
+    CoursePublication.objects.filter(
+        alliance_id=instance.alliance_id, course__institution_id=instance.institution_id
+    ).delete()

@@ -17,9 +17,10 @@ from django.db import transaction
 
 from accounts.models import StaffRole, StudentProfile, User
 from catalogue.models import Course, Level, Mode, Module, Offering, OfferingSearch, Theme
-from catalogue.services import search_index_refresh
+from catalogue.services import SharedIn, course_publications_replace, search_index_refresh
 from institutions.models import AcademicPeriod, AcademicYear, Institution, OrganisationalUnit, Programme
 from institutions.routes import Route
+from institutions.services import alliance_join, alliance_theme_add, alliances_ensure
 from ooapi.models import Connection
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -315,6 +316,37 @@ EC_CHOICES = [
     Decimal("30"),
 ]
 
+# A degree programme's study load in EC (WHW): a research university's bachelor is 180, a university of
+# applied sciences' 240; the demo's masters are one-year masters.
+PROGRAMME_EC = {
+    ("wo", Programme.Level.BACHELOR): Decimal("180"),
+    ("wo", Programme.Level.MASTER): Decimal("60"),
+    ("hbo", Programme.Level.BACHELOR): Decimal("240"),
+    ("hbo", Programme.Level.MASTER): Decimal("60"),
+}
+
+# The eduXchange alliances the zone's institutions really belong to. EWUU: TU/e, WUR and UU (UMC Utrecht
+# is not in the zone); LDE: Leiden, Delft and Erasmus; EuroTeQ: TU/e, its only Dutch member; Kies op Maat:
+# the universities of applied sciences. UvA, VU, RUG, UT and UM are in none of them.
+ALLIANCE_MEMBERS = {
+    "ewuu": ("tue", "wur", "uu"),
+    "lde": ("ul", "tud", "eur"),
+    "euroteq": ("tue",),
+    "kom": ("hu", "hva", "hr", "hhs", "fontys", "han", "saxion", "hanze", "avans", "windesheim"),
+}
+# A course's first portal theme, as a subject of EuroTeQ's vocabulary (fixed by the eduXchange profile).
+EUROTEQ_SUBJECT = {
+    "sustainability": "Chemistry and Biology",
+    "data-ai": "Computer Science and ICT, Data, AI",
+    "health": "Food and Health Sciences, Medical engineering",
+    "energy": "Physics and Energy",
+    "entrepreneurship": "Entrepreneurship",
+    "technology": "Mechanical Engineering",
+    "culture": "Languages and Culture",
+    "food-water": "Food and Health Sciences, Medical engineering",
+    "security": "Computer Science and ICT, Data, AI",
+}
+
 ROLE_ACCOUNTS = [
     # (email local part, first name, last name, kind, institution code, staff role)
     ("student", "Sanne", "de Vries", "student", "uu", None),
@@ -373,6 +405,8 @@ class DemoSeeder:
         created = self._offerings(institutions, periods, courses, modules)
         self._accounts()
         self._connections(institutions)
+        with transaction.atomic():
+            self._alliances(institutions, courses)
         refreshed = search_index_refresh() if created or not self._index_complete() else 0
         summary = {
             "institutions": Institution.objects.count(),
@@ -473,6 +507,7 @@ class DemoSeeder:
                         "unit": unit,
                         "level": level,
                         "language": "en" if m % 3 == 1 else "nl",
+                        "ec": PROGRAMME_EC[(inst.kind, level)],
                     },
                 )
 
@@ -684,6 +719,78 @@ class DemoSeeder:
                         "consumer_key": "eduxchange",
                     },
                 )
+
+    def _alliances(self, institutions: list[Institution], courses: dict[str, list[Course]]) -> None:
+        """Each institution in the alliances it belongs to, and its courses published there with a theme of
+        the alliance's own vocabulary: Kies op Maat shares the universities of applied sciences' minors,
+        the others every other course and all minors (EuroTeQ: TU/e's technical ones). LDE's theme codes
+        (10-19) are picked by the course's portal theme; EWUU's and Kies op Maat's vocabularies, which
+        the profile leaves open, are the portal's theme names (English and Dutch). Courses that already
+        have a publication are left as they are, so seeding again changes nothing."""
+        alliances = alliances_ensure()
+        portal_themes = list(Theme.objects.order_by("bit"))
+        for alliance, name in ((alliances["ewuu"], "name_en"), (alliances["kom"], "name_nl")):
+            existing = set(alliance.themes.values_list("code", flat=True))
+            for theme in portal_themes:
+                if getattr(theme, name) not in existing:
+                    alliance_theme_add(
+                        alliance=alliance, code=getattr(theme, name), name_nl=theme.name_nl, name_en=theme.name_en
+                    )
+        by_code = {inst.code: inst for inst in institutions}
+        shares: dict[str, list[str]] = {}
+        for alliance, members in ALLIANCE_MEMBERS.items():
+            for code in members:
+                alliance_join(alliance=alliances[alliance], institution=by_code[code])
+                shares.setdefault(code, []).append(alliance)
+        for code, alliance_codes in shares.items():
+            institution = by_code[code]
+            base = courses[code][:25]
+            published = set(
+                Course.objects.filter(pk__in=[c.pk for c in base], publications__isnull=False).values_list(
+                    "pk", flat=True
+                )
+            )
+            themes_of: dict[int, str] = {}  # a course's first portal theme (portable: no DISTINCT ON)
+            links = Course.themes.through.objects.filter(course_id__in=[c.pk for c in base])
+            for course_id, theme_code in links.order_by("course_id", "theme__bit").values_list(
+                "course_id", "theme__code"
+            ):
+                themes_of.setdefault(course_id, theme_code)
+            wanted: dict[int, list[SharedIn]] = {}
+            for i, course in enumerate(base):
+                if course.pk in published:
+                    continue
+                theme = next(t for t in portal_themes if t.code == themes_of.get(course.pk, portal_themes[0].code))
+                entries = [
+                    entry
+                    for alliance in alliance_codes
+                    if (entry := self._shared_in(alliance, course, i, theme)) is not None
+                ]
+                if entries:
+                    wanted[course.pk] = entries
+            course_publications_replace(institution=institution, wanted=wanted)
+
+    @staticmethod
+    def _shared_in(alliance: str, course: Course, index: int, theme: Theme) -> SharedIn | None:
+        minor = course.title_en.startswith("Minor")
+        if alliance == "kom":
+            shared, value = minor, theme.name_nl
+        elif alliance == "euroteq":
+            shared, value = theme.code in EUROTEQ_SUBJECT, EUROTEQ_SUBJECT.get(theme.code, "")
+        elif alliance == "lde":
+            shared, value = minor or index % 2 == 0, str(10 + theme.bit % 10)
+        else:
+            shared, value = minor or index % 2 == 0, theme.name_en
+        if not shared:
+            return None
+        deepening = course.title_en.startswith(("Advanced", "Research Project"))
+        return SharedIn(
+            alliance=alliance,
+            theme=value,
+            selection=course.title_en.startswith("Research Project"),
+            kind="broadening" if minor else ("deepening" if deepening else ""),
+            visible_for_guests=minor,
+        )
 
     def _accounts(self) -> None:
         institutions = {i.code: i for i in Institution.objects.all()}

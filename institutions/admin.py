@@ -7,13 +7,74 @@ needs (most name their institution), so a page costs the same few queries howeve
 from django.contrib import admin
 from django.db import models
 
-from institutions.models import AcademicPeriod, AcademicYear, Institution, OrganisationalUnit, Programme
+from institutions.models import (
+    AcademicPeriod,
+    AcademicYear,
+    Alliance,
+    AllianceMembership,
+    AllianceTheme,
+    Institution,
+    OrganisationalUnit,
+    Programme,
+    ProgrammePublication,
+)
+
+
+class AllianceMembershipInline(admin.TabularInline):
+    """Who belongs to which eduXchange alliance. Deleting a membership withdraws the institution's courses
+    and programmes from that alliance (``institutions.signals``, ``catalogue.signals``)."""
+
+    model = AllianceMembership
+    extra = 0
+
+
+class PublicationInline(admin.TabularInline):
+    """The alliances something is shared in; the model's ``clean`` refuses an alliance the institution is
+    no member of and a theme of another alliance's vocabulary."""
+
+    fields = (
+        "alliance",
+        "theme",
+        "selection",
+        "kind",
+        "visible_for_own_students",
+        "enrolment_for_own_students",
+        "visible_for_guests",
+        "enrolment_for_guests",
+    )
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("alliance", "theme__alliance")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "theme":
+            kwargs["queryset"] = AllianceTheme.objects.select_related("alliance")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ProgrammePublicationInline(PublicationInline):
+    model = ProgrammePublication
+
+
+class AllianceThemeInline(admin.TabularInline):
+    model = AllianceTheme
+    fields = ("code", "name_nl", "name_en")
+    extra = 0
+
+
+@admin.register(Alliance)
+class AllianceAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_nl", "name_en")
+    search_fields = ("code", "name_nl", "name_en")
+    inlines = (AllianceMembershipInline, AllianceThemeInline)
 
 
 @admin.register(Institution)
 class InstitutionAdmin(admin.ModelAdmin):
+    inlines = (AllianceMembershipInline,)
     list_display = ("short_name", "name_nl", "code", "brin", "schac_home", "kind", "integration", "city")
-    list_filter = ("kind", "integration", "city")
+    list_filter = ("kind", "integration", "city", "alliances")
     search_fields = ("code", "short_name", "name_nl", "name_en", "brin", "schac_home", "city")
     ordering = ("short_name",)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -79,6 +140,7 @@ class AcademicPeriodAdmin(admin.ModelAdmin):
 
 @admin.register(Programme)
 class ProgrammeAdmin(admin.ModelAdmin):
+    inlines = (ProgrammePublicationInline,)
     list_display = ("name_nl", "croho_code", "institution", "level", "language", "unit")
     list_filter = ("level", "language", "institution")
     list_select_related = ("institution", "unit__institution")

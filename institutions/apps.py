@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class InstitutionsConfig(AppConfig):
     name = "institutions"
     verbose_name = _("Institutions")
+
+    def ready(self) -> None:
+        from institutions import signals  # noqa: F401

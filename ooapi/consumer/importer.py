@@ -54,7 +54,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Course, Offering, Theme
-from catalogue.services import search_index_refresh
+from catalogue.services import course_publications_replace, search_index_refresh
 from institutions.models import AcademicPeriod, AcademicYear, Institution, OrganisationalUnit, Programme
 from ooapi.consumer.parsing import (
     Parsed,
@@ -154,6 +154,19 @@ NOT_ARCHIVED = _(
     "the next complete import archives them."
 )
 LIST_STOPPED = _("The rest of %(path)s was not read: the peer did not say how many pages there are.")
+# eduXchange alliance entries the import could not take over as they were, one line per alliance and value.
+ALLIANCE_NOTES = {
+    "unknown_alliance": _(
+        "%(alliance)s: the portal knows no such eduXchange alliance; courses not published there: %(count)s."
+    ),
+    "not_a_member": _(
+        "%(alliance)s: %(institution)s is not a member of this alliance; courses not published there: %(count)s."
+    ),
+    "unknown_theme": _(
+        "%(alliance)s: the theme %(value)s is not in the alliance's vocabulary; courses published there without "
+        "a theme: %(count)s."
+    ),
+}
 
 
 def progress_key(run_id: int) -> str:
@@ -213,6 +226,8 @@ class PageResult:
     tally: Tally = field(default_factory=Tally)
     skipped: list[tuple[Parsed, Problem]] = field(default_factory=list)
     changed_offerings: set[int] = field(default_factory=set)
+    # (reason, alliance, value) of eduXchange entries not taken over as they were: how many courses each.
+    alliance_notes: Counter = field(default_factory=Counter)
     # What the page added to the importer's id maps, undone when its transaction rolls back.
     journal: list[tuple[dict, Any, Any]] = field(default_factory=list)
 
@@ -415,6 +430,7 @@ class CatalogueImporter:
         self.offering_pks: dict[str, int] = {}
         self.seen_offerings: set[str] = set()
         self.themes: dict[str, int] | None = None
+        self.alliance_notes: Counter = Counter()
         self.client: OOAPIClient | None = None
 
     # The walk -------------------------------------------------------------------------------------------
@@ -438,6 +454,7 @@ class CatalogueImporter:
                 self.import_offerings(offerings_path)
             self.set_phase("archiving")
             self.archive_vanished()
+        self.report_alliance_notes()
         self.flush(force=True)
 
     def tally(self, kind: str) -> Tally:
@@ -624,6 +641,7 @@ class CatalogueImporter:
         tally.add(outcome.result.tally)
         for item, problem in outcome.result.skipped:
             self.report.item("skipped", item, problem)
+        self.alliance_notes.update(outcome.result.alliance_notes)
         self.save_counters()
         self.flush()
 
@@ -925,6 +943,10 @@ class CatalogueImporter:
         if changed:
             fields = sorted(set().union(*(diff for _row, diff in changed.values())))
             Course.objects.bulk_update([_instance(Course, row, fields) for row, _diff in changed.values()], fields)
+        published = {pk: item.extra["alliances"] for item, pk in themed if item.extra.get("alliances") is not None}
+        _published_changed, notes = course_publications_replace(institution=self.institution, wanted=published)
+        for note in notes:
+            result.alliance_notes[(note.reason, note.alliance, note.value)] += 1
         themes_changed = self.write_themes([(item, pk) for item, pk in themed if item.extra.get("themes") is not None])
         refresh = set(changed) | themes_changed
         if refresh:
@@ -993,6 +1015,12 @@ class CatalogueImporter:
                 continue
             matched.append((item, row))
         return matched
+
+    def report_alliance_notes(self) -> None:
+        """One warning per eduXchange alliance (and theme) the import could not take over as it was."""
+        for (reason, alliance, value), count in sorted(self.alliance_notes.items()):
+            params = {"alliance": alliance, "value": value, "count": count, "institution": self.institution.short_name}
+            self.report.note("warning", "course", str(ALLIANCE_NOTES[reason] % params), reason=reason, **params)
 
     @staticmethod
     def extra_fields(model: type[Course] | type[Offering]) -> tuple[str, ...]:

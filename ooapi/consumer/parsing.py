@@ -32,7 +32,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Language, Level, Mode
-from institutions.models import AcademicPeriod, OrganisationalUnit, Programme
+from catalogue.services import SharedIn
+from institutions.models import AcademicPeriod, OrganisationalUnit, Programme, Publication
 
 # What the catalogue stores; longer identifiers are refused, longer texts shortened.
 MAX_ID = 64
@@ -46,6 +47,7 @@ MAX_YEAR_NAME = 20
 MAX_CITY = 100
 MAX_LOCATION = 200
 MAX_TEXT = 20_000
+MAX_THEME = 100
 MAX_EC = Decimal("9999.9")
 # A new offering without maxNumberStudents: the institution sets no maximum.
 UNLIMITED_CAPACITY = 9999
@@ -76,6 +78,7 @@ REASONS = {
     "required_for_new": _("%(field)s is needed to add a new item"),
     "other_institution": _("the endpoint describes %(value)s, not this institution"),
     "page_failed": _("%(value)s"),
+    "duplicate_alliance": _("%(field)s names the alliance %(value)s a second time"),
 }
 # What was done instead, for problems that are warnings.
 OUTCOMES = {
@@ -620,6 +623,94 @@ def read_themes(doc: dict) -> list[str] | None:
     return names
 
 
+def read_alliances(parsed: Parsed, doc: dict) -> list[SharedIn] | None:
+    """The alliances the eduXchange consumer block publishes the course to, each with its theme and
+    settings. None when the document carries no such block: the course's publications are then left as
+    they are; an empty list when the block names no alliance (the course is published nowhere).
+
+    Whether the portal knows the alliance, the institution belongs to it and the theme is in its vocabulary
+    is the import's to check (``catalogue.services.course_publications_replace``). Here: an entry without a
+    name, or naming an alliance twice, is ignored; a setting of the wrong type or outside the profile's
+    values is left at its default; each with a warning."""
+    consumers = doc.get("consumers")
+    if not isinstance(consumers, list):
+        return None
+    entries: list[SharedIn] | None = None
+    for consumer in consumers:
+        if not isinstance(consumer, dict) or consumer.get("consumerKey") != "eduxchange":
+            continue
+        entries = entries if entries is not None else []
+        alliances = consumer.get("alliances")
+        if not isinstance(alliances, list):
+            if alliances is not None:
+                parsed.warn("consumers.alliances", "wrong_type", "ignored", expected="a list", got=type_name(alliances))
+            continue
+        for index, alliance in enumerate(alliances):
+            where = f"consumers.alliances[{index}]"
+            name = alliance.get("name") if isinstance(alliance, dict) else None
+            if not isinstance(name, str) or not name.strip():
+                parsed.warn(
+                    f"{where}.name",
+                    "missing" if name is None else "wrong_type",
+                    "ignored",
+                    expected="a string",
+                    got=type_name(name),
+                )
+                continue
+            name = name.strip().lower()
+            if any(entry.alliance == name for entry in entries):
+                parsed.warn(where, "duplicate_alliance", "ignored", value=name)
+                continue
+            entries.append(_shared_in(parsed, alliance, name, where))
+    return entries
+
+
+def _shared_in(parsed: Parsed, alliance: dict, name: str, where: str) -> SharedIn:
+    theme = alliance.get("theme")
+    themes = alliance.get("themes")
+    if _is_blank(theme) and isinstance(themes, list):
+        theme = next((value for value in themes if isinstance(value, str) and value.strip()), None)
+    if not _is_blank(theme) and not isinstance(theme, str):
+        parsed.warn(f"{where}.theme", "wrong_type", "ignored", expected="a string", got=type_name(theme))
+        theme = None
+    defaults = SharedIn(alliance=name)
+    values: dict[str, Any] = {"theme": shorten(theme.strip(), MAX_THEME) if isinstance(theme, str) else ""}
+    for key, field_name in (
+        ("selection", "selection"),
+        ("visibleForOwnStudents", "visible_for_own_students"),
+        ("visibleForGuests", "visible_for_guests"),
+    ):
+        value = alliance.get(key)
+        if isinstance(value, bool):
+            values[field_name] = value
+        elif value is not None:
+            parsed.warn(
+                f"{where}.{key}",
+                "wrong_type",
+                "assumed",
+                expected="true or false",
+                got=type_name(value),
+                assumed=show(getattr(defaults, field_name)),
+            )
+    for key, field_name, allowed in (
+        ("type", "kind", Publication.Kind.values),
+        ("enrollmentForOwnStudents", "enrolment_for_own_students", Publication.Enrolment.values),
+        ("enrollmentForGuests", "enrolment_for_guests", Publication.Enrolment.values),
+    ):
+        value = alliance.get(key)
+        if value in allowed:
+            values[field_name] = value
+        elif not _is_blank(value):
+            parsed.warn(
+                f"{where}.{key}",
+                "unknown_value",
+                "assumed",
+                value=show(value),
+                assumed=show(getattr(defaults, field_name)),
+            )
+    return SharedIn(alliance=name, **values)
+
+
 def parse_course(doc: Any) -> Parsed:
     """A course into ``Course`` field values, matched on its id and ``primaryCode``."""
     parsed = Parsed(kind="course")
@@ -645,6 +736,7 @@ def parse_course(doc: Any) -> Parsed:
     read_study_load(parsed, doc)
     parsed.refs["organization"] = read_ref(parsed, doc, "organization", "organizationId")
     parsed.extra["themes"] = read_themes(doc)
+    parsed.extra["alliances"] = read_alliances(parsed, doc)
     return parsed
 
 

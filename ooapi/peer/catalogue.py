@@ -10,6 +10,8 @@ Layout, for ``offerings=N`` and ``offerings_per_course=K``:
 - one root organization (a university) with four faculties;
 - three academic years (last, this and next, starting 1 September) of four periods each;
 - ``ceil(N / K)`` courses, course ``c`` in faculty ``c % 4`` and program ``c % programs``;
+- course ``c`` is published to the eduXchange alliance ``ALLIANCES[c % 4]`` (LDE, EWUU, Kies op Maat or
+  none) with a theme of that alliance's vocabulary;
 - offering ``i`` belongs to course ``i // K`` and runs in period ``(course + (i % K) * step) % 12``, so a
   course's offerings are spread over past, current and future periods (``since`` matters).
 """
@@ -60,6 +62,8 @@ GIVEN_NAMES = ("Sanne", "Daan", "Fleur", "Bram", "Noor", "Lucas", "Eva", "Milan"
 SURNAMES = ("de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "Mulder", "de Boer", "Bos", "Peters")
 EC_VALUES = (3, 5, 5, 6, 7.5, 10, 15)
 MODES = (["on campus"], ["online"], ["hybrid"], ["on campus"])
+# The eduXchange alliances the reference university's courses are published to, course by course.
+ALLIANCES = ("lde", "ewuu", "kom", None)
 PERIODS_PER_YEAR = 4
 # Period boundaries inside an academic year starting 1 September: (month, day) of each period's start.
 PERIOD_STARTS = ((9, 1), (11, 11), (2, 3), (4, 21))
@@ -276,7 +280,31 @@ class Catalogue:
             "modeOfDelivery": MODES[(mix >> 32) % len(MODES)],
             "programs": [self.make_id("prg", index % self.program_count)],
             "organization": self.make_id("org", self.faculty_of_course(index)),
+            "consumers": [{"consumerKey": "eduxchange", "alliances": self.course_alliances(index)}],
         }
+
+    def course_alliances(self, index: int) -> list[dict]:
+        """The eduXchange alliances course ``index`` is published to: LDE, EWUU, Kies op Maat or none, in
+        turn, each with a theme of that alliance's vocabulary (LDE: a code 10-19; the others leave theirs
+        open: the subject's English or Dutch name)."""
+        alliance = ALLIANCES[index % len(ALLIANCES)]
+        if alliance is None:
+            return []
+        mix = self._mix("course", index)
+        subject_nl, subject_en = SUBJECTS[mix % len(SUBJECTS)]
+        theme = {"lde": str(10 + (mix >> 40) % 10), "ewuu": subject_en, "kom": subject_nl}[alliance]
+        return [
+            {
+                "name": alliance,
+                "theme": theme,
+                "selection": index % 5 == 0,
+                "type": "broadening" if index % 2 else "deepening",
+                "visibleForOwnStudents": True,
+                "enrollmentForOwnStudents": "url",
+                "visibleForGuests": alliance == "kom",
+                "enrollmentForGuests": "url",
+            }
+        ]
 
     @cached_property
     def courses_by_name(self) -> array:

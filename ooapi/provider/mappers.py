@@ -18,13 +18,11 @@ from django.utils import timezone
 
 from catalogue.models import Course, Offering
 from enrolment.models import EnrolmentRequest, Status
-from institutions.models import AcademicPeriod, AcademicYear, Institution, OrganisationalUnit, Programme
+from institutions.models import AcademicPeriod, AcademicYear, Institution, OrganisationalUnit, Programme, Publication
 from ooapi.provider.ids import Kind, derived_id, object_id
 from ooapi.provider.selectors import EDUXCHANGE
 
 SPECIFICATION_URL = "https://open-education-api.github.io/specification/v5/docs.html"
-# The name under which the zone's offerings appear in eduXchange consumer blocks.
-ALLIANCE = "flexportal"
 
 TEACHING_LANGUAGE = {"nl": "nld", "en": "eng", "de": "deu"}
 LEVEL = {"associate": "associate degree", "bachelor": "bachelor", "master": "master", "postgraduate": "undefined"}
@@ -172,6 +170,28 @@ def academic_session(obj: AcademicYear | AcademicPeriod) -> dict:
     return year(obj) if isinstance(obj, AcademicYear) else period(obj)
 
 
+# eduXchange consumer blocks
+
+
+def alliance(publication: Publication) -> dict:
+    """One alliance entry of a course's or program's eduXchange block (``EduXchangeConsumerCourse*``)."""
+    entry = {"name": publication.alliance.code}
+    if publication.theme_id:
+        entry["theme"] = publication.theme.code
+    entry["selection"] = publication.selection
+    if publication.kind:
+        entry["type"] = publication.kind
+    entry["visibleForOwnStudents"] = publication.visible_for_own_students
+    entry["enrollmentForOwnStudents"] = publication.enrolment_for_own_students
+    entry["visibleForGuests"] = publication.visible_for_guests
+    entry["enrollmentForGuests"] = publication.enrolment_for_guests
+    return entry
+
+
+def eduxchange(alliances: list[dict]) -> list[dict]:
+    return [{"consumerKey": EDUXCHANGE, "alliances": alliances}]
+
+
 # Programs
 
 
@@ -187,6 +207,8 @@ def program(obj: Programme, ctx: Context) -> dict:
         "level": LEVEL.get(obj.level, "undefined"),
         "organization": organization_ref(unit_pk=obj.unit_id, institution_pk=obj.institution_id),
     }
+    if obj.ec is not None:
+        data["studyLoad"] = {"studyLoadUnit": "ects", "value": float(obj.ec)}
     _put(data, "levelOfQualification", LEVEL_OF_QUALIFICATION.get(obj.level))
     _put(data, "sector", SECTOR.get(obj.institution.kind))
     if "organization" in ctx.expand:
@@ -195,6 +217,8 @@ def program(obj: Programme, ctx: Context) -> dict:
     for empty in ("children", "coordinators"):
         if empty in ctx.expand:
             data[empty] = []
+    if ctx.consumer == EDUXCHANGE:
+        data["consumers"] = eduxchange([alliance(p) for p in obj.publications.all()])
     return data
 
 
@@ -226,11 +250,7 @@ def course(obj: Course, ctx: Context) -> dict:
         if empty in ctx.expand:
             data[empty] = []
     if ctx.consumer == EDUXCHANGE:
-        alliance = {"name": ALLIANCE}
-        themes = list(obj.themes.all())
-        if themes:
-            alliance["theme"] = themes[0].name_en
-        data["consumers"] = [{"consumerKey": EDUXCHANGE, "alliances": [alliance]}]
+        data["consumers"] = eduxchange([alliance(p) for p in obj.publications.all()])
     return data
 
 
@@ -263,6 +283,11 @@ def course_offering(obj: Offering, ctx: Context) -> dict:
         "course": course_id(teachable),
         "organization": organization_ref(unit_pk=teachable.unit_id, institution_pk=obj.institution_id),
         "link": link,
+        # The portal keeps no price of a course offering. Said as an empty list, not left out: a program
+        # offering's priceInformation has at least one entry, and nothing else in the spec tells the two
+        # apart (both require just startDate and endDate), so without it every course offering is valid
+        # under both branches of GET /offerings/{id}'s oneOf, which then rejects it.
+        "priceInformation": [],
     }
     if obj.city:
         address = {"addressType": "teaching", "city": obj.city, "countryCode": "NL"}
@@ -276,13 +301,19 @@ def course_offering(obj: Offering, ctx: Context) -> dict:
     if "academicSession" in ctx.expand:
         data["academicSession"] = period(obj.period)
     if ctx.consumer == EDUXCHANGE:
-        alliance = {
-            "name": ALLIANCE,
-            "enrollmentUrl": link,
-            "enrollStartTime": _local_time(obj.enrol_opens_at),
-            "enrollEndTime": _local_time(last_open),
-        }
-        data["consumers"] = [{"consumerKey": EDUXCHANGE, "alliances": [alliance]}]
+        # One entry per alliance the course is published to; students enrol in the portal.
+        alliances = []
+        for publication in teachable.publications.all():
+            entry = {
+                "name": publication.alliance.code,
+                "enrollmentUrl": link,
+                "enrollStartTime": _local_time(obj.enrol_opens_at),
+                "enrollEndTime": _local_time(last_open),
+            }
+            if publication.visible_for_guests:
+                entry["enrollmentUrlForGuests"] = link
+            alliances.append(entry)
+        data["consumers"] = eduxchange(alliances)
     return data
 
 

@@ -23,8 +23,13 @@ MUST_BE_DATE = _("it must be a date (YYYY-MM-DD)")
 MUST_BE_UUID = _("it must be a UUID")
 MUST_BE_ONE_OF = _("it must be one of {allowed}")
 MUST_BE_AT_LEAST = _("it must be at least {minimum}")
+MUST_BE_AT_MOST = _("it must be at most {maximum}")
 MUST_MATCH = _("it must match {pattern}")
 WRONG_LENGTH = _("it must be {minimum} to {maximum} characters long")
+
+
+# The largest value of an integer format (OpenAPI: int32 and int64 are signed).
+INTEGER_MAXIMUM = {"int32": 2**31 - 1, "int64": 2**63 - 1}
 
 
 def resolve_refs(spec: dict, node: Any) -> Any:
@@ -71,8 +76,11 @@ def parse_query(request: HttpRequest, path: str, method: str = "get") -> dict[st
         if schema.get("type") == "array":
             raw = request.GET.getlist(name)
             if not parameter.get("explode", True):
-                raw = [part for value in raw for part in value.split(",")]
+                # Form style without explode: ``sort=a,b``; ``sort=`` is the empty list, not one empty value.
+                raw = [part for value in raw if value != "" for part in value.split(",")]
             values[name] = [_scalar(name, item, schema.get("items", {})) for item in raw]
+            if not values[name] and "default" in schema:
+                values[name] = schema["default"]
         else:
             values[name] = _scalar(name, request.GET[name], schema)
     return values
@@ -91,6 +99,8 @@ def _scalar(name: str, raw: str, schema: dict) -> Any:
         value = int(raw)
         if "minimum" in schema and value < schema["minimum"]:
             raise _invalid(name, MUST_BE_AT_LEAST.format(minimum=schema["minimum"]))
+        if value > INTEGER_MAXIMUM.get(schema.get("format"), value):
+            raise _invalid(name, MUST_BE_AT_MOST.format(maximum=INTEGER_MAXIMUM[schema["format"]]))
     elif kind == "boolean":
         if raw not in ("true", "false"):
             raise _invalid(name, MUST_BE_BOOLEAN)

@@ -29,6 +29,15 @@ PATCH_MEDIA_TYPE = _("Send the changes as application/merge-patch+json.")
 PATCH_NOT_JSON = _("The body is not a JSON object.")
 PATCH_UNKNOWN_FIELDS = _("Only remoteState and result can be changed; not: {fields}.")
 PATCH_INVALID = _("{field} is not valid: {reason}")
+SERVER_ERROR = _("Something went wrong on the portal's side; the error has been logged.")
+REQUEST_REFUSED = _("The portal refused this request before the OOAPI provider could handle it.")
+
+
+def generic_detail(status: int) -> str | Promise:
+    """The detail of an error the provider's views did not produce themselves (see ``middleware``)."""
+    if status == 404:
+        return NO_SUCH_PATH
+    return SERVER_ERROR if status >= 500 else REQUEST_REFUSED
 
 
 class Problem(Exception):
@@ -42,7 +51,11 @@ class Problem(Exception):
 
 
 def problem_response(status: int, detail: str | Promise = "", *, headers: dict[str, str] | None = None) -> HttpResponse:
-    body = {"status": str(status), "title": HTTPStatus(status).phrase}
+    try:
+        title = HTTPStatus(status).phrase
+    except ValueError:  # a status outside the standard's list (another component's own code)
+        title = "Client Error" if status < 500 else "Server Error"
+    body = {"status": str(status), "title": title}
     if detail:
         body["detail"] = str(detail)
     response = HttpResponse(json.dumps(body), status=status, content_type=PROBLEM_CONTENT_TYPE)

@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("programs", endpoint(GET=views.programs), name="programs"),
     path("programs/<str:programId>", endpoint(GET=views.program), name="program"),
+    path("programs/<str:programId>/offerings", endpoint(GET=views.program_offerings), name="program-offerings"),
     path("courses", endpoint(GET=views.courses), name="courses"),
     path("courses/<str:courseId>", endpoint(GET=views.course), name="course"),
     path("courses/<str:courseId>/offerings", endpoint(GET=views.course_offerings), name="course-offerings"),
@@ -34,5 +35,6 @@ urlpatterns = [
         name="association",
     ),
     path("persons/me", endpoint(GET=views.person_me), name="person-me"),
-    re_path(r"^(?P<rest>.*)$", views.no_such_path),
+    # [\s\S], not ".": a path may hold an encoded newline (%0A), which "." does not match.
+    re_path(r"^(?P<rest>[\s\S]*)$", views.no_such_path),
 ]

@@ -92,7 +92,10 @@ def _not_found(thing: str) -> Problem:
 
 
 def _context(request: HttpRequest, query: dict) -> Context:
-    return Context(request=request, expand=frozenset(query.get("expand") or ()), consumer=query.get("consumer"))
+    # The spec declares ``consumer`` on lists only, but eduXchange asks single resources with it too
+    # (``GET /courses/{id}?consumer=eduxchange``) and expects their consumer block: read it either way.
+    consumer = query["consumer"] if "consumer" in query else request.GET.get("consumer")
+    return Context(request=request, expand=frozenset(query.get("expand") or ()), consumer=consumer)
 
 
 def _order(sort: list[str], fields: dict[str, object]) -> list:
@@ -245,7 +248,8 @@ def academic_session(request, caller: Caller, query, academicSessionId: str):
 
 @operation("/programs", scopes=(READ,))
 def programs(request, caller: Caller, query):
-    rows = selectors.programmes()
+    ctx = _context(request, query)
+    rows = selectors.programmes(consumer=ctx.consumer)
     if query["primaryCode"] is not None:
         rows = rows.filter(croho_code=query["primaryCode"])
     if query["q"]:
@@ -263,30 +267,38 @@ def programs(request, caller: Caller, query):
     if query["qualificationAwarded"] or query["fieldsOfStudy"]:
         rows = rows.none()
     rows = rows.order_by(*_order(query["sort"], {"name": "name_nl", "programId": "pk"}), "pk")
-    ctx = _context(request, query)
     return _json(paginated(rows, query, lambda obj: mappers.program(obj, ctx)))
+
+
+def _program(value: str, consumer: str | None):
+    condition = ids.lookup(Kind.PROGRAMME, _path_uuid("programId", value), has_source_id=False)
+    obj = selectors.programmes(consumer=consumer).filter(condition).first() if condition else None
+    if obj is None:
+        raise _not_found("program")
+    return obj
 
 
 @operation("/programs/{programId}", scopes=(READ,))
 def program(request, caller: Caller, query, programId: str):
-    condition = ids.lookup(Kind.PROGRAMME, _path_uuid("programId", programId), has_source_id=False)
-    obj = selectors.programmes().filter(condition).first() if condition else None
-    if obj is None:
-        raise _not_found("program")
-    return _json(mappers.program(obj, _context(request, query)))
+    ctx = _context(request, query)
+    return _json(mappers.program(_program(programId, ctx.consumer), ctx))
+
+
+@operation("/programs/{programId}/offerings", scopes=(READ,))
+def program_offerings(request, caller: Caller, query, programId: str):
+    """The portal offers courses, not whole programmes: a program it knows has no program offerings."""
+    _program(programId, _context(request, query).consumer)
+    return _json(paginated([], query, lambda item: item))
 
 
 # Courses and offerings
 
 
-def _visible_course(caller: Caller, value: str):
+def _visible_course(caller: Caller, value: str, consumer: str | None):
     wanted = _path_uuid("courseId", value)
     condition = ids.lookup(Kind.COURSE, wanted, has_source_id=True)
-    obj = (
-        selectors.courses_visible(institution_id=caller.institution_id).filter(condition).order_by("pk").first()
-        if condition
-        else None
-    )
+    visible = selectors.courses_visible(institution_id=caller.institution_id, consumer=consumer)
+    obj = visible.filter(condition).order_by("pk").first() if condition else None
     if obj is None or mappers.course_id(obj) != str(wanted):
         raise _not_found("course")
     return obj
@@ -326,13 +338,14 @@ def courses(request, caller: Caller, query):
 
 @operation("/courses/{courseId}", scopes=(READ,))
 def course(request, caller: Caller, query, courseId: str):
-    return _json(mappers.course(_visible_course(caller, courseId), _context(request, query)))
+    ctx = _context(request, query)
+    return _json(mappers.course(_visible_course(caller, courseId, ctx.consumer), ctx))
 
 
 @operation("/courses/{courseId}/offerings", scopes=(READ,))
 def course_offerings(request, caller: Caller, query, courseId: str):
-    found = _visible_course(caller, courseId)
     ctx = _context(request, query)
+    found = _visible_course(caller, courseId, ctx.consumer)
     rows = selectors.offerings_of_course(course=found, institution_id=caller.institution_id, consumer=ctx.consumer)
     # The spec: "By default only future offerings are shown (equal to ?since=<today>)", by the start of
     # the offering's academic session.
@@ -360,7 +373,15 @@ def course_offerings(request, caller: Caller, query, courseId: str):
         "endDate": "end_date",
     }
     rows = rows.order_by(*_order(query["sort"], fields), "pk")
-    return _json(paginated(rows, query, lambda obj: mappers.course_offering(obj, ctx)))
+    # Every offering here is of ``found``, which already holds what the items need of their course (its
+    # eduXchange publications, when asked for): no second look-up per page.
+    rows = rows.prefetch_related(None)
+
+    def item(obj: Offering) -> dict:
+        obj.course = found
+        return mappers.course_offering(obj, ctx)
+
+    return _json(paginated(rows, query, item))
 
 
 def _offering_by_id(rows, value: str, name: str = "offeringId") -> Offering:
@@ -374,8 +395,9 @@ def _offering_by_id(rows, value: str, name: str = "offeringId") -> Offering:
 
 @operation("/offerings/{offeringId}", scopes=(READ,))
 def offering(request, caller: Caller, query, offeringId: str):
-    found = _offering_by_id(selectors.offerings_visible(institution_id=caller.institution_id), offeringId)
-    return _json(mappers.course_offering(found, _context(request, query)))
+    ctx = _context(request, query)
+    visible = selectors.offerings_visible(institution_id=caller.institution_id, consumer=ctx.consumer)
+    return _json(mappers.course_offering(_offering_by_id(visible, offeringId), ctx))
 
 
 # Associations

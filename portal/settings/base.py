@@ -65,6 +65,8 @@ MIDDLEWARE = [
     # Before anything reads the body: refuses one over PORTAL_MAX_REQUEST_BYTES (413), or chunked (411).
     "core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything that can refuse a request: any error under /ooapi/v5/ leaves as problem+json.
+    "ooapi.provider.middleware.ProblemJsonMiddleware",
     # Outside sessions and auth so its duration covers them and it sees every response they produce.
     "core.middleware.RequestLogMiddleware",
     # Gives every 429 that lacks one a Retry-After header (allauth's own 429 answers carry none).

@@ -3,9 +3,10 @@
 import pytest
 
 from accounts.models import StaffRole, StudentProfile, User
-from catalogue.models import Course, Offering, OfferingSearch
+from catalogue.models import Course, CoursePublication, Offering, OfferingSearch
 from demo.seeder import DEMO_PASSWORD, ROLE_ACCOUNTS, DemoSeeder, demo_email
-from institutions.models import AcademicPeriod, Institution
+from institutions.alliances import EUROTEQ_THEMES
+from institutions.models import AcademicPeriod, Alliance, AllianceMembership, Institution
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +68,38 @@ def test_a_catalogue_large_enough_for_synthetic_courses_is_seeded_again_without_
     assert again["search_rows_written"] == 0
     assert Course.objects.count() == courses
     assert set(Offering.objects.values_list("pk", "code")) == offerings
+
+
+# The alliances the zone's institutions really belong to (written here, not read from the seeder).
+REAL_ALLIANCES = {
+    "ewuu": {"tue", "wur", "uu"},
+    "lde": {"ul", "tud", "eur"},
+    "euroteq": {"tue"},
+    "kom": {"hu", "hva", "hr", "hhs", "fontys", "han", "saxion", "hanze", "avans", "windesheim"},
+}
+
+
+def test_demo_institutions_are_in_their_real_alliances_and_publish_with_valid_themes():
+    DemoSeeder().run()
+    members = {
+        alliance.code: set(alliance.members.values_list("code", flat=True)) for alliance in Alliance.objects.all()
+    }
+    assert members == REAL_ALLIANCES
+    assert REAL_ALLIANCES["kom"] == set(Institution.objects.filter(kind="hbo").values_list("code", flat=True))
+    publications = CoursePublication.objects.select_related("alliance", "theme", "course__institution")
+    for alliance, institutions in REAL_ALLIANCES.items():
+        published = [p for p in publications if p.alliance.code == alliance]
+        assert published, alliance
+        assert {p.course.institution.code for p in published} <= institutions
+        assert all(p.theme is not None and p.theme.alliance_id == p.alliance_id for p in published)
+    themes = {(p.alliance.code, p.theme.code) for p in publications}
+    assert {theme for alliance, theme in themes if alliance == "lde"} <= {str(n) for n in range(10, 20)}
+    assert {theme for alliance, theme in themes if alliance == "euroteq"} <= set(EUROTEQ_THEMES)
+    assert len({theme for alliance, theme in themes if alliance == "lde"}) > 1
+    # Kies op Maat shares minors.
+    assert all(p.course.title_en.startswith("Minor") for p in publications if p.alliance.code == "kom")
+
+    before = sorted(publications.values_list("pk", "course_id", "alliance_id", "theme_id", "kind", "selection"))
+    DemoSeeder().run()
+    assert sorted(publications.values_list("pk", "course_id", "alliance_id", "theme_id", "kind", "selection")) == before
+    assert AllianceMembership.objects.count() == sum(len(m) for m in REAL_ALLIANCES.values())

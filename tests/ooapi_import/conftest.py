@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.utils import translation
 
 from institutions.models import Institution
+from institutions.services import alliance_join, alliances_ensure
 from ooapi.consumer.services import catalogue_import
 from ooapi.http import token_cache
 from ooapi.models import Connection
@@ -41,8 +42,9 @@ def _fresh_token_cache():
 
 @pytest.fixture
 def institution(db) -> Institution:
-    """The reference peer's university (same BRIN), connected."""
-    return InstitutionFactory(
+    """The reference peer's university (same BRIN), connected, and a member of the eduXchange alliances
+    the peer publishes its courses to (LDE, EWUU and Kies op Maat)."""
+    institution = InstitutionFactory(
         code="refu",
         short_name="RefU",
         brin="99RP",
@@ -50,6 +52,10 @@ def institution(db) -> Institution:
         kind=Institution.Kind.RESEARCH_UNIVERSITY,
         integration=Institution.Integration.CONNECTED,
     )
+    alliances = alliances_ensure()
+    for code in ("lde", "ewuu", "kom"):
+        alliance_join(alliance=alliances[code], institution=institution)
+    return institution
 
 
 def make_connection(institution: Institution, base_url: str, **fields) -> Connection:

@@ -17,8 +17,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from catalogue.models import Course, Mode, Offering, OfferingSearch
-from institutions.models import AcademicPeriod, AcademicYear, OrganisationalUnit
+from catalogue.models import Course, CoursePublication, Mode, Offering, OfferingSearch
+from catalogue.services import course_publish
+from institutions.models import AcademicPeriod, AcademicYear, Alliance, AllianceTheme, OrganisationalUnit
+from institutions.services import Sharing, alliance_leave
 from ooapi.models import ImportRun
 from ooapi.peer.catalogue import Catalogue
 from tests.factories import CourseFactory, OfferingFactory
@@ -267,3 +269,53 @@ def test_an_endpoint_behind_oauth2_client_credentials_is_imported_and_a_refusal_
     refused = run_import(connection_)
     assert refused.status == "failed" and refused.transient is False
     assert "refused the client credentials" in refused.error
+
+
+def test_the_endpoints_eduxchange_alliances_become_publications_by_the_portals_rules(peer_connection, peer_catalogue):
+    institution = peer_connection.institution
+    alliances = {alliance.code: alliance for alliance in Alliance.objects.all()}
+    alliance_leave(alliance=alliances["kom"], institution=institution)  # the peer also publishes to Kies op Maat
+
+    summary = run_import(peer_connection)
+
+    assert summary.status == "succeeded", summary.error
+    kom_courses = 0
+    for index in range(peer_catalogue.course_count):
+        doc = peer_catalogue.course(index)
+        entries = doc["consumers"][0]["alliances"]
+        kom_courses += any(entry["name"] == "kom" for entry in entries)
+        expected = [
+            (e["name"], e["theme"], e["selection"], e["type"], e["visibleForGuests"])
+            for e in entries
+            if e["name"] != "kom"
+        ]
+        publications = CoursePublication.objects.filter(course__ooapi_id=doc["courseId"]).select_related(
+            "alliance", "theme"
+        )
+        assert [
+            (p.alliance.code, p.theme.code, p.selection, p.kind, p.visible_for_guests) for p in publications
+        ] == expected
+    assert kom_courses and CoursePublication.objects.filter(alliance__code="lde").exists()
+    # EWUU's vocabulary is open: the endpoint's themes joined it.
+    assert alliances["ewuu"].themes.count() > 0
+    run = ImportRun.objects.get(pk=summary.run_id)
+    notes = [entry for entry in run.report if entry.get("reason") == "not_a_member"]
+    assert [(note["alliance"], note["count"]) for note in notes] == [("kom", kom_courses)]
+    assert notes[0]["problem"] == (
+        f"kom: RefU is not a member of this alliance; courses not published there: {kom_courses}."
+    )
+
+    # The endpoint is the source: a publication it does not describe is withdrawn by the next import.
+    unpublished = Course.objects.get(ooapi_id=peer_catalogue.course(3)["courseId"])  # the peer publishes it nowhere
+    course_publish(course=unpublished, alliance=alliances["lde"], sharing=Sharing())
+    run_import(peer_connection)
+    assert not unpublished.publications.exists()
+
+
+def test_a_theme_outside_a_fixed_vocabulary_is_left_out_with_a_warning(peer_connection, peer_catalogue):
+    AllianceTheme.objects.filter(alliance__code="lde", code__in=["10", "11"]).delete()  # as if LDE had fewer codes
+    summary = run_import(peer_connection)
+    notes = [e for e in ImportRun.objects.get(pk=summary.run_id).report if e.get("reason") == "unknown_theme"]
+    assert notes and {note["alliance"] for note in notes} == {"lde"} and {n["value"] for n in notes} <= {"10", "11"}
+    without = CoursePublication.objects.filter(alliance__code="lde", theme__isnull=True).count()
+    assert without == sum(note["count"] for note in notes)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from catalogue.models import Level, Mode
+from catalogue.services import SharedIn
 from institutions.models import AcademicPeriod, OrganisationalUnit, Programme
 from ooapi.consumer import parsing
 from ooapi.consumer.parsing import SessionInfo
@@ -346,3 +347,66 @@ def test_languages_borrow_from_each_other_and_other_languages_are_used_when_alon
     bare = parsing.parse_course(course(name="Writing"))
     assert bare.values["title_nl"] == "Writing"
     assert problems(bare) == [("name", "wrong_type", False)]
+
+
+def test_eduxchange_alliances_are_read_with_their_theme_and_settings():
+    consumers = [
+        {"consumerKey": "rio", "alliances": [{"name": "elsewhere"}]},
+        {
+            "consumerKey": "eduxchange",
+            "alliances": [
+                {
+                    "name": "LDE",
+                    "theme": "12",
+                    "selection": True,
+                    "type": "deepening",
+                    "visibleForGuests": True,
+                    "enrollmentForGuests": "broker",
+                },
+                {"name": "kom", "theme": None, "themes": ["", "Gezondheid"], "visibleForOwnStudents": False},
+            ],
+        },
+    ]
+    parsed = parsing.parse_course(course(consumers=consumers))
+    assert parsed.problems == []
+    assert parsed.extra["alliances"] == [
+        SharedIn("lde", "12", True, "deepening", True, "url", True, "broker"),
+        SharedIn("kom", "Gezondheid", visible_for_own_students=False),
+    ]
+
+
+def test_no_eduxchange_block_leaves_publications_alone_and_an_empty_one_withdraws_them():
+    assert parsing.parse_course(course()).extra["alliances"] is None
+    assert parsing.parse_course(course(consumers=[{"consumerKey": "eduxchange"}])).extra["alliances"] == []
+    empty = parsing.parse_course(course(consumers=[{"consumerKey": "eduxchange", "alliances": []}]))
+    assert empty.extra["alliances"] == []
+
+
+def test_sloppy_alliance_entries_are_warnings_with_what_was_used():
+    alliances = [
+        "lde",
+        {"theme": "10"},
+        {"name": "lde", "theme": 12, "selection": "yes", "type": "sideways", "enrollmentForGuests": "email"},
+        {"name": " lde ", "theme": "13"},
+        {"name": "ewuu", "theme": "x" * 300},
+    ]
+    parsed = parsing.parse_course(course(consumers=[{"consumerKey": "eduxchange", "alliances": alliances}]))
+    assert problems(parsed) == [
+        ("consumers.alliances[0].name", "missing", False),
+        ("consumers.alliances[1].name", "missing", False),
+        ("consumers.alliances[2].theme", "wrong_type", False),
+        ("consumers.alliances[2].selection", "wrong_type", False),
+        ("consumers.alliances[2].type", "unknown_value", False),
+        ("consumers.alliances[2].enrollmentForGuests", "unknown_value", False),
+        ("consumers.alliances[3]", "duplicate_alliance", False),
+    ]
+    lde, ewuu = parsed.extra["alliances"]
+    assert lde == SharedIn("lde")  # every bad setting at its default
+    assert len(ewuu.theme) == 100
+    assert (
+        parsed.problems[3].message()
+        == "consumers.alliances[2].selection should be true or false, not a string; read as False"
+    )
+    bad_list = parsing.parse_course(course(consumers=[{"consumerKey": "eduxchange", "alliances": {"name": "lde"}}]))
+    assert problems(bad_list) == [("consumers.alliances", "wrong_type", False)]
+    assert bad_list.extra["alliances"] == []

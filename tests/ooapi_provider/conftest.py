@@ -6,14 +6,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+import socket
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, get_application_model
 
+from catalogue.services import course_publish
 from enrolment.models import EnrolmentRequest, Status
 from institutions.models import Institution, OrganisationalUnit
+from institutions.services import Sharing, alliance_join, alliance_theme_add, alliances_ensure, programme_publish
 from ooapi.models import ProviderClient
 from ooapi.provider.scopes import ASSOCIATIONS_READ, ASSOCIATIONS_WRITE, PERSONS_READ, READ
 from tests.factories import (
@@ -53,6 +56,26 @@ class ContractClient(Client):
 def _provider_urls(request, settings):
     if request.node.get_closest_marker("urls") is None:
         settings.ROOT_URLCONF = "tests.ooapi_provider.urls"
+
+
+@pytest.fixture
+def provider_url(live_server) -> str:
+    """The provider on pytest-django's live server (a real HTTP server in a thread), as its base URL.
+
+    Its connections get TCP_NODELAY: Django's test server writes the status line, the headers and the
+    body separately, and Nagle's algorithm then holds every answer back until the client's delayed ACK,
+    about 80 ms a request."""
+    httpd = live_server.thread.httpd
+    if "get_request" not in vars(httpd):
+        accept = type(httpd).get_request
+
+        def get_request():
+            connection, address = accept(httpd)
+            connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            return connection, address
+
+        httpd.get_request = get_request
+    return f"{live_server.url}{PREFIX}"
 
 
 @pytest.fixture
@@ -135,7 +158,9 @@ def request_in(status: str, *, student, offering, **extra) -> EnrolmentRequest:
 
 @pytest.fixture
 def zone(db):
-    """Three institutions. Alpha and Beta teach; Gamma only sends students.
+    """Three institutions. Alpha and Beta teach; Gamma only sends students. Alpha belongs to the EWUU, LDE
+    and EuroTeQ alliances, Beta to Kies op Maat; Algorithms is published to LDE and EuroTeQ, Energy to Kies
+    op Maat (the other two courses are published too, but have no offering for partners' students).
 
     Today the future period starts in about two months, the past one ended a month ago.
     """
@@ -218,6 +243,28 @@ def zone(db):
         "beta": StudentProfileFactory(home_institution=beta, programme=nursing, user__first_name="Bram"),
         "gamma": StudentProfileFactory(home_institution=gamma, user__first_name="Gijs"),
     }
+    # eduXchange: Alpha is in three alliances, Beta in Kies op Maat; a theme from each alliance's vocabulary.
+    alliances = alliances_ensure()
+    for code in ("ewuu", "lde", "euroteq"):
+        alliance_join(alliance=alliances[code], institution=alpha)
+    alliance_join(alliance=alliances["kom"], institution=beta)
+    themes = {
+        "lde": alliances["lde"].themes.get(code="12"),
+        "euroteq": alliances["euroteq"].themes.get(code="Computer Science and ICT, Data, AI"),
+        "ewuu": alliance_theme_add(alliance=alliances["ewuu"], code="Digital Society"),
+        "kom": alliance_theme_add(alliance=alliances["kom"], code="Energie en duurzaamheid"),
+    }
+    lde = Sharing(theme=themes["lde"], selection=True, kind="broadening", visible_for_guests=True)
+    course_publish(course=algorithms, alliance=alliances["lde"], sharing=lde)
+    course_publish(course=algorithms, alliance=alliances["euroteq"], sharing=Sharing(theme=themes["euroteq"]))
+    course_publish(course=private, alliance=alliances["ewuu"], sharing=Sharing(theme=themes["ewuu"]))
+    course_publish(course=energy, alliance=alliances["kom"], sharing=Sharing(theme=themes["kom"], kind="deepening"))
+    course_publish(course=secret, alliance=alliances["kom"], sharing=Sharing(theme=themes["kom"]))
+    psychology.ec, nursing.ec = 180, 120
+    psychology.save(update_fields=["ec"])
+    nursing.save(update_fields=["ec"])
+    programme_publish(programme=psychology, alliance=alliances["ewuu"], sharing=Sharing(theme=themes["ewuu"]))
+    programme_publish(programme=nursing, alliance=alliances["kom"], sharing=Sharing(enrolment_for_guests="broker"))
     requests = {
         # Beta's student at Alpha (approved by Beta), Alpha's student at Beta, Gamma's student at Alpha.
         "beta_at_alpha": request_in(Status.HOME_APPROVED, student=students["beta"], offering=offerings["algorithms"]),
@@ -240,6 +287,8 @@ def zone(db):
         "offerings": offerings,
         "students": students,
         "requests": requests,
+        "alliances": alliances,
+        "alliance_themes": themes,
     }
 
 

@@ -7,13 +7,15 @@ test server, which is deployment data, not contract. openapi-core is told that
 
 Three rules go beyond a plain ``openapi.validate_response``:
 
-- **oneOf with a declared type.** Several ``oneOf``s of the spec list alternatives that no instance can
-  tell apart: ``CourseOffering`` and ``ProgramOffering`` both require just ``startDate``/``endDate``,
-  and ``Course-``/``Program-``/``ComponentOfferingAssociation`` differ only in an optional ``result``.
-  Under strict JSON Schema every course offering and every association is then "valid under each of"
-  them and rejected (``test_contract.py`` shows this). Where the instance names its own type
-  (``offeringType``, ``associationType``) that type decides, like an OpenAPI discriminator: the instance
-  must be valid under the alternative it declares. That is stricter than ``oneOf``, under which a single
+- **oneOf with a declared type.** Several ``oneOf``s of the spec list alternatives that hardly any
+  instance can tell apart: ``CourseOffering`` and ``ProgramOffering`` both require just
+  ``startDate``/``endDate`` (only an empty ``priceInformation`` fits the first and not the second, which
+  is why the provider sends one: ``test_offering_one_of.py``), and
+  ``Course-``/``Program-``/``ComponentOfferingAssociation`` differ only in an optional ``result``.
+  Under strict JSON Schema every association, and every course offering without that empty list, is
+  then "valid under each of" them and rejected (``test_contract.py`` shows this). Where the instance
+  names its own type (``offeringType``, ``associationType``) that type decides, like an OpenAPI
+  discriminator: the instance must be valid under the alternative it declares. That is stricter than ``oneOf``, under which a single
   match of the wrong alternative would pass.
 - **oneOf between identical schemas.** ``CourseResult`` and ``ProgramResult`` are the same schema under
   two names (the ``result`` of a ``PATCH``); matching both is no ambiguity. Otherwise plain ``oneOf``.
@@ -183,3 +185,14 @@ class Contract:
             if cause is not None:
                 details.append(str(getattr(cause, "message", cause))[:2000])
         return f"{self._where(response)}: {what} violates the OOAPI v5 spec:\n" + "\n".join(details)
+
+
+def body_violations(path: str, method: str, status: int, body) -> list[str]:
+    """What the contract check (its ``oneOf`` rules above) finds wrong with ``body`` as the JSON answer
+    ``status`` of ``method path`` (a path as the spec writes it, e.g. ``/associations/{associationId}``)."""
+    spec = load_spec()
+    response = spec["paths"][path][method.lower()]["responses"][str(status)]
+    schema = {"components": spec["components"], **response["content"]["application/json"]["schema"]}
+    validator_class = contract_validator(OAS30ReadValidator, spec["components"]["schemas"])
+    validator = validator_class(schema, format_checker=OAS30ReadValidator.FORMAT_CHECKER)
+    return [f"{'/'.join(map(str, error.absolute_path))}: {error.message}" for error in validator.iter_errors(body)]

@@ -5,12 +5,14 @@ import datetime as dt
 import uuid
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from ooapi.provider import mappers
 from ooapi.provider.ids import Kind, derived_id
 from ooapi.provider.scopes import READ
 from tests.factories import CourseFactory, OfferingFactory
+from tests.ooapi_provider.contract import PREFIX
 
 pytestmark = pytest.mark.django_db
 
@@ -195,11 +197,106 @@ def test_courses_sort(api, zone, alpha):
     assert api.get("/courses", alpha, sort="title").status_code == 400
 
 
-def test_consumer_eduxchange_shares_only_what_is_meant_for_partners(api, zone, alpha):
+ALGORITHMS_ALLIANCES = [
+    {
+        "name": "euroteq",
+        "theme": "Computer Science and ICT, Data, AI",
+        "selection": False,
+        "visibleForOwnStudents": True,
+        "enrollmentForOwnStudents": "url",
+        "visibleForGuests": False,
+        "enrollmentForGuests": "url",
+    },
+    {
+        "name": "lde",
+        "theme": "12",
+        "selection": True,
+        "type": "broadening",
+        "visibleForOwnStudents": True,
+        "enrollmentForOwnStudents": "url",
+        "visibleForGuests": True,
+        "enrollmentForGuests": "url",
+    },
+]
+
+
+def test_consumer_eduxchange_shares_what_is_published_to_an_alliance_for_partners(api, zone, alpha):
     response = api.get("/courses", alpha, consumer="eduxchange")
-    assert sorted(codes(response)) == ["ALG101", "ENE101"]  # not OWN201: only for Alpha's own students
-    algorithms = next(item for item in response.json()["items"] if item["abbreviation"] == "ALG101")
-    assert algorithms["consumers"] == [{"consumerKey": "eduxchange", "alliances": [{"name": "flexportal"}]}]
+    # Not OWN201 nor SEC301: published, but their only offerings are for their own students.
+    assert sorted(codes(response)) == ["ALG101", "ENE101"]
+    by_code = {item["abbreviation"]: item for item in response.json()["items"]}
+    assert by_code["ALG101"]["consumers"] == [{"consumerKey": "eduxchange", "alliances": ALGORITHMS_ALLIANCES}]
+    assert by_code["ENE101"]["consumers"][0]["alliances"][0] | {"visibleForOwnStudents": None} == {
+        "name": "kom",
+        "theme": "Energie en duurzaamheid",
+        "type": "deepening",
+        "selection": False,
+        "visibleForOwnStudents": None,
+        "enrollmentForOwnStudents": "url",
+        "visibleForGuests": False,
+        "enrollmentForGuests": "url",
+    }
+
+
+def test_a_course_not_published_to_an_alliance_is_not_listed_for_eduxchange(api, zone, alpha):
+    zone["courses"]["energy"].publications.all().delete()
+    assert codes(api.get("/courses", alpha, consumer="eduxchange")) == ["ALG101"]
+    energy = mappers.course_id(zone["courses"]["energy"])
+    assert api.get(f"/courses/{energy}", alpha, consumer="eduxchange").status_code == 404
+    assert api.get(f"/courses/{energy}/offerings", alpha, consumer="eduxchange").status_code == 404
+    assert api.get(f"/courses/{energy}", alpha).status_code == 200  # still shared outside eduXchange
+
+
+def test_a_single_course_for_eduxchange_has_its_consumer_block(api, zone, alpha):
+    course_id = mappers.course_id(zone["courses"]["algorithms"])
+    course = api.get(f"/courses/{course_id}", alpha, consumer="eduxchange", expand="coordinators").json()
+    assert course["consumers"] == [{"consumerKey": "eduxchange", "alliances": ALGORITHMS_ALLIANCES}]
+    assert "consumers" not in api.get(f"/courses/{course_id}", alpha).json()
+    own = mappers.course_id(zone["courses"]["private"])  # published to EWUU, but for Alpha's students only
+    assert api.get(f"/courses/{own}", alpha).status_code == 200
+    assert api.get(f"/courses/{own}", alpha, consumer="eduxchange").status_code == 404
+
+
+def test_offerings_for_eduxchange_carry_each_alliance_with_its_enrolment(api, zone, alpha):
+    offering = zone["offerings"]["algorithms"]
+    link = f"http://testserver/catalogue/offerings/{offering.pk}/"
+    listed = api.get(f"/courses/{mappers.course_id(offering.course)}/offerings", alpha, consumer="eduxchange")
+    single = api.get(
+        f"/offerings/{mappers.offering_id(offering)}", alpha, consumer="eduxchange", expand="academicSession"
+    )
+    for body in (listed.json()["items"][0], single.json()):
+        alliances = body["consumers"][0]["alliances"]
+        assert [(a["name"], a["enrollmentUrl"], a.get("enrollmentUrlForGuests")) for a in alliances] == [
+            ("euroteq", link, None),
+            ("lde", link, link),  # LDE shows it to guests too
+        ]
+    private = mappers.offering_id(zone["offerings"]["private"])
+    assert api.get(f"/offerings/{private}", alpha, consumer="eduxchange").status_code == 404
+    assert "consumers" not in api.get(f"/offerings/{private}", alpha).json()
+
+
+def test_programs_for_eduxchange_are_the_published_ones_with_their_study_load(api, zone, alpha):
+    response = api.get("/programs", alpha, consumer="eduxchange")
+    assert names(response) == ["Psychology", "Nursing"]
+    psychology, nursing = response.json()["items"]
+    assert psychology["studyLoad"] == {"studyLoadUnit": "ects", "value": 180.0}
+    assert psychology["consumers"][0]["alliances"][0]["theme"] == "Digital Society"
+    assert nursing["consumers"][0]["alliances"][0]["enrollmentForGuests"] == "broker"
+    program_id = psychology["programId"]
+    single = api.get(f"/programs/{program_id}", alpha, consumer="eduxchange", expand="coordinators,organization")
+    assert single.json()["consumers"] == psychology["consumers"]
+    zone["programmes"]["nursing"].publications.all().delete()
+    nursing_id = derived_id(Kind.PROGRAMME, zone["programmes"]["nursing"].pk)
+    assert api.get(f"/programs/{nursing_id}", alpha, consumer="eduxchange").status_code == 404
+    assert api.get(f"/programs/{nursing_id}", alpha).status_code == 200
+
+
+def test_program_offerings_are_an_empty_list(api, zone, alpha):
+    program_id = derived_id(Kind.PROGRAMME, zone["programmes"]["psychology"].pk)
+    page = api.get(f"/programs/{program_id}/offerings", alpha, consumer="eduxchange").json()
+    assert (page["items"], page["hasNextPage"]) == ([], False)
+    assert api.get(f"/programs/{uuid.uuid4()}/offerings", alpha).status_code == 404
+    assert api.get(f"/programs/{program_id}/offerings", alpha, pageSize=3).status_code == 400
 
 
 def test_unknown_consumer_is_ignored(api, zone, alpha):
@@ -239,6 +336,7 @@ def test_pagination(api, zone, alpha, many_courses):
         ({"pageSize": 1000}, "pageSize is not valid: it must be one of 10, 20, 50, 100, 250"),
         ({"pageNumber": 0}, "pageNumber is not valid: it must be at least 1"),
         ({"pageNumber": "two"}, "pageNumber is not valid: it must be a whole number"),
+        ({"pageNumber": 2**31}, "pageNumber is not valid: it must be at most 2147483647"),
         ({"sort": "name,nonsense"}, "sort is not valid: it must be one of courseId, name, -courseId, -name"),
     ],
 )
@@ -246,6 +344,19 @@ def test_invalid_paging_and_sort_are_bad_requests(api, zone, alpha, query, detai
     response = api.get("/courses", alpha, **query)
     assert response.status_code == 400
     assert response.json() == {"status": "400", "title": "Bad Request", "detail": f"Query parameter {detail}"}
+
+
+def test_an_empty_list_parameter_is_the_empty_list(api, zone, alpha):
+    """The OpenAPI style table: form style without explode writes the empty array as "sort=". So
+    "sort=" is no sort value (the default applies) and "expand=" expands nothing. (A plain client here:
+    openapi-core, under the contract check, reads "sort=" as [""] instead.)"""
+    plain = Client(HTTP_AUTHORIZATION=f"Bearer {alpha}")
+    by_default = plain.get(f"{PREFIX}/courses").json()["items"]
+    assert plain.get(f"{PREFIX}/courses", {"sort": ""}).json()["items"] == by_default
+    course_id = mappers.course_id(zone["courses"]["algorithms"])
+    course = plain.get(f"{PREFIX}/courses/{course_id}", {"expand": ""})
+    assert course.status_code == 200
+    assert isinstance(course.json()["organization"], str)
 
 
 # Offerings

@@ -4,8 +4,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from catalogue.services import course_publish
 from enrolment.models import Status
 from institutions.models import OrganisationalUnit
+from institutions.services import Sharing, programme_publish
 from ooapi.models import AssociationResult
 from ooapi.provider import mappers
 from tests.factories import (
@@ -27,15 +29,19 @@ ROWS = 100  # enough to fill the larger page below
 def big_zone(zone):
     beta, period = zone["beta"], zone["beta_period"]
     theme = ThemeFactory()
+    kom = Sharing(theme=zone["alliance_themes"]["kom"])
     for number in range(ROWS):
         course = CourseFactory(institution=beta, code=f"BIG{number:03d}")
         course.themes.add(theme)
+        course_publish(course=course, alliance=zone["alliances"]["kom"], sharing=kom)
         OfferingFactory(course=course, period=period)
         OfferingFactory(course=zone["courses"]["algorithms"], period=zone["future"])
         OrganisationalUnit.objects.create(
             institution=beta, code=f"U{number:03d}", name_nl=f"Eenheid {number}", name_en=f"Unit {number}"
         )
-        ProgrammeFactory(institution=beta)
+        programme_publish(
+            programme=ProgrammeFactory(institution=beta, ec=240), alliance=zone["alliances"]["kom"], sharing=kom
+        )
         AcademicPeriodFactory(academic_year=period.academic_year, sequence=10 + number)
         request = request_in(
             [Status.HOME_APPROVED, Status.REGISTERED, Status.WAITLISTED][number % 3],
@@ -62,6 +68,7 @@ def paths(zone):
         "courses-eduxchange": ("/courses", {"consumer": "eduxchange"}),
         "course-offerings": (f"/courses/{mappers.course_id(algorithms.course)}/offerings", {"consumer": "eduxchange"}),
         "programs": ("/programs", {}),
+        "programs-eduxchange": ("/programs", {"consumer": "eduxchange"}),
         "organizations": ("/organizations", {}),
         "academic-sessions": ("/academic-sessions", {}),
         "associations": (f"/offerings/{mappers.offering_id(algorithms)}/associations", {}),
@@ -75,6 +82,7 @@ def paths(zone):
         "courses-eduxchange",
         "course-offerings",
         "programs",
+        "programs-eduxchange",
         "organizations",
         "academic-sessions",
         "associations",

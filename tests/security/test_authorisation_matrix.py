@@ -359,6 +359,7 @@ MATRIX.update(
         "ooapi_provider:academic-session": Entry("GET", lambda o: f"{V5}academic-sessions/x", oauth_only(), api=True),
         "ooapi_provider:programs": Entry("GET", lambda o: f"{V5}programs", oauth_only(), api=True),
         "ooapi_provider:program": Entry("GET", lambda o: f"{V5}programs/x", oauth_only(), api=True),
+        "ooapi_provider:program-offerings": Entry("GET", lambda o: f"{V5}programs/x/offerings", oauth_only(), api=True),
         "ooapi_provider:courses": Entry("GET", lambda o: f"{V5}courses", oauth_only(), api=True),
         "ooapi_provider:course": Entry("GET", lambda o: f"{V5}courses/x", oauth_only(), api=True),
         "ooapi_provider:course-offerings": Entry("GET", lambda o: f"{V5}courses/x/offerings", oauth_only(), api=True),
@@ -369,7 +370,7 @@ MATRIX.update(
         "ooapi_provider:association": Entry("GET", lambda o: f"{V5}associations/x", oauth_only(), api=True),
         "ooapi_provider:person-me": Entry("GET", lambda o: f"{V5}persons/me", oauth_only(), api=True),
         # The provider's catch-all: an unknown path is a 404 problem for anyone.
-        "ooapi/v5/^(?P<rest>.*)$": Entry("GET", lambda o: f"{V5}no-such-thing", everyone(HIDE), api=True),
+        r"ooapi/v5/^(?P<rest>[\s\S]*)$": Entry("GET", lambda o: f"{V5}no-such-thing", everyone(HIDE), api=True),
     }
 )
 
