@@ -52,6 +52,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.management import CommandError
@@ -366,6 +367,7 @@ def live_server(
     env.update(
         DJANGO_SETTINGS_MODULE="portal.settings.bench",
         SECRET_KEY=secrets.token_urlsafe(64),
+        FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode(),
         ALLOWED_HOSTS="127.0.0.1",
         DATABASE_URL=database_url(),
         REDIS_URL=redis_url,

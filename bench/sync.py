@@ -52,6 +52,7 @@ from pathlib import Path
 
 import httpx
 from celery import current_app
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.management import CommandError
 from django.db import close_old_connections, connection, connections, transaction
@@ -284,6 +285,7 @@ def sync_workers(
     env.update(
         DJANGO_SETTINGS_MODULE="portal.settings.bench",
         SECRET_KEY=secrets.token_urlsafe(64),
+        FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode(),
         ALLOWED_HOSTS="127.0.0.1",
         DATABASE_URL=database_url(),
         REDIS_URL=redis_url,

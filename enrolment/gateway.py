@@ -24,10 +24,10 @@ class InstitutionGateway(Protocol):
     def home_review_requested(self, *, request: EnrolmentRequest) -> bool:
         """The connected home decides in its own system; True when it will (the portal then waits)."""
 
-    def registration_requested(self, *, request: EnrolmentRequest) -> dict | None:
-        """Both institutions' systems must record the admitted enrolment. Answers their references
-        (``home_ref``, ``host_ref``) when they have it already, so it is registered at once; None when
-        their answer is awaited (it arrives through ``services.registration.registration_confirm``)."""
+    def registration_requested(self, *, request: EnrolmentRequest) -> dict[str, str]:
+        """The connected sides' systems must record the admitted enrolment. Answers, by side ("home",
+        "host"), the references of those that have it already; the others confirm later, through
+        ``services.registration.registration_side_confirm``."""
 
     def request_ended(self, *, request: EnrolmentRequest) -> None:
         """The request was cancelled, withdrawn or expired after it was submitted."""
@@ -42,8 +42,8 @@ class _Unconnected:
     def home_review_requested(self, *, request: EnrolmentRequest) -> bool:
         return False
 
-    def registration_requested(self, *, request: EnrolmentRequest) -> dict | None:
-        return None
+    def registration_requested(self, *, request: EnrolmentRequest) -> dict[str, str]:
+        return {}
 
     def request_ended(self, *, request: EnrolmentRequest) -> None:
         return None

@@ -130,9 +130,12 @@ class EnrolmentRequest(models.Model):
     )
     accept_by = models.DateTimeField(null=True, blank=True)
     waitlist_until = models.DateTimeField(null=True, blank=True)
-    # Registration in the institutions' own systems (issue #4 fills these for connected institutions).
+    # Registration in the institutions' own systems: each side's reference (an OOAPI association id for a
+    # connected one), and when that side's system confirmed it has the enrolment (``steps.registration``).
     home_registration_ref = models.CharField(max_length=100, blank=True)
     host_registration_ref = models.CharField(max_length=100, blank=True)
+    home_registered_at = models.DateTimeField(null=True, blank=True)
+    host_registered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     # When home first approved: from then on the host sees the request, whatever becomes of it. A request

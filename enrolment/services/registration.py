@@ -1,9 +1,8 @@
 """Commands a connected institution's system answers with, through the gateway's app (``ooapi``): its
-record of the request exists (a reference to keep), or both systems have the enrolment (registered)."""
+record of the request exists (a reference to keep), or it has the enrolment (that side is registered; the
+request is registered once both sides are, by enrolment's own rule in ``steps.registration``)."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from django.db import transaction
 
@@ -14,7 +13,8 @@ from enrolment.steps import registration
 
 def registration_reference_store(*, request_id: int, home_ref: str = "", host_ref: str = "") -> EnrolmentRequest:
     """Keep the id of a connected system's record of the request (an OOAPI association), whatever its
-    state, so later changes (a cancel, the result) can address it. Empty values change nothing."""
+    state, so later changes (a cancel, the result) can address it. Empty values change nothing. Returns the
+    request, locked until the caller's transaction ends."""
     with transaction.atomic():
         held = locks.lock_request(request_id)
         request = held.request(request_id)
@@ -22,21 +22,16 @@ def registration_reference_store(*, request_id: int, home_ref: str = "", host_re
         return request
 
 
-def registration_confirm(*, request_id: int, references: Callable[[EnrolmentRequest], dict | None]) -> bool:
-    """Both institutions' systems have the admitted enrolment: keep their references and mark it registered.
-
-    ``references(request)`` runs under the locks and answers the systems' references (``home_ref``,
-    ``host_ref``) once both have it, None while one still lacks it. Idempotent: a request that is not
-    admitted (any more), or not ready, is left alone. Returns whether it was registered now.
-    """
+def registration_side_confirm(*, request_id: int, side: str, reference: str = "") -> bool:
+    """The ``side`` ("home" or "host") institution's system has the admitted enrolment. Idempotent: a
+    request that is not admitted (any more) is left alone. Returns whether the request was registered now
+    (this side was the last to confirm)."""
     with transaction.atomic():
         held = locks.lock_request(request_id)
         request = held.request(request_id)
         if request.status != Status.ADMITTED:
             return False
-        found = references(request)
-        if found is None:
-            return False
-        registration.confirm(held, request, **found)
-        flow.advance(held, request, after=lifecycle.REGISTER)
-        return True
+        registered = registration.side_confirm(held, request, side=side, reference=reference)
+        if registered:
+            flow.advance(held, request, after=lifecycle.REGISTER)
+        return registered

@@ -17,8 +17,8 @@ class OoapiGateway:
         """Ask the connected home institution to decide; True when it will (the portal then waits)."""
         return services.home_review_request(request=request)
 
-    def registration_requested(self, *, request) -> dict | None:
-        """Both institutions' systems must record the admitted enrolment."""
+    def registration_requested(self, *, request) -> dict[str, str]:
+        """The connected sides' systems must record the admitted enrolment; those that have it already."""
         return services.registration_request(request=request)
 
     def request_ended(self, *, request) -> None:

@@ -13,7 +13,8 @@ the host in the eduXchange student-mobility flow:
    sweep) until the home decides;
 2. after admission (``registration_request``): a ``home_state`` message, ``PATCH /associations/{id}``
    ``{"remoteState": "associated"}`` (``application/merge-patch+json``). When the home's system has
-   accepted it, the request is registered (``registration_confirm``);
+   accepted it, the home side is confirmed (``registration_side_confirm``); enrolment registers the
+   request once both sides are;
 3. cancelled, withdrawn or expired (``request_end``): ``PATCH`` ``{"remoteState": "canceled"}``;
 4. the result (``result_send``): ``PATCH`` ``{"result": <CourseResult>}``.
 
@@ -24,7 +25,7 @@ message commits or rolls back with it (the transactional outbox); the dispatch t
 A **connected host** is the caller in the eduXchange profile, not the portal: its system reads the
 portal's OOAPI provider (``/ooapi/v5/offerings/{id}/associations``) and reports with
 ``PATCH /ooapi/v5/associations/{id}``. The host side counts as registered once it reported
-``remoteState: associated`` (``AssociationResult``); the beat sweep then completes the registration.
+``remoteState: associated`` (``AssociationResult``); the beat sweep then confirms the host side.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from accounts.selectors import staff_institutions
 from core.errors import ConflictError, PermissionDeniedError
 from enrolment.models import EnrolmentRequest, Status
 from enrolment.services.approval import home_decision_from_institution
-from enrolment.services.registration import registration_confirm, registration_reference_store
+from enrolment.services.registration import registration_reference_store, registration_side_confirm
 from institutions.models import Institution
 from ooapi.models import AssociationResult, Connection, OutboxMessage
 from ooapi.provider import mappers
@@ -195,10 +196,10 @@ def home_review_request(*, request: EnrolmentRequest) -> bool:
     return True
 
 
-def registration_request(*, request: EnrolmentRequest) -> dict | None:
-    """The host admitted the student: the home's system hears ``remoteState: associated``; the request is
-    registered once every connected side has it. Returns the systems' references when that is so already
-    (no message is needed: enrolment registers it at once), else None."""
+def registration_request(*, request: EnrolmentRequest) -> dict[str, str]:
+    """The host admitted the student: a connected home's system hears ``remoteState: associated`` and
+    confirms when it accepted that; a connected host's system confirms by reporting ``associated`` through
+    the provider. Returns, by side, the references of the connected sides that have it already."""
     connection = connection_for(request.home_institution_id)
     if connection is not None:
         payload = {"remoteState": ASSOCIATED, "purpose": "register"}
@@ -208,8 +209,12 @@ def registration_request(*, request: EnrolmentRequest) -> dict | None:
             # message creates it, already associated.
             payload["body"] = association_body(request, remote_state=ASSOCIATED)
         outbox_message_write(connection=connection, request=request, kind=HOME_STATE, payload=payload)
-        return None
-    return registered_references(request)
+    confirmed = {}
+    if connection is None and _is_connected(request.home_institution_id):
+        confirmed["home"] = ""  # connected without a configured endpoint: the portal stands in for its system
+    if _host_reported(request):
+        confirmed["host"] = str(request.public_id)
+    return confirmed
 
 
 def request_end(*, request: EnrolmentRequest) -> None:
@@ -244,17 +249,8 @@ def result_send(*, request: EnrolmentRequest, result: dict) -> None:
 # Registration -------------------------------------------------------------------------------------------
 
 
-def _home_side_registered(request: EnrolmentRequest) -> bool:
-    if connection_for(request.home_institution_id) is None:
-        return True
-    return OutboxMessage.objects.filter(
-        request=request, kind=HOME_STATE, payload__purpose="register", status=OutboxMessage.Status.DELIVERED
-    ).exists()
-
-
-def _host_side_registered(request: EnrolmentRequest, *, host_connected: bool) -> bool:
-    if not host_connected:
-        return True
+def _host_reported(request: EnrolmentRequest) -> bool:
+    """A connected host's system reported ``remoteState: associated`` for the request (through the provider)."""
     return AssociationResult.objects.filter(
         request=request,
         institution_id=request.host_institution_id,
@@ -262,36 +258,24 @@ def _host_side_registered(request: EnrolmentRequest, *, host_connected: bool) ->
     ).exists()
 
 
-def registered_references(request: EnrolmentRequest, *, home_done: bool = False) -> dict | None:
-    """Both institutions' systems have the admitted enrolment (``home_done``: the caller knows the home's
-    has): the references to keep, or None while one side still lacks it. Read under the request's lock."""
-    if request.status != Status.ADMITTED:
-        return None
-    host_connected = _is_connected(request.host_institution_id)
-    if not (home_done or _home_side_registered(request)):
-        return None
-    if not _host_side_registered(request, host_connected=host_connected):
-        return None
-    return {"home_ref": request.home_registration_ref, "host_ref": str(request.public_id) if host_connected else ""}
-
-
 def registrations_confirm_reported(*, limit: int = 500) -> int:
-    """Beat: admitted requests at a connected host whose system has reported ``remoteState: associated``
-    through the provider are registered (when the home side has it too). Returns how many."""
+    """Beat: a connected host whose system reported ``remoteState: associated`` for an admitted request has
+    confirmed its side; enrolment registers the request when the home side has too. Returns how many
+    requests were registered."""
     reported = AssociationResult.objects.filter(
         institution_id=F("request__host_institution_id"),
         remote_state=AssociationResult.RemoteState.ASSOCIATED,
         request__status=Status.ADMITTED,
+        request__host_registered_at__isnull=True,
         request__host_institution__integration=Institution.Integration.CONNECTED,
-    ).values_list("request_id", flat=True)[:limit]
-    return sum(registration_confirm(request_id=request_id, references=registered_references) for request_id in reported)
+    ).values_list("request_id", "request__public_id")[:limit]
+    return sum(
+        registration_side_confirm(request_id=request_id, side="host", reference=str(public_id))
+        for request_id, public_id in reported
+    )
 
 
 # Applying answers (called by the dispatcher, inside its transaction) ------------------------------------
-
-
-def _home_done(request: EnrolmentRequest) -> dict | None:
-    return registered_references(request, home_done=True)
 
 
 def home_association_recorded(*, message: OutboxMessage, association_id: str, state: str) -> None:
@@ -307,7 +291,7 @@ def home_association_recorded(*, message: OutboxMessage, association_id: str, st
     if message.kind == HOME_STATE:
         # The association was created late (the home became connected after submission), already
         # associated: the home side of the registration is done.
-        registration_confirm(request_id=request.pk, references=_home_done)
+        registration_side_confirm(request_id=request.pk, side="home", reference=association_id)
     elif state in WAITING_STATES and request.status == Status.SUBMITTED:
         seconds = max(message.connection.poll_interval_seconds, 1)
         outbox_message_write(
@@ -347,7 +331,9 @@ def home_state_delivered(*, message: OutboxMessage) -> None:
     """The home's system accepted a remoteState change; after admission that completes its side. Locks the
     request through enrolment's command."""
     if message.payload.get("purpose") == "register":
-        registration_confirm(request_id=message.request_id, references=_home_done)
+        registration_side_confirm(
+            request_id=message.request_id, side="home", reference=message.request.home_registration_ref
+        )
 
 
 # Staff --------------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ is missing and why. See docs/operations.md for every variable.
 
 import os
 
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
@@ -28,6 +29,18 @@ if not SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_
         "SECRET_KEY is missing or too weak. Production needs a random secret of at least 50 characters "
         "in the environment, e.g. "
         "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(64))')"
+    )
+
+# Secrets stored in the database (the OOAPI credentials) are encrypted with a key of their own. Derived from
+# SECRET_KEY instead, rotating SECRET_KEY would silently leave them unreadable (read as empty).
+FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
+try:
+    Fernet(FIELD_ENCRYPTION_KEY.encode())
+except (ValueError, TypeError):
+    _refuse(
+        "FIELD_ENCRYPTION_KEY is missing or not a Fernet key. Production encrypts stored credentials with a key "
+        "of its own, so that rotating SECRET_KEY keeps them readable, e.g. FIELD_ENCRYPTION_KEY=$(python -c "
+        "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')"
     )
 
 # base.py falls back to local PostgreSQL and Redis for development; production must be told where they are.

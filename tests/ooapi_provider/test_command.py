@@ -12,6 +12,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
 from oauth2_provider.models import AccessToken
 
@@ -29,6 +30,7 @@ def production_oauth2_provider() -> dict:
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "DJANGO_SETTINGS_MODULE": "portal.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(48),
+        "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "ALLOWED_HOSTS": "flexportal.nl",
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/flexportal",
         "REDIS_URL": "redis://127.0.0.1:6379/0",

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,6 +21,7 @@ def _production_env(**overrides: str | None) -> dict[str, str]:
         "LANG": "C.UTF-8",
         "DJANGO_SETTINGS_MODULE": "portal.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(48)[:64],
+        "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "ALLOWED_HOSTS": "flexportal.nl,www.flexportal.nl",
         "CSRF_TRUSTED_ORIGINS": "https://flexportal.nl,https://www.flexportal.nl",
         "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/flexportal"),
@@ -81,6 +83,16 @@ def test_refuses_to_start_without_an_address(variable):
 
     assert completed.returncode != 0
     assert f"{variable} is not set. Production needs" in completed.stderr
+
+
+@pytest.mark.parametrize("key", [None, "", "not-a-fernet-key"])
+def test_refuses_to_start_without_a_field_encryption_key_of_its_own(key):
+    """Without one, stored credentials were encrypted with a key derived from SECRET_KEY: rotating that
+    secret made them read as empty, silently."""
+    completed = _check_deploy(_production_env(FIELD_ENCRYPTION_KEY=key))
+
+    assert completed.returncode != 0
+    assert "FIELD_ENCRYPTION_KEY is missing or not a Fernet key" in completed.stderr
 
 
 def test_wsgi_application_loads_with_production_settings():
