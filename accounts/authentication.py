@@ -16,7 +16,7 @@ class SessionTokenAuthentication(XSessionTokenAuthentication):
 
     ``accounts.middleware.StaffMfaMiddleware`` authenticates API requests before the view runs, to send
     staff without an authenticator to its setup; DRF then authenticates the same request again. Each
-    lookup reads the session and its user (3 statements), on every API call of an app client. The second
+    lookup reads the session and its user, on every API call of an app client. The second
     asks the request instead. A request never outlives its token's state, so the answer cannot go stale.
     """
 

@@ -84,8 +84,8 @@ class _SharedFields(dict):
 
     ``BaseForm.__init__`` deep-copies ``base_fields`` so that one form may change its own fields (choices,
     widgets, ``required``). The catalogue's forms only validate a question and show what was asked; nothing
-    changes a field after the class is built (``tests/catalogue/test_filters.py`` checks), and the copy cost
-    0.4 ms a question, so a "deep copy" here is a new dict of the same fields."""
+    changes a field after the class is built (``tests/catalogue/test_filters.py`` checks), and the copy is paid on
+    every question, so a "deep copy" here is a new dict of the same fields."""
 
     def __deepcopy__(self, memo) -> dict:
         return dict(self)
@@ -117,7 +117,7 @@ class CatalogueFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None, choices: CatalogueChoices | None = None):
-        # django-filter's own ``__init__`` deep-copies every filter (0.3 ms a question) so that an instance
+        # django-filter's own ``__init__`` deep-copies every filter, on every question, so that an instance
         # may change them. This one changes only two filters' choices, and needs its filters only to build a
         # form class, which it does once per ``choices`` (``get_form_class``); so ``filters`` copies them
         # when first read, and a question whose form class exists never does. The attributes set here are
@@ -145,7 +145,7 @@ class CatalogueFilterSet(django_filters.FilterSet):
     def get_form_class(self):
         """django-filter builds a new form class, with a new field per filter, for every filter set; this
         one is built once per ``CatalogueChoices`` (the page keeps one per language until the catalogue
-        changes): validating a question took 1.6 ms, now 1.2. Its fields' labels are lazy and no form
+        changes), so validating a question builds no fields. Its fields' labels are lazy and no form
         changes its fields (``_SharedFields``), so the class and its fields can be shared."""
         remembered = _form_classes.get(id(self.choices))
         if remembered is not None and remembered[0] is self.choices:

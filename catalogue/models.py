@@ -118,7 +118,7 @@ class Teachable(models.Model):
     learning_outcomes_nl = models.TextField(_("learning outcomes (Dutch)"), blank=True)
     learning_outcomes_en = models.TextField(_("learning outcomes (English)"), blank=True)
     suitable_routes = models.JSONField(_("suitable routes"), default=list, blank=True)
-    # Stable identity for OOAPI sync (issue #4): the peer's id plus its primaryCode.
+    # Stable identity for the OOAPI import: the peer's id plus its primaryCode.
     ooapi_id = models.CharField(_("OOAPI id"), max_length=64, blank=True)
 
     class Meta:

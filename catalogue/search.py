@@ -170,10 +170,10 @@ class _PostgresSearch:
     # round trip as the statement (``run``), so they end with its transaction and never reach other
     # statements:
     # - enable_seqscan off: the planner prices the trigram operators like a cheap comparison and would
-    #   rather call word_similarity() on every row (~5 us each) than read the GIN indexes;
+    #   rather call word_similarity() on every row than read the GIN indexes;
     # - nested loop and merge joins off: the one join (rows to their title's similarity) must hash; row
-    #   estimates over a CTE are guesses, and a nested loop over 20,000 hits would take seconds;
-    # - jit off: compiling costs 40+ ms, more than these plans run for;
+    #   estimates over a CTE are guesses, and a nested loop over a broad question's hits would not end in time;
+    # - jit off: compiling costs more than these plans run for;
     # - work_mem: the CTE of a broad text search (every offering mentions a "project") stays in memory.
     settings = {
         "enable_seqscan": "off",
@@ -183,13 +183,13 @@ class _PostgresSearch:
         "work_mem": "64MB",
     }
     # With text, also sorting made dear: the planner expects a few dozen hits from the CTE and groups them by
-    # sorting (titles for their similarity, courses and modules for their rank); for 20,000 hits hashing
-    # is about four times as fast. The page's top-N has no other way and stays a sort.
+    # sorting (titles for their similarity, courses and modules for their rank); for a broad question's
+    # hits hashing is much faster (docs/benchmarks.md). The page's top-N has no other way and stays a sort.
     settings_with_text = {**settings, "enable_sort": "off"}
     # Without text, also no bitmap scans: every column such a question filters and sorts by is in
     # ``offeringsearch_page``, but for the sorts other than start date the planner would rather collect
-    # the public rows through a bitmap and read all of them from the table (115 ms at 100,000 offerings)
-    # than sort an index-only scan of that index (65 ms). Text questions need bitmaps for the GIN indexes.
+    # the public rows through a bitmap and read all of them from the table, which
+    # is slower than sorting an index-only scan of that index (docs/benchmarks.md). Text questions need bitmaps for the GIN indexes.
     settings_without_text = {**settings, "enable_bitmapscan": "off"}
 
     # Named parameters, so that a fragment may appear more than once in the statement.

@@ -37,7 +37,7 @@ def _cacheable(response, etag: str):
 
 
 # A card's dates and EC, formatted in ``language`` (the active one, part of the cache key). Offerings share a
-# few hundred dates and EC values, and formatting one costs 10 to 30 us.
+# few hundred dates and EC values, and formatting is slow enough to remember.
 @lru_cache(maxsize=4096)
 def _date_text(value, language: str) -> str:
     return date_format(value, "j M Y")
@@ -110,7 +110,7 @@ def catalogue(request):
 def _pagination(params, page: int, num_pages: int) -> dict[str, str] | None:
     """The previous and next pages' addresses (the same question, another page), or None for one page.
     From past the last page (an old link, the question's results since shrunk) "previous" is the last page.
-    Built here once: the template spent 0.4 ms building each twice from the query string."""
+    Built here once, not twice per page by the template from the query string."""
     if num_pages <= 1:
         return None
     rest = params.copy()

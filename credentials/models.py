@@ -2,7 +2,7 @@
 
 For now this holds the precedent library: stored recognition decisions of an examination board.
 When one covers a course for a programme, the home institution approves a request for it automatically
-(issue #3); issue #5 grows the library from recognised results and adds Open Badges 3.0 credentials.
+(registered with enrolment's home review in ``CredentialsConfig.ready``).
 """
 
 from django.conf import settings

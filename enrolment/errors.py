@@ -23,7 +23,6 @@ DEADLINE_PASSED_MESSAGE = _(
 )
 NO_SEAT_MESSAGE = _("There is no free seat for this student; put the request on the waitlist instead.")
 OFFER_LAPSED_MESSAGE = _("The seat offer has lapsed: it was not accepted in time and passes to the next student.")
-NO_OFFER_MESSAGE = _("There is no seat offer to decline on this request.")
 OFFERING_NOT_FOUND_MESSAGE = _("No such offering in the catalogue.")
 ALTERNATIVE_NOT_FOUND_MESSAGE = _("One of your alternative choices is not an offering in the catalogue.")
 CHOICES_REPEATED_MESSAGE = _("Each choice must be a different offering.")

@@ -93,7 +93,7 @@ def offering_seats(user, *, offering_id: int) -> dict:
     }
 
 
-# --- Reads for the HTML pages (issue #3) ---------------------------------------------------------------
+# --- Reads for the HTML pages -----------------------------------------------------------------------
 
 
 def request_by_public_id(user, public_id) -> EnrolmentRequest:

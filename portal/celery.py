@@ -16,7 +16,7 @@ app.autodiscover_tasks()
 #
 # Celery's own Django fixup closes every connection before and after each task, because a task stopped by
 # its soft time limit in the middle of a query can leave a connection that still looks usable (celery#9824).
-# That costs a new PostgreSQL backend per task; the sync benchmark ran 45% faster without it. With
+# That costs a new PostgreSQL backend per task (docs/benchmarks.md, the sync scenario). With
 # CELERY_DB_REUSE_MAX set (base settings) the fixup leaves the connections alone and these handlers do what
 # Django does around a request: close connections older than CONN_MAX_AGE or that failed their health
 # check, and after the task close at once any connection it left with a query still running or a

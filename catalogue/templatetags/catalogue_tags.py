@@ -17,8 +17,8 @@ from catalogue.models import Mode
 register = template.Library()
 
 # The page's two loops that run per facet value (about 100 on a broad question) and per result card are
-# rendered by the tags below in one pass each, instead of by the template engine, which spent 5 to 10 us
-# per variable and tag (about 5 ms of a 10 ms page at 10,000 offerings; docs/benchmarks.md, "Catalogue
+# rendered by the tags below in one pass each, instead of by the template engine, whose cost per variable and tag was
+# half the page's (docs/benchmarks.md, "Catalogue
 # search"). Every text that comes from the catalogue goes through ``escape`` (the standard library's, which
 # django.utils.html.escape calls, without its lazy-string wrapper); tests/catalogue/test_bad_input.py puts
 # markup in each. The markup is the one the template had.
@@ -54,7 +54,7 @@ def facet_fieldsets(facets) -> SafeString:
 
 @register.simple_tag
 def sort_options(selected: str) -> SafeString:
-    """The sort orders as ``<option>`` elements, ``selected`` marked (six template nodes each cost 0.25 ms)."""
+    """The sort orders as ``<option>`` elements, ``selected`` marked, in one pass rather than six template nodes each."""
     return mark_safe(  # noqa: S308 (the values are fixed codes, the labels escaped)
         "\n".join(
             f'<option value="{value}"{" selected" if value == selected else ""}>{escape(str(label))}</option>'
@@ -73,7 +73,7 @@ def result_cards(cards: list[dict], home_periods: list) -> SafeString:
 
     ``home_periods``: the signed-in student's own periods; when there are any, each card says which of them
     it falls in."""
-    # The offering page's address, reversed once per page rather than once per card (~25 us each).
+    # The offering page's address, reversed once per page rather than once per card.
     url = reverse("catalogue:offering", args=[_URL_MARKER]).replace(str(_URL_MARKER), "{}")
     modes = {mode.value: escape(str(mode.label)) for mode in Mode}
     microcredential = escape(gettext("Microcredential"))
@@ -112,7 +112,7 @@ def seats_label(*, left: int, capacity: int) -> str:
 
 @lru_cache(maxsize=4096)
 def _seats_label(left: int, capacity: int, language: str | None) -> str:
-    # Per language (part of the key); a page labels twenty seat bars, and two translations cost ~15 us.
+    # Per language (part of the key); a page labels twenty seat bars with the same words.
     left_text = ngettext("%(left)s seat left", "%(left)s seats left", left) % {"left": left}
     of_capacity = gettext("of %(capacity)s") % {"capacity": capacity}  # not inside an f-string: xgettext skips those
     return f"{left_text} {of_capacity}"
@@ -121,7 +121,7 @@ def _seats_label(left: int, capacity: int, language: str | None) -> str:
 @register.simple_tag
 def seat_bar(*, offering_id: int, capacity: int, taken: int) -> str:
     """The seat bar: a ``<meter>`` with its text label. A tag rather than an ``{% include %}``: it is drawn
-    on every result card, and an include with its own context cost ~50 us a card."""
+    on every result card, and an include builds a context of its own for every card."""
     offering_id, capacity, taken = int(offering_id), int(capacity), int(taken)  # numbers: nothing to escape
     label = escape(seats_label(left=max(capacity - taken, 0), capacity=capacity))
     return mark_safe(  # noqa: S308 (the label is escaped, the rest are numbers)

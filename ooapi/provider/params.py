@@ -57,11 +57,6 @@ def operation_parameters(path: str, method: str) -> dict[str, dict]:
     return {p["name"]: p for p in parameters if p["in"] == "query"}
 
 
-def allowed_values(path: str, method: str, name: str) -> list:
-    schema = operation_parameters(path, method)[name]["schema"]
-    return list(schema.get("items", schema).get("enum", []))
-
-
 def parse_query(request: HttpRequest, path: str, method: str = "get") -> dict[str, Any]:
     """Every query parameter the operation defines, typed, with the spec's defaults where absent.
 

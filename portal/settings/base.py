@@ -174,7 +174,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Celery's Django fixup closes the database connection before and after every task unless this is set: a
 # new PostgreSQL backend per task. With it the fixup closes them only every 500 tasks, and portal.celery gives
 # tasks the lifecycle Django gives requests instead (CONN_MAX_AGE, health checks), closing at once any
-# connection a task leaves mid-query or mid-transaction. Measured: +45% sync throughput (docs/benchmarks.md).
+# connection a task leaves mid-query or mid-transaction. The sync's throughput depends on it (docs/benchmarks.md).
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=500)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
@@ -294,7 +294,7 @@ HEADLESS_CLIENTS = ("app", "browser")
 HEADLESS_TOKEN_STRATEGY = "accounts.tokens.SessionTokenStrategy"  # noqa: S105 (a class path, not a secret)
 HEADLESS_FRONTEND_URLS = {}
 
-# django-oauth-toolkit: client credentials for OOAPI peers (issue #4) and the test OIDC provider.
+# django-oauth-toolkit: client credentials for OOAPI peers and the test OIDC provider.
 OAUTH2_PROVIDER = {
     "SCOPES": {
         "ooapi": "Read the OOAPI v5 endpoints",
