@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 from django.db import connection, transaction
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.utils import timezone
 
 from catalogue.models import (
@@ -247,13 +247,30 @@ def offerings_of_teachable(teachable: Course | Module) -> list[int]:
     return list(teachable.offerings.values_list("pk", flat=True))
 
 
-def search_row_seats_update(*, offering_id: int, seats_taken: int) -> None:
-    """The offering's seat counter changed (``enrolment.seats``, under the offering's lock): copy it to its
-    search row in the same transaction, so the cards' "seats left" and the "most seats left" sort follow each
-    enrolment. The count is no facet, so the facet triggers add nothing for this update. The catalogue stamp
-    is left alone: it is one row, and touching it would make every enrolment in the zone wait for every
-    other. A page revalidated with its ETag may show seats up to a minute old (the ETag turns each minute)."""
-    OfferingSearch.objects.filter(offering_id=offering_id).update(seats_taken=seats_taken)
+_SEATS_SQL = f"""
+    WITH changed AS (
+        UPDATE {Offering._meta.db_table} SET seats_taken = seats_taken + %s WHERE id = %s RETURNING id, seats_taken
+    )
+    UPDATE {OfferingSearch._meta.db_table} AS s SET seats_taken = changed.seats_taken
+    FROM changed WHERE s.offering_id = changed.id
+"""  # noqa: S608 (table names only)
+
+
+def offering_seats_change(*, offering_id: int, change: int) -> None:
+    """Seats taken in an offering went up or down by ``change`` (``enrolment.seats``, under the offering's
+    row lock): the counter and the search row change together, in the same transaction, so the cards'
+    "seats left" and the "most seats left" sort follow every enrolment. On PostgreSQL that is one
+    statement. The count is no facet, so the facet triggers add nothing for it. The catalogue stamp is left
+    alone: it is one row, and touching it would make every enrolment in the zone wait for every other; a
+    page revalidated with its ETag may show seats up to a minute old (the ETag turns each minute).
+
+    The ``offering_never_overbooked`` CHECK constraint refuses a counter above the capacity."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_SEATS_SQL, [change, offering_id])
+        return
+    Offering.objects.filter(pk=offering_id).update(seats_taken=F("seats_taken") + change)
+    OfferingSearch.objects.filter(offering_id=offering_id).update(seats_taken=F("seats_taken") + change)
 
 
 # eduXchange alliances -----------------------------------------------------------------------------------

@@ -23,12 +23,13 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import OperationalError, connection
+from django.db.models import Exists, OuterRef
 from psycopg import errors as pg_errors
 
 from accounts.models import StudentProfile
 from catalogue.models import Offering
 from enrolment.errors import BusyError
-from enrolment.models import EnrolmentRequest
+from enrolment.models import EnrolmentRequest, SeatReservation, Status
 
 # Switched off only by the concurrency control test (``capacity_guard_disabled``) to show that the race is
 # real without the offering's lock. Never configurable from settings or the environment.
@@ -42,6 +43,7 @@ class Held:
     offerings: dict[int, Offering] = field(default_factory=dict)
     requests: dict[int, EnrolmentRequest] = field(default_factory=dict)
     profile: StudentProfile | None = None
+    bounded: bool = False  # the transaction's lock_timeout is set
 
     def offering(self, offering_id: int) -> Offering:
         return self.offerings[offering_id]
@@ -58,7 +60,11 @@ class Held:
         )
 
 
-def _bounded_wait() -> None:
+def _bounded_wait(held: Held) -> None:
+    """Once per command: no lock of this transaction waits longer than ENROLMENT_LOCK_TIMEOUT_MS."""
+    if held.bounded:
+        return
+    held.bounded = True
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL lock_timeout = %s", [f"{int(settings.ENROLMENT_LOCK_TIMEOUT_MS)}ms"])
@@ -74,8 +80,19 @@ def lock_offerings(offering_ids, *, held: Held | None = None) -> Held:
     ids = sorted(set(offering_ids) - set(held.offerings))
     if not ids:
         return held
-    _bounded_wait()
-    queryset = Offering.objects.filter(pk__in=ids).select_related("institution", "course", "module")
+    _bounded_wait(held)
+    # Read with the lock, as of then: whether anyone waits for a seat, and whether any seats are kept for
+    # partners (``enrolment.seats`` skips a query for each when not). A row another command committed while
+    # this one waited for the lock may be missing from these two: that command held the same lock, so it
+    # waitlisted only when no seat was free, and any seat freed since was offered to the waitlist at once.
+    queryset = (
+        Offering.objects.filter(pk__in=ids)
+        .select_related("institution", "course", "module")
+        .annotate(
+            waitlisted=Exists(EnrolmentRequest.objects.filter(offering=OuterRef("pk"), status=Status.WAITLISTED)),
+            reserved=Exists(SeatReservation.objects.filter(offering=OuterRef("pk"))),
+        )
+    )
     if _CAPACITY_GUARD:
         queryset = queryset.select_for_update(of=("self",))
     try:
@@ -133,7 +150,8 @@ def lock_student(user, *, offering_ids) -> Held:
     """For a command that creates requests: the student's profile (with the home institution and its
     approval policy read along), then the offerings asked for, sorted. Raises StudentProfile.DoesNotExist
     for a user without a profile."""
-    _bounded_wait()
+    held = Held()
+    _bounded_wait(held)
     try:
         profile = (
             StudentProfile.objects.select_related("home_institution__approval_policy")
@@ -144,5 +162,5 @@ def lock_student(user, *, offering_ids) -> Held:
         if _busy(error):
             raise BusyError() from error
         raise
-    held = lock_offerings(offering_ids, held=Held(profile=profile))
-    return held
+    held.profile = profile
+    return lock_offerings(offering_ids, held=held)

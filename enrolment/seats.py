@@ -8,7 +8,8 @@ catalogue's search row in the same transaction, so "seats left" on the cards and
 are never stale.
 
 Seats reserved for a partner institution (``SeatReservation``) are kept for its students until their
-release date; ``_available`` is the one piece of reservation arithmetic.
+release date; ``_available`` is the one piece of reservation arithmetic. The counter itself is the
+catalogue's: ``catalogue.services.offering_seats_change`` moves it and the search row together.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from catalogue.models import Offering
-from catalogue.services import search_row_seats_update
+from catalogue.services import offering_seats_change
 from enrolment import lifecycle, locks
 from enrolment.lifecycle import transition
 from enrolment.models import EnrolmentRequest, ReasonCode, SeatReservation, Status
@@ -45,11 +46,17 @@ def _available(
     """Seats a student of ``institution_id`` could take now, and their institution's unused reservation if it
     has one. Seats other partners keep until their release date are not available; ``institution_id`` None
     asks what anyone could take."""
-    reservations = list(SeatReservation.objects.filter(offering=offering, release_at__gt=now))
+    reservations = _reservations(offering, now)
     kept_for_others = sum(max(r.seats - r.used, 0) for r in reservations if r.institution_id != institution_id)
     own = next((r for r in reservations if r.institution_id == institution_id and r.used < r.seats), None)
     free = max(offering.capacity - offering.seats_taken - kept_for_others, 0)
     return free, own
+
+
+def _reservations(offering: Offering, now: dt.datetime) -> list[SeatReservation]:
+    if getattr(offering, "reserved", None) is False:  # none at all when the lock was taken (locks.py)
+        return []
+    return list(SeatReservation.objects.filter(offering=offering, release_at__gt=now))
 
 
 def seats_free(*, offering: Offering, now: dt.datetime | None = None) -> int:
@@ -58,9 +65,8 @@ def seats_free(*, offering: Offering, now: dt.datetime | None = None) -> int:
 
 
 def _count(offering: Offering, change: int) -> None:
-    Offering.objects.filter(pk=offering.pk).update(seats_taken=F("seats_taken") + change)
+    offering_seats_change(offering_id=offering.pk, change=change)
     offering.seats_taken += change
-    search_row_seats_update(offering_id=offering.pk, seats_taken=offering.seats_taken)
 
 
 def seat_take(*, offering: Offering, request: EnrolmentRequest, now: dt.datetime) -> bool:
@@ -97,8 +103,17 @@ def seat_give_back(*, offering: Offering, request: EnrolmentRequest, now: dt.dat
 
 
 def waitlist_ahead(*, offering: Offering) -> bool:
-    """Someone is waiting for a seat of this offering: a newcomer must queue behind them."""
+    """Someone is waiting for a seat of this offering: a newcomer must queue behind them. Known from the lock
+    (``locks.py``) when the offering was locked there."""
+    known = getattr(offering, "waitlisted", None)
+    if known is not None:
+        return known
     return EnrolmentRequest.objects.filter(offering=offering, status=Status.WAITLISTED).exists()
+
+
+def waitlist_joined(*, offering: Offering) -> None:
+    """A request of this offering joined its waitlist in the command at hand."""
+    offering.waitlisted = True
 
 
 def waitlist_promote(*, offering: Offering, now: dt.datetime | None = None) -> list[EnrolmentRequest]:

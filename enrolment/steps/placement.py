@@ -67,6 +67,7 @@ def _waitlisted(
         comment=comment,
         extra_fields=("queue_key", "waitlist_until"),
     )
+    seats.waitlist_joined(offering=offering)
 
 
 def place(held: Held, request: EnrolmentRequest, *, now: dt.datetime | None = None) -> None:
