@@ -23,13 +23,12 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import OperationalError, connection
-from django.db.models import Exists, OuterRef
 from psycopg import errors as pg_errors
 
 from accounts.models import StudentProfile
 from catalogue.models import Offering
 from enrolment.errors import BusyError
-from enrolment.models import EnrolmentRequest, SeatReservation, Status
+from enrolment.models import EnrolmentRequest
 
 # Switched off only by the concurrency control test (``capacity_guard_disabled``) to show that the race is
 # real without the offering's lock. Never configurable from settings or the environment.
@@ -81,18 +80,7 @@ def lock_offerings(offering_ids, *, held: Held | None = None) -> Held:
     if not ids:
         return held
     _bounded_wait(held)
-    # Read with the lock, as of then: whether anyone waits for a seat, and whether any seats are kept for
-    # partners (``enrolment.seats`` skips a query for each when not). A row another command committed while
-    # this one waited for the lock may be missing from these two: that command held the same lock, so it
-    # waitlisted only when no seat was free, and any seat freed since was offered to the waitlist at once.
-    queryset = (
-        Offering.objects.filter(pk__in=ids)
-        .select_related("institution", "course", "module")
-        .annotate(
-            waitlisted=Exists(EnrolmentRequest.objects.filter(offering=OuterRef("pk"), status=Status.WAITLISTED)),
-            reserved=Exists(SeatReservation.objects.filter(offering=OuterRef("pk"))),
-        )
-    )
+    queryset = Offering.objects.filter(pk__in=ids).select_related("institution", "course", "module")
     if _CAPACITY_GUARD:
         queryset = queryset.select_for_update(of=("self",))
     try:

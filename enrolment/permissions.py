@@ -128,8 +128,8 @@ def actor_role(user, request: EnrolmentRequest, verb: Verb) -> str | None:
     if verb.actor == Actor.STUDENT:
         return "student" if request.student.user_id == user.pk else None
     if verb.actor == Actor.HOME:
-        if request.status == "draft":
-            return None
+        if request.status == "draft" or not any(inst == request.home_institution_id for inst, _role in _roles(user)):
+            return None  # no role at the home institution at all: decided before its policy is read
         roles = (home_step_role(request),) if verb in (lifecycle.APPROVE, lifecycle.DENY) else HOME_ROLES
         return next((role for role in roles if has_role(user, request.home_institution_id, role)), None)
     if verb.actor == Actor.HOST:
@@ -154,8 +154,9 @@ def require_verb(user, request: EnrolmentRequest, verb: Verb) -> str:
 
 
 def may(user, request: EnrolmentRequest, verb: Verb) -> bool:
-    """Whether ``user`` may perform ``verb`` on ``request`` now: what the pages and the API offer."""
-    return actor_role(user, request, verb) is not None and verb.allows(request.status)
+    """Whether ``user`` may perform ``verb`` on ``request`` now: what the pages and the API offer. The state
+    first: it is known without a query."""
+    return verb.allows(request.status) and actor_role(user, request, verb) is not None
 
 
 def staff_institution_ids(user, roles) -> list[int]:

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -54,9 +56,34 @@ def _available(
 
 
 def _reservations(offering: Offering, now: dt.datetime) -> list[SeatReservation]:
-    if getattr(offering, "reserved", None) is False:  # none at all when the lock was taken (locks.py)
+    if not _situation(offering).reserved:
         return []
     return list(SeatReservation.objects.filter(offering=offering, release_at__gt=now))
+
+
+@dataclass
+class _Situation:
+    waitlisted: bool  # someone waits for a seat
+    reserved: bool  # seats are kept for partners (released or not)
+
+
+_SITUATION_SQL = f"""
+    SELECT EXISTS (SELECT 1 FROM {EnrolmentRequest._meta.db_table} WHERE offering_id = %s AND status = %s),
+           EXISTS (SELECT 1 FROM {SeatReservation._meta.db_table} WHERE offering_id = %s)
+"""  # noqa: S608 (table names only)
+
+
+def _situation(offering: Offering) -> _Situation:
+    """Whether anyone waits for a seat of the offering and whether it keeps seats for partners: read once per
+    command under the offering's lock, in one plain statement (the first seat taken or given back asks),
+    and kept up to date by this module for the rest of the command."""
+    known = getattr(offering, "_seats_situation", None)
+    if known is None:
+        with connection.cursor() as cursor:
+            cursor.execute(_SITUATION_SQL, [offering.pk, Status.WAITLISTED, offering.pk])
+            waitlisted, reserved = cursor.fetchone()
+        known = offering._seats_situation = _Situation(waitlisted=bool(waitlisted), reserved=bool(reserved))
+    return known
 
 
 def seats_free(*, offering: Offering, now: dt.datetime | None = None) -> int:
@@ -103,17 +130,13 @@ def seat_give_back(*, offering: Offering, request: EnrolmentRequest, now: dt.dat
 
 
 def waitlist_ahead(*, offering: Offering) -> bool:
-    """Someone is waiting for a seat of this offering: a newcomer must queue behind them. Known from the lock
-    (``locks.py``) when the offering was locked there."""
-    known = getattr(offering, "waitlisted", None)
-    if known is not None:
-        return known
-    return EnrolmentRequest.objects.filter(offering=offering, status=Status.WAITLISTED).exists()
+    """Someone is waiting for a seat of this offering: a newcomer must queue behind them."""
+    return _situation(offering).waitlisted
 
 
 def waitlist_joined(*, offering: Offering) -> None:
     """A request of this offering joined its waitlist in the command at hand."""
-    offering.waitlisted = True
+    _situation(offering).waitlisted = True
 
 
 def waitlist_promote(*, offering: Offering, now: dt.datetime | None = None) -> list[EnrolmentRequest]:
