@@ -22,7 +22,7 @@ from ooapi.services.check import check_endpoint, response_violations
 from ooapi.spec import load_spec
 from tests.factories import StaffRoleFactory, UserFactory
 
-pytest_plugins = ["tests.ooapi.peer_fixtures"]
+pytest_plugins = ["tests.ooapi_peer.fixtures"]
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,5 @@
 """Fixtures of the catalogue import tests. Test modules that use the reference peer declare
-``pytest_plugins = ["tests.ooapi.peer_fixtures"]`` themselves (pytest refuses it in a nested conftest)."""
+``pytest_plugins = ["tests.ooapi_peer.fixtures"]`` themselves (pytest refuses it in a nested conftest)."""
 
 from __future__ import annotations
 
