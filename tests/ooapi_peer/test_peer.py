@@ -14,7 +14,7 @@ import httpx
 import pytest
 from django.utils import translation
 
-from ooapi.services.check import response_violations, strict_spec_errors
+from ooapi.conformance import response_violations, strict_spec_errors
 from tools.ooapi_peer.catalogue import Catalogue
 
 pytest_plugins = ["tests.ooapi_peer.fixtures"]

@@ -18,7 +18,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from accounts.models import StaffRole
-from ooapi.services.check import check_endpoint, response_violations
+from ooapi.conformance import check_endpoint, response_violations
 from ooapi.spec import load_spec
 from tests.factories import StaffRoleFactory, UserFactory
 
