@@ -43,8 +43,8 @@ from django.test import override_settings
 from bench import Backends, CpuMeter, ProcessGroups, ThisProcess, database, reference_peer, require_postgresql
 from catalogue.models import Course, Offering, OfferingSearch
 from institutions.models import Institution
-from ooapi.consumer.importer import PAGE_SIZE
 from ooapi.consumer.services import catalogue_import
+from ooapi.consumer.walk import PAGE_SIZE
 from ooapi.models import Connection
 
 HELP = (

@@ -80,4 +80,4 @@ def run_import(connection: Connection, **options):
 
 @pytest.fixture(autouse=True)
 def _quick_retries(monkeypatch):
-    monkeypatch.setattr("ooapi.consumer.importer.RETRY_DELAYS", (0.05, 0.1))
+    monkeypatch.setattr("ooapi.consumer.walk.RETRY_DELAYS", (0.05, 0.1))
