@@ -107,10 +107,10 @@ def stop_process_group(process: subprocess.Popen, *, timeout: float) -> None:
 
 @contextmanager
 def reference_peer(*, offerings: int, startup_timeout: float = 20) -> Iterator[tuple[str, int]]:
-    """The reference OOAPI peer (``python -m ooapi.peer``, in memory) on a free port of 127.0.0.1, in a
+    """The reference OOAPI peer (``python -m tools.ooapi_peer``, in memory) on a free port of 127.0.0.1, in a
     process group of its own, logging to a temporary file; yields its base URL and pid, then stops it."""
     log = tempfile.NamedTemporaryFile("w+", prefix="bench-peer-", suffix=".log", delete=False)  # noqa: SIM115
-    command = [sys.executable, "-m", "ooapi.peer", "--host", "127.0.0.1", "--port", "0"]
+    command = [sys.executable, "-m", "tools.ooapi_peer", "--host", "127.0.0.1", "--port", "0"]
     command += ["--offerings", str(offerings), "--exit-with-parent"]
     process = subprocess.Popen(  # noqa: S603 (our own interpreter and module, fixed arguments)
         command,

@@ -1,6 +1,6 @@
 """Issue #4 "Must show": the OOAPI catalogue import of 100,000 offerings, and an unchanged re-import.
 
-The reference peer runs as a subprocess (``python -m ooapi.peer --offerings N``) on 127.0.0.1. The import
+The reference peer runs as a subprocess (``python -m tools.ooapi_peer --offerings N``) on 127.0.0.1. The import
 runs in this process against a database of its own (``flexportal_bench_import``, dropped and migrated
 afresh each run, so the first import starts from an empty catalogue), over real HTTP through the safe
 client, exactly as ``manage.py ooapi_import`` runs it (with ``DEBUG`` off, as in production).
@@ -43,8 +43,8 @@ from django.test import override_settings
 from bench import Backends, CpuMeter, ProcessGroups, ThisProcess, database, reference_peer, require_postgresql
 from catalogue.models import Course, Offering, OfferingSearch
 from institutions.models import Institution
-from ooapi.consumer.importer import PAGE_SIZE
 from ooapi.consumer.services import catalogue_import
+from ooapi.consumer.walk import PAGE_SIZE
 from ooapi.models import Connection
 
 HELP = (

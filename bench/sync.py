@@ -5,7 +5,7 @@ scenario sets up ``--homes`` connected home institutions (each its own ``Connect
 reference peer), a portal-managed host with ``--offerings`` first-come-first-served offerings, and
 ``--associations`` students. Then it
 
-1. starts the reference peer (``python -m ooapi.peer``, decision ``associated``) and ``--workers`` Celery
+1. starts the reference peer (``python -m tools.ooapi_peer``, decision ``associated``) and ``--workers`` Celery
    workers (``--pool prefork --concurrency <--concurrency>``, ``portal.settings.bench``: production on
    loopback) on the sync's queue, against a Redis database of its own (``--redis-url``, emptied first); a
    thread in this process stands in for beat and queues the outbox sweep every 5 seconds;

@@ -3,13 +3,16 @@ search rows and the catalogue stamp (ETag/Last-Modified) never go stale."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Prefetch
+from django.db.models import F, Prefetch, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from catalogue.events import capacity_raised
 from catalogue.models import (
     EC_BAND_LIMITS,
     EC_BAND_OVER,
@@ -27,7 +30,7 @@ from core.db import on_commit_once
 from institutions.alliances import ALLIANCES
 from institutions.models import Alliance, AllianceTheme, Institution, Publication
 from institutions.routes import ROUTE_BITS, routes_to_mask
-from institutions.services import Sharing, publish
+from institutions.services import Sharing, institution_rows_create, institution_rows_update, publish
 
 SUMMARY_LENGTH = 280
 BATCH = 2000
@@ -247,6 +250,10 @@ def offerings_of_teachable(teachable: Course | Module) -> list[int]:
     return list(teachable.offerings.values_list("pk", flat=True))
 
 
+def _offerings_of_courses(course_ids: Collection[int]) -> list[int]:
+    return list(Offering.objects.filter(course_id__in=list(course_ids)).order_by().values_list("pk", flat=True))
+
+
 _SEATS_SQL = f"""
     WITH changed AS (
         UPDATE {Offering._meta.db_table} SET seats_taken = seats_taken + %s WHERE id = %s RETURNING id, seats_taken
@@ -383,3 +390,111 @@ def course_publications_replace(
 
 FIXED_VOCABULARIES = {known.code for known in ALLIANCES if known.themes}
 PUBLICATION_FIELDS = [name for name in asdict(SharedIn(alliance="")) if name not in ("alliance", "theme")]
+
+
+# Bulk writes of a catalogue import --------------------------------------------------------------------------
+#
+# A connected institution's own system is the source of its catalogue; the import (``ooapi.consumer``) matches
+# what it reads to rows and writes the differences through these, a page at a time. They take field values as
+# they are: the import's parser has checked them against what the models store, and the database's constraints
+# refuse anything else, failing the whole call (the import then rolls back its page). Each runs in the caller's
+# transaction and keeps the search rows in step in it; none writes anything when given nothing to change.
+
+
+def courses_bulk_create(*, institution: Institution, courses: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Add courses to ``institution``'s catalogue, one INSERT for all: each mapping holds a new course's field values
+    (``unit_id`` for its unit). Returns their primary keys, in the order given. A new course has no offerings, so
+    no search row changes."""
+    return institution_rows_create(Course, institution=institution, rows=courses)
+
+
+def courses_bulk_update(*, institution: Institution, changes: Mapping[int, Mapping[str, Any]]) -> int:
+    """Change ``institution``'s courses: ``changes`` maps a course's primary key to the fields that differ and their
+    new values (courses changing the same fields share one UPDATE). The search rows of their offerings follow.
+    Returns the number of courses changed."""
+    changed = institution_rows_update(Course, institution=institution, changes=changes)
+    if changed:
+        search_index_refresh(offering_ids=_offerings_of_courses(changes.keys()))
+    return changed
+
+
+def course_themes_replace(*, institution: Institution, wanted: Mapping[int, Collection[str]]) -> set[int]:
+    """Make the themes of ``institution``'s courses in ``wanted`` (course primary key → theme names as the
+    institution's system gives them) exactly the portal's themes those names match: a theme matches its code or
+    either of its names, whatever the case; a name that matches no theme is left out. Courses not in ``wanted``
+    keep their themes. Writes only what differs (no statement when nothing does); the search rows of the courses
+    whose themes changed follow. Returns those courses."""
+    if not wanted:
+        return set()
+    themes: dict[str, int] = {}
+    for theme in Theme.objects.all():
+        for name in (theme.code, theme.name_nl, theme.name_en):
+            themes.setdefault(name.strip().lower(), theme.pk)
+    through = Course.themes.through
+    current: dict[int, set[int]] = {pk: set() for pk in wanted}
+    for course_id, theme_id in through.objects.filter(course_id__in=list(wanted)).values_list("course_id", "theme_id"):
+        current[course_id].add(theme_id)
+    owned = set(Course.objects.filter(pk__in=list(wanted), institution=institution).values_list("pk", flat=True))
+    add, remove, changed = [], {}, set()
+    for course_id, names in wanted.items():
+        if course_id not in owned:
+            continue
+        themes_wanted = {themes[name.strip().lower()] for name in names if name.strip().lower() in themes}
+        if themes_wanted != current[course_id]:
+            changed.add(course_id)
+            add += [through(course_id=course_id, theme_id=theme) for theme in themes_wanted - current[course_id]]
+            if current[course_id] - themes_wanted:
+                remove[course_id] = current[course_id] - themes_wanted
+    if add:
+        through.objects.bulk_create(add)
+    for course_id, theme_ids in remove.items():
+        through.objects.filter(course_id=course_id, theme_id__in=theme_ids).delete()
+    if changed:
+        search_index_refresh(offering_ids=_offerings_of_courses(changed))
+    return changed
+
+
+def offerings_bulk_create(*, institution: Institution, offerings: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Add offerings to ``institution``'s catalogue, one INSERT for all, with their search rows: each mapping holds
+    a new offering's field values (``course_id``, ``period_id``, dates, enrolment window, capacity, ...). Returns
+    their primary keys, in the order given."""
+    created = institution_rows_create(Offering, institution=institution, rows=offerings)
+    search_index_refresh(offering_ids=created)
+    return created
+
+
+def offerings_bulk_update(*, institution: Institution, changes: Mapping[int, Mapping[str, Any]]) -> int:
+    """Change ``institution``'s offerings: ``changes`` maps an offering's primary key to the fields that differ and
+    their new values (offerings changing the same fields share one UPDATE); each gets a new ``updated_at``. A
+    capacity never goes below the seats already taken, also those taken while this runs: the UPDATE takes the
+    larger of the two (the database refuses less too). Their search rows follow. Returns the number changed."""
+    now = timezone.now()
+    rows: dict[int, dict[str, Any]] = {}
+    for pk, values in changes.items():
+        row = {**values, "updated_at": now}
+        if "capacity" in row:
+            row["capacity"] = Greatest(Value(row["capacity"]), F("seats_taken"))
+        rows[pk] = row
+    resized = [pk for pk, values in changes.items() if "capacity" in values]
+    before = dict(Offering.objects.filter(pk__in=resized).values_list("pk", "capacity")) if resized else {}
+    changed = institution_rows_update(Offering, institution=institution, changes=rows)
+    if changed:
+        search_index_refresh(offering_ids=changes.keys())
+    # More seats: those waiting get them first, in this transaction (as for a capacity raised in the admin).
+    for pk in sorted(pk for pk in resized if pk in before and changes[pk]["capacity"] > before[pk]):
+        capacity_raised.send(sender=Offering, offering_id=pk)
+    return changed
+
+
+def offerings_archive(*, institution: Institution, offering_ids: Collection[int]) -> int:
+    """Archive ``institution``'s offerings among ``offering_ids``: kept for history, no longer shown (their search
+    rows follow). Nothing is deleted. Idempotent: an offering already archived is not written again. Returns the
+    number archived now."""
+    archived = (
+        Offering.objects.filter(institution=institution, pk__in=list(offering_ids), is_archived=False)
+        .order_by()
+        .update(is_archived=True, updated_at=timezone.now())
+    )
+    if archived:
+        search_index_refresh(offering_ids=offering_ids)
+    return archived

@@ -2,8 +2,9 @@
 
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.dispatch import Signal, receiver
+from django.dispatch import receiver
 
+from catalogue.events import capacity_raised
 from catalogue.models import Course, CoursePublication, Module, Offering, Theme
 from catalogue.services import (
     catalogue_stamp_touch,
@@ -20,11 +21,6 @@ def _refresh_later(ids: list[int]) -> None:
         transaction.on_commit(lambda: search_index_refresh(offering_ids=ids))
 
 
-# Sent inside the transaction that raised an offering's capacity (``offering``): apps that hold seats
-# (enrolment) give the new seats to those waiting, before anyone new can take them.
-capacity_raised = Signal()
-
-
 @receiver(post_save, sender=Offering)
 def offering_saved(sender, instance: Offering, raw=False, created=False, **kwargs):
     if raw:
@@ -32,7 +28,7 @@ def offering_saved(sender, instance: Offering, raw=False, created=False, **kwarg
     _refresh_later([instance.pk])
     loaded = getattr(instance, "_loaded_capacity", None)
     if not created and loaded is not None and instance.capacity > loaded:
-        capacity_raised.send(sender=Offering, offering=instance)
+        capacity_raised.send(sender=Offering, offering_id=instance.pk)
     instance._loaded_capacity = instance.capacity
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from catalogue.signals import capacity_raised
+from catalogue.events import capacity_raised
 from enrolment import lifecycle, tasks
 from enrolment.gateway import gateway, needs_gateway
 from enrolment.lifecycle import ENDED
@@ -29,10 +29,10 @@ def tell_connected_institutions(events: list[RequestEvent]) -> None:
             gateway().request_ended(request=event.request)
 
 
-def promote_after_capacity_raised(sender, offering, **kwargs) -> None:
-    """More seats in an offering: the earliest on its waitlist get them, in the same transaction, before any
-    newcomer could."""
-    waitlists_promote(offering_ids=[offering.pk])
+def promote_after_capacity_raised(sender, offering_id: int, **kwargs) -> None:
+    """More seats in an offering (raised in the admin, or by a connected institution's catalogue import): the
+    earliest on its waitlist get them, in the same transaction, before any newcomer could."""
+    waitlists_promote(offering_ids=[offering_id])
 
 
 def register() -> None:

@@ -1,10 +1,13 @@
-"""Writes about institutions' eduXchange alliances: membership, theme vocabularies, and publishing a
-programme to an alliance. Publishing a course is ``catalogue.services.course_publish``, on the same rules
+"""Writes about institutions: their eduXchange alliances (membership, theme vocabularies, publishing a programme to
+an alliance), and the bulk writes of a catalogue import (units, academic years and periods, programmes).
+Publishing a course is ``catalogue.services.course_publish``, on the same rules
 (``institutions.models.publication_problem``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -13,10 +16,13 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import ApplicationError
 from institutions.alliances import ALLIANCES
 from institutions.models import (
+    AcademicPeriod,
+    AcademicYear,
     Alliance,
     AllianceMembership,
     AllianceTheme,
     Institution,
+    OrganisationalUnit,
     Programme,
     ProgrammePublication,
     Publication,
@@ -118,3 +124,86 @@ def programme_unpublish(*, programme: Programme, alliance: Alliance) -> bool:
     """Withdraw ``programme`` from ``alliance``. Idempotent: False when it was not published there."""
     deleted, _by_model = ProgrammePublication.objects.filter(programme=programme, alliance=alliance).delete()
     return bool(deleted)
+
+
+# Bulk writes of a catalogue import --------------------------------------------------------------------------
+#
+# A connected institution's own system is the source of its units, calendar, programmes and catalogue; the
+# import (``ooapi.consumer``) matches what it reads to rows and writes the differences through these. They take
+# field values as they are: the import's parser has checked them against what the models store, and the
+# database's constraints refuse anything else, failing the whole call (the import then rolls back its page).
+# Each runs in the caller's transaction.
+
+Owned = TypeVar("Owned", bound=models.Model)
+
+
+def institution_rows_create(
+    model: type[Owned], *, institution: Institution, rows: Sequence[Mapping[str, Any]]
+) -> list[int]:
+    """Insert one ``model`` row of ``institution`` per mapping of field values (foreign keys as ``<name>_id``), all
+    in one statement. Returns their primary keys, in the order given. No statement at all for no rows."""
+    if not rows:
+        return []
+    created = model._default_manager.bulk_create([model(institution=institution, **values) for values in rows])
+    return [row.pk for row in created]
+
+
+def institution_rows_update(
+    model: type[Owned], *, institution: Institution, changes: Mapping[int, Mapping[str, Any]]
+) -> int:
+    """Change rows of ``model``: ``changes`` maps a primary key to the fields that change, with their new values
+    (a value may be a query expression). Rows that change the same fields share one UPDATE statement; no
+    statement at all for no changes. Only ``institution``'s rows are written: the key of another institution's
+    row changes nothing. Returns the number of rows changed."""
+    groups: dict[tuple[str, ...], list[Owned]] = {}
+    for pk, values in changes.items():
+        if values:
+            groups.setdefault(tuple(sorted(values)), []).append(model(pk=pk, **values))
+    owned = model._default_manager.filter(institution=institution)
+    return sum(owned.bulk_update(rows, list(fields)) for fields, rows in groups.items())
+
+
+def units_bulk_create(*, institution: Institution, units: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Add organisational units (``code``, ``name_nl``, ``name_en``, ``kind``, ``parent_id``) to ``institution``;
+    returns their primary keys in order. See ``institution_rows_create``."""
+    return institution_rows_create(OrganisationalUnit, institution=institution, rows=units)
+
+
+def units_bulk_update(*, institution: Institution, changes: Mapping[int, Mapping[str, Any]]) -> int:
+    """Change ``institution``'s organisational units (primary key → new values, ``parent_id`` included). See
+    ``institution_rows_update``."""
+    return institution_rows_update(OrganisationalUnit, institution=institution, changes=changes)
+
+
+def academic_years_bulk_create(*, institution: Institution, years: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Add academic years (``name`` such as ``2026-2027``, ``start_date``, ``end_date``) to ``institution``;
+    returns their primary keys in order. See ``institution_rows_create``."""
+    return institution_rows_create(AcademicYear, institution=institution, rows=years)
+
+
+def academic_years_bulk_update(*, institution: Institution, changes: Mapping[int, Mapping[str, Any]]) -> int:
+    """Change ``institution``'s academic years (primary key → new dates). See ``institution_rows_update``."""
+    return institution_rows_update(AcademicYear, institution=institution, changes=changes)
+
+
+def academic_periods_bulk_create(*, institution: Institution, periods: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Add academic periods (``academic_year_id``, ``kind``, ``sequence``, names and dates) to ``institution``;
+    returns their primary keys in order. See ``institution_rows_create``."""
+    return institution_rows_create(AcademicPeriod, institution=institution, rows=periods)
+
+
+def academic_periods_bulk_update(*, institution: Institution, changes: Mapping[int, Mapping[str, Any]]) -> int:
+    """Change ``institution``'s academic periods (primary key → new names or dates). See
+    ``institution_rows_update``."""
+    return institution_rows_update(AcademicPeriod, institution=institution, changes=changes)
+
+
+def programmes_bulk_create(*, institution: Institution, programmes: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Add degree programmes (``croho_code``, names, ``level``, ``language``, ``ec``, ``unit_id``) to
+    ``institution``; returns their primary keys in order. See ``institution_rows_create``."""
+    return institution_rows_create(Programme, institution=institution, rows=programmes)
+
+
+def programmes_bulk_update(*, institution: Institution, changes: Mapping[int, Mapping[str, Any]]) -> int:
+    """Change ``institution``'s degree programmes (primary key → new values). See ``institution_rows_update``."""
+    return institution_rows_update(Programme, institution=institution, changes=changes)

@@ -1,4 +1,4 @@
-"""OOAPI staff pages. Thin: the onboarding check lives in ``ooapi.services.check``."""
+"""OOAPI staff pages. Thin: the onboarding check lives in ``ooapi.conformance``."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from ooapi.conformance import SPEC_AMBIGUITY_NOTE, check_endpoint, ensure_public_endpoint
 from ooapi.consumer.access import may_manage_imports
 from ooapi.errors import OOAPIError
-from ooapi.services.check import SPEC_AMBIGUITY_NOTE, check_endpoint, ensure_public_endpoint
 
 NOT_ALLOWED_MESSAGE = _("The OOAPI check is for catalogue managers and administrators.")
 

@@ -1,7 +1,7 @@
 """Catalogue imports from connected institutions: run one now, ask a worker for one, find the ones due.
 
-Other apps, the tasks, the views and the ``ooapi_import`` command call these; the walk itself is
-``ooapi.consumer.importer``.
+Other apps, the tasks, the views and the ``ooapi_import`` command call these; the run itself is
+``ooapi.consumer.importer``, which walks (``walk``), matches (``match``) and writes (``write``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import ConflictError, NotFoundError, PermissionDeniedError
 from institutions.models import Institution
 from ooapi.consumer.access import import_connections_for, may_manage_imports
-from ooapi.consumer.importer import PAGE_SIZE, CatalogueImporter, ImportAborted, Summary
+from ooapi.consumer.importer import CatalogueImporter, Summary
+from ooapi.consumer.walk import PAGE_SIZE, ImportAborted
 from ooapi.http import Endpoint
 from ooapi.models import Connection, ImportRun
 

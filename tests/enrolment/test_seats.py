@@ -238,3 +238,19 @@ def test_a_lock_timeout_gives_a_person_a_409_not_a_500(settings):
     # Once the lock is free, the same request goes through.
     requests.request_submit(user=student.user, offering_id=offering.pk)
     assert _status(student) == Status.REGISTERED
+
+
+@pytest.mark.django_db
+def test_a_capacity_raised_by_a_catalogue_import_goes_to_the_earliest_on_the_waitlist():
+    """A connected institution's import writes its offerings in bulk (catalogue.services.offerings_bulk_update):
+    a raised capacity there is offered to the waitlist in the import's own transaction too."""
+    from catalogue.services import offerings_bulk_update
+
+    zone = _zone(capacity=1)
+    offering = zone["first"]
+    admitted, earliest, later = (_student(zone["home"]) for _ in range(3))
+    for student in (admitted, earliest, later):
+        requests.request_submit(user=student.user, offering_id=offering.pk)
+    with transaction.atomic():
+        offerings_bulk_update(institution=offering.institution, changes={offering.pk: {"capacity": 2}})
+    assert _status(earliest) == Status.SEAT_OFFERED and _status(later) == Status.WAITLISTED

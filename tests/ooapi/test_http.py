@@ -20,10 +20,10 @@ from django.utils import translation
 from core.errors import ApplicationError
 from ooapi import errors
 from ooapi.http import Endpoint, OOAPIClient, token_cache
-from ooapi.peer.catalogue import Catalogue
 from tests.tls import self_signed_certificate
+from tools.ooapi_peer.catalogue import Catalogue
 
-pytest_plugins = ["tests.ooapi.peer_fixtures"]
+pytest_plugins = ["tests.ooapi_peer.fixtures"]
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,5 @@
 """Fixtures of the catalogue import tests. Test modules that use the reference peer declare
-``pytest_plugins = ["tests.ooapi.peer_fixtures"]`` themselves (pytest refuses it in a nested conftest)."""
+``pytest_plugins = ["tests.ooapi_peer.fixtures"]`` themselves (pytest refuses it in a nested conftest)."""
 
 from __future__ import annotations
 
@@ -80,4 +80,4 @@ def run_import(connection: Connection, **options):
 
 @pytest.fixture(autouse=True)
 def _quick_retries(monkeypatch):
-    monkeypatch.setattr("ooapi.consumer.importer.RETRY_DELAYS", (0.05, 0.1))
+    monkeypatch.setattr("ooapi.consumer.walk.RETRY_DELAYS", (0.05, 0.1))

@@ -16,11 +16,11 @@ from django.utils import timezone
 from catalogue.models import Course, Offering
 from ooapi.consumer.importer import default_since
 from ooapi.models import ImportRun
-from ooapi.peer.catalogue import Catalogue
 from tests.ooapi_import.conftest import make_connection, run_import
 from tests.ooapi_import.servers import Answer, bystander, tampering_proxy, untrusted_tls_server
+from tools.ooapi_peer.catalogue import Catalogue
 
-pytest_plugins = ["tests.ooapi.peer_fixtures"]
+pytest_plugins = ["tests.ooapi_peer.fixtures"]
 
 CATALOGUE = Catalogue(offerings=200, seed=1)
 OFFERINGS_PATH = f"/organizations/{CATALOGUE.root_id}/offerings"

@@ -15,7 +15,7 @@ from catalogue.models import Offering, OfferingSearch
 from ooapi.models import ImportRun
 from tests.ooapi_import.conftest import make_connection, run_import
 
-pytest_plugins = ["tests.ooapi.peer_fixtures"]
+pytest_plugins = ["tests.ooapi_peer.fixtures"]
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

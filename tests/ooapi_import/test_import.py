@@ -22,11 +22,11 @@ from catalogue.services import course_publish
 from institutions.models import AcademicPeriod, AcademicYear, Alliance, AllianceTheme, OrganisationalUnit
 from institutions.services import Sharing, alliance_leave
 from ooapi.models import ImportRun
-from ooapi.peer.catalogue import Catalogue
 from tests.factories import CourseFactory, OfferingFactory
 from tests.ooapi_import.conftest import make_connection, run_import
+from tools.ooapi_peer.catalogue import Catalogue
 
-pytest_plugins = ["tests.ooapi.peer_fixtures"]
+pytest_plugins = ["tests.ooapi_peer.fixtures"]
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 WRITE = re.compile(r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"(?P<table>(catalogue|institutions)_\w+)"', re.I)

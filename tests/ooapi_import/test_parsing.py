@@ -16,9 +16,9 @@ import pytest
 from catalogue.models import Level, Mode
 from catalogue.services import SharedIn
 from institutions.models import AcademicPeriod, OrganisationalUnit, Programme
+from ooapi.conformance import response_violations
 from ooapi.consumer import parsing
 from ooapi.consumer.parsing import SessionInfo
-from ooapi.services.check import response_violations
 from tests.ooapi_import.spec_examples import EXAMPLE_ID, SpecExamples
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")

@@ -31,7 +31,7 @@ from tests.factories import InstitutionFactory, StaffRoleFactory, UserFactory
 from tests.ooapi_import.conftest import make_connection, run_import
 from tests.workers import terminate
 
-pytest_plugins = ["tests.ooapi.peer_fixtures"]
+pytest_plugins = ["tests.ooapi_peer.fixtures"]
 
 ROOT = Path(__file__).resolve().parents[2]
 

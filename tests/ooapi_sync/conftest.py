@@ -1,7 +1,7 @@
 """Fixtures of the sync tests: a connected home institution pointed at the reference peer, a host the
 portal manages, and real Celery worker and beat processes on a queue of this test's own.
 
-Test modules add ``pytest_plugins = ["tests.ooapi.peer_fixtures"]`` for the ``ooapi_peer`` fixture.
+Test modules add ``pytest_plugins = ["tests.ooapi_peer.fixtures"]`` for the ``ooapi_peer`` fixture.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from ooapi.models import Connection, OutboxMessage
 from ooapi.sync import services
 from tests.ooapi_sync.conftest import fast_config, sync_processes, wait_until
 
-pytest_plugins = ["tests.ooapi.peer_fixtures"]
+pytest_plugins = ["tests.ooapi_peer.fixtures"]
 
 
 @pytest.fixture(scope="module")

@@ -32,7 +32,7 @@ from ooapi.models import Connection, OutboxMessage
 from ooapi.sync import services
 from tests.ooapi_sync.conftest import sync_processes, wait_until
 
-pytest_plugins = ["tests.ooapi.peer_fixtures"]
+pytest_plugins = ["tests.ooapi_peer.fixtures"]
 
 Dead, Pending, Delivered = OutboxMessage.Status.DEAD, OutboxMessage.Status.PENDING, OutboxMessage.Status.DELIVERED
 

@@ -23,6 +23,7 @@ PROJECT = (
     "demo",
     "bench",
     "portal",
+    "tools",
 )
 
 

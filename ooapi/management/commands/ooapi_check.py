@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ooapi.conformance import SPEC_AMBIGUITY_NOTE, check_endpoint
 from ooapi.errors import OOAPIError
-from ooapi.services.check import SPEC_AMBIGUITY_NOTE, check_endpoint
 
 
 class Command(BaseCommand):

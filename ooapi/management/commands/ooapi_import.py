@@ -8,9 +8,10 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from institutions.models import Institution
-from ooapi.consumer.importer import PAGE_SIZE, Summary
+from ooapi.consumer.importer import Summary
 from ooapi.consumer.parsing import REASONS
 from ooapi.consumer.services import ImportAlreadyRunning, catalogue_import, connection_for_institution
+from ooapi.consumer.walk import PAGE_SIZE
 from ooapi.models import Connection, ImportRun
 
 KIND_ORDER = ("organization", "academic session", "program", "course", "offering")

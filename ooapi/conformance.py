@@ -1,5 +1,5 @@
-"""The onboarding check: probe an institution's OOAPI endpoint and list, in plain words, every way its
-answers differ from the official OOAPI v5 specification.
+"""The conformance check an institution is onboarded with: probe its OOAPI endpoint and list, in plain words,
+every way its answers differ from the official OOAPI v5 specification.
 
 Used by ``manage.py ooapi_check`` and the staff page ``/ooapi/check/``. The validation itself
 (``response_violations``) is reusable: the reference peer's tests run every answer through it, and any other

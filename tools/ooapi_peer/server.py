@@ -1,7 +1,7 @@
 """The reference peer's HTTP server: stdlib ``ThreadingHTTPServer``, HTTP/1.1 keep-alive, no Django.
 
-``serve()`` runs it in the foreground (``python -m ooapi.peer`` and ``manage.py run_ooapi_peer``);
-``PeerServer`` runs it in a thread of the current process. See ``ooapi.peer`` for the API it serves.
+``serve()`` runs it in the foreground (``python -m tools.ooapi_peer`` and ``manage.py run_ooapi_peer``);
+``PeerServer`` runs it in a thread of the current process. See ``tools.ooapi_peer`` for the API it serves.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ooapi.peer.catalogue import Catalogue, text
-from ooapi.peer.state import STATES, ControlError, PeerState
+from tools.ooapi_peer.catalogue import Catalogue, text
+from tools.ooapi_peer.state import STATES, ControlError, PeerState
 
-logger = logging.getLogger("ooapi.peer")
+logger = logging.getLogger("tools.ooapi_peer")
 
 PAGE_SIZES = (10, 20, 50, 100, 250)
 MAX_REQUEST_BYTES = 1024 * 1024

@@ -1,4 +1,4 @@
-"""``python -m ooapi.peer``: the reference peer without loading Django (see ``ooapi.peer``)."""
+"""``python -m tools.ooapi_peer``: the reference peer without loading Django (see ``tools.ooapi_peer``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 from pathlib import Path
 
-from ooapi.peer.server import serve
+from tools.ooapi_peer.server import serve
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,7 +39,7 @@ def options_from(args: argparse.Namespace) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m ooapi.peer", description="OOAPI v5 reference peer")
+    parser = argparse.ArgumentParser(prog="python -m tools.ooapi_peer", description="OOAPI v5 reference peer")
     add_arguments(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")

@@ -14,10 +14,10 @@ import httpx
 import pytest
 from django.utils import translation
 
-from ooapi.peer.catalogue import Catalogue
-from ooapi.services.check import response_violations, strict_spec_errors
+from ooapi.conformance import response_violations, strict_spec_errors
+from tools.ooapi_peer.catalogue import Catalogue
 
-pytest_plugins = ["tests.ooapi.peer_fixtures"]
+pytest_plugins = ["tests.ooapi_peer.fixtures"]
 
 
 @pytest.fixture(autouse=True)

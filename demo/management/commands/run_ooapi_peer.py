@@ -1,11 +1,17 @@
-"""``manage.py run_ooapi_peer``: the OOAPI v5 reference peer in the foreground (see ``ooapi.peer``)."""
+"""``manage.py run_ooapi_peer``: the OOAPI v5 reference peer in the foreground (see ``tools.ooapi_peer``).
+
+The peer stands in for a connected institution's own system in development, the demo and the tests, so its
+command belongs to the demo, not to ``ooapi``. ``python -m tools.ooapi_peer`` runs the same without Django.
+"""
 
 from __future__ import annotations
 
+import argparse
+
 from django.core.management.base import BaseCommand
 
-from ooapi.peer.__main__ import add_arguments, options_from
-from ooapi.peer.server import serve
+from tools.ooapi_peer.__main__ import add_arguments, options_from
+from tools.ooapi_peer.server import serve
 
 
 class Command(BaseCommand):
@@ -20,6 +26,4 @@ class Command(BaseCommand):
         add_arguments(parser)
 
     def handle(self, *args, **options) -> None:
-        import argparse
-
         serve(stdout=self.stdout, **options_from(argparse.Namespace(**options)))

@@ -18,11 +18,11 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from accounts.models import StaffRole
-from ooapi.services.check import check_endpoint, response_violations
+from ooapi.conformance import check_endpoint, response_violations
 from ooapi.spec import load_spec
 from tests.factories import StaffRoleFactory, UserFactory
 
-pytest_plugins = ["tests.ooapi.peer_fixtures"]
+pytest_plugins = ["tests.ooapi_peer.fixtures"]
 
 
 @pytest.fixture(autouse=True)

@@ -1,9 +1,9 @@
-"""pytest fixtures for the OOAPI v5 reference peer (``ooapi.peer``), running as a real subprocess.
+"""pytest fixtures for the OOAPI v5 reference peer (``tools.ooapi_peer``), running as a real subprocess.
 
 Use them from a test module (or the top-level ``tests/conftest.py``; pytest refuses ``pytest_plugins`` in a
 conftest deeper down)::
 
-    pytest_plugins = ["tests.ooapi.peer_fixtures"]
+    pytest_plugins = ["tests.ooapi_peer.fixtures"]
 
     def test_enrolment_reaches_the_peer(ooapi_peer):
         ooapi_peer.control.settings(decision="pending")
@@ -36,7 +36,7 @@ Fixtures
     ``associations(offering=None, state=None)`` (``{"count", "by_state", "by_offering", "items"}``),
     ``association_count(...)``, ``association(id)``, ``decide(id, state)``, ``decide_pending(state)``;
     ``requests(path_prefix="")`` (the OOAPI requests the peer received, with their headers),
-    ``revoke_tokens()``. Field names and meanings: see ``ooapi.peer``.
+    ``revoke_tokens()``. Field names and meanings: see ``tools.ooapi_peer``.
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ class PeerControl:
 
 
 class PeerProcess:
-    """One reference peer subprocess (``python -m ooapi.peer``) on 127.0.0.1."""
+    """One reference peer subprocess (``python -m tools.ooapi_peer``) on 127.0.0.1."""
 
     def __init__(
         self,
@@ -175,7 +175,7 @@ class PeerProcess:
         command = [
             sys.executable,
             "-m",
-            "ooapi.peer",
+            "tools.ooapi_peer",
             "--host",
             "127.0.0.1",
             "--port",

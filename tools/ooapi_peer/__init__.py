@@ -1,15 +1,17 @@
 """The reference peer: an OOAPI v5 "institution system" for development, the demo and the tests.
 
-It runs as its own process, without Django or a database::
+A plain Python package, not a Django app: it imports neither Django nor the portal's apps (import-linter
+holds it to that, see ``pyproject.toml``) and speaks to the portal only over HTTP. It runs as its own
+process, without a database::
 
-    python manage.py run_ooapi_peer --port 8100 [--host 127.0.0.1] [--offerings N] [--seed S]
-    python -m ooapi.peer --port 8100 ...          # the same, without loading Django
+    python -m tools.ooapi_peer --port 8100 [--host 127.0.0.1] [--offerings N] [--seed S]
+    python manage.py run_ooapi_peer --port 8100 ...     # the same, from the demo app's command
 
-Everything it serves is generated from the seed (``ooapi.peer.catalogue``), item by item on request, so
+Everything it serves is generated from the seed (``tools.ooapi_peer.catalogue``), item by item on request, so
 ``--offerings 100000`` costs a few hundred kilobytes. Associations live in memory, and in a journal when
 ``--state-file`` is given (a restarted peer remembers them).
 
-OOAPI endpoints (validated against the official spec in ``tests/ooapi/test_peer.py``):
+OOAPI endpoints (validated against the official spec in ``tests/ooapi_peer/test_peer.py``):
 
 - ``GET /``, ``/organizations[/{id}[/offerings]]``, ``/academic-sessions[/{id}[/offerings]]``,
   ``/programs[/{id}]``, ``/courses[/{id}[/offerings]]``, ``/offerings/{id}``, ``/persons/me``;
@@ -31,7 +33,7 @@ peer to 127.0.0.1 only):
   "offering_decisions": {"<offeringId or primaryCode>": "denied"}, "auth": {"required": true,
   "tokens": ["static-token"], "clients": {"client-id": "secret"}, "token_lifetime": 300}}``.
 - ``POST /_peer/faults`` (merged), ``PUT`` (replaced), ``DELETE`` (cleared). Fields (see
-  ``ooapi.peer.state.Faults``): ``latency_ms``; ``error_next``/``error_rate``/``error_status``;
+  ``tools.ooapi_peer.state.Faults``): ``latency_ms``; ``error_next``/``error_rate``/``error_status``;
   ``hang_next``/``hang_rate``/``hang_seconds`` (no answer, then the connection is closed);
   ``malformed_next``/``malformed_rate`` (200 with truncated JSON); ``drop_next``/``drop_rate`` (connection
   closed without an answer); ``oversize_bytes`` (+ ``oversize_chunked``); ``redirect_to`` (302);
@@ -46,5 +48,5 @@ peer to 127.0.0.1 only):
 - ``POST /_peer/auth/revoke`` (forget issued tokens), ``POST /_peer/reset`` (associations, settings,
   faults, tokens and log; the catalogue never changes).
 
-For pytest, ``tests/ooapi/peer_fixtures.py`` starts it as a subprocess and wraps the control API.
+For pytest, ``tests/ooapi_peer/fixtures.py`` starts it as a subprocess and wraps the control API.
 """

@@ -1,1 +1,0 @@
-"""OOAPI services: the onboarding check (``check``) and, later, import and sync."""
