@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "catalogue",
     "notifications",
     "enrolment",
+    "results",
     "routes",
     "credentials",
     "ooapi",

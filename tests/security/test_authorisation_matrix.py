@@ -256,9 +256,6 @@ MATRIX: dict[str, Entry] = {
         data={"reason": "capacity"},
         api=True,
     ),
-    "enrolment-act#complete": Entry(
-        "POST", lambda o: f"{API}{rid(o)}/complete/", act({"host_admissions": (OK, HIDE)}), api=True
-    ),
     "enrolment-act#accept": Entry("POST", lambda o: f"{API}{rid(o)}/accept/", act({"student": (OK, HIDE)}), api=True),
     "enrolment-act#decline": Entry("POST", lambda o: f"{API}{rid(o)}/decline/", act({"student": (OK, HIDE)}), api=True),
     "enrolment-act#withdraw": Entry(
