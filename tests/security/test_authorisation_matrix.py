@@ -282,6 +282,26 @@ MATRIX: dict[str, Entry] = {
     "enrolment:enrol": Entry("GET", lambda o: f"/enrolment/offerings/{o['offering'].pk}/enrol/", logged_in()),
     "enrolment:requests": Entry("GET", lambda o: "/enrolment/requests/", logged_in()),
     "enrolment:request": Entry("GET", lambda o: f"/enrolment/requests/{rid(o)}/", request_readers()),
+    # Results: a request's result is read by whoever reads the request and recorded by its host only (here
+    # the request is not registered yet, so the host's own record is a 409 about the state).
+    "results:request": Entry("GET", lambda o: f"/results/requests/{rid(o)}/", request_readers()),
+    "results:request#record": Entry(
+        "POST",
+        lambda o: f"/results/requests/{rid(o)}/",
+        act({"host_admissions": (OK, HIDE)}),
+        data={"scale": "1-10", "score": "8", "ec": "5", "assessed_on": "2026-01-01", "attempt": "1"},
+    ),
+    "results:host": Entry(
+        "GET",
+        lambda o: f"/results/host/{o['host'].code}/",
+        {**{r: (HIDE, HIDE) for r in ROLES}, "anonymous": (LOGIN, LOGIN), "host_admissions": (OK, HIDE)},
+    ),
+    "results:host#upload": Entry(
+        "POST",
+        lambda o: f"/results/host/{o['host'].code}/",
+        {**{r: (HIDE, HIDE) for r in ROLES}, "anonymous": (LOGIN, LOGIN), "host_admissions": (OK, HIDE)},
+        data={},
+    ),
     "enrolment:request_action": Entry(
         "POST",
         lambda o: f"/enrolment/requests/{rid(o)}/act/",
