@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import StaffRole
 from accounts.selectors import staff_role_pairs
 from enrolment.models import EnrolmentRequest, Status
 from enrolment.permissions import HOST_ROLES, has_role, host_has, visible_requests
 from enrolment.selectors import request_by_public_id
 from institutions.models import Institution
 from results.errors import NotHostError
-from results.models import Result
+from results.models import ConversionTable, Recognition, RecognitionPrecedent, Result
+
+BOARD = StaffRole.Role.EXAMINATION_BOARD
 
 
 def results_of(user, public_id) -> tuple[EnrolmentRequest, list[Result]]:
@@ -61,3 +64,92 @@ def results_recorded(user, institution: Institution) -> QuerySet[Result]:
         .select_related("request__offering__course", "request__offering__module", "request__student__user")
         .order_by("-pk")
     )
+
+
+def board_institutions(user) -> list[Institution]:
+    ids = {inst for inst, role in staff_role_pairs(user=user) if role == BOARD}
+    return list(Institution.objects.filter(pk__in=ids).order_by("name"))
+
+
+def board_queue(user, *, status: str = "waiting") -> QuerySet[Recognition]:
+    """Recognitions of the students of the institutions where ``user`` is on the examination board,
+    oldest first (waiting), or newest decided first."""
+    ids = [inst.pk for inst in board_institutions(user)]
+    queryset = Recognition.objects.filter(request__home_institution_id__in=ids).select_related(
+        "request__offering__course",
+        "request__offering__module",
+        "request__offering__institution",
+        "request__student__user",
+        "programme",
+        "result",
+        "precedent",
+        "decided_by",
+    )
+    if status == "waiting":
+        return queryset.filter(status=Recognition.Status.WAITING).order_by("created_at", "pk")
+    return queryset.exclude(status=Recognition.Status.WAITING).order_by("-decided_at", "-pk")
+
+
+def precedents_for_board(user, *, query: str = "") -> QuerySet[RecognitionPrecedent]:
+    """The precedents of the programmes of the boards ``user`` sits on, searchable by course code or title
+    and programme name."""
+    ids = [inst.pk for inst in board_institutions(user)]
+    queryset = RecognitionPrecedent.objects.filter(programme__institution_id__in=ids).select_related(
+        "programme", "course__institution", "decided_by"
+    )
+    if query:
+        queryset = queryset.filter(
+            Q(course__code__icontains=query)
+            | Q(course__title_nl__icontains=query)
+            | Q(course__title_en__icontains=query)
+            | Q(programme__name_nl__icontains=query)
+            | Q(programme__name_en__icontains=query)
+            | Q(counts_as__icontains=query)
+        )
+    return queryset.order_by("programme__name_en", "course__code")
+
+
+def transcript(user) -> list[dict]:
+    """The student's courses taken elsewhere with a result: the current result and its recognition."""
+    requests = (
+        visible_requests(user)
+        .filter(student__user_id=user.pk, results__isnull=False)
+        .distinct()
+        .select_related("offering__course", "offering__module", "host_institution")
+        .order_by("offering__end_date", "pk")
+    )
+    rows = []
+    for request in requests:
+        current = Result.objects.filter(request=request, corrected_by__isnull=True).order_by("-pk").first()
+        recognition = (
+            Recognition.objects.filter(request=request, kind=Recognition.Kind.CREDIT)
+            .exclude(status=Recognition.Status.WITHDRAWN)
+            .order_by("-pk")
+            .first()
+        )
+        rows.append({"request": request, "result": current, "recognition": recognition})
+    return rows
+
+
+def recognitions_of(user, request: EnrolmentRequest) -> list[Recognition]:
+    """The recognitions of a request ``user`` may see (the caller has checked that)."""
+    return list(Recognition.objects.filter(request=request).select_related("precedent").order_by("-pk"))
+
+
+def conversion_tables() -> QuerySet[ConversionTable]:
+    return ConversionTable.objects.select_related("from_institution", "to_institution").prefetch_related("rows")
+
+
+def may_ask_preapproval(user, request: EnrolmentRequest) -> bool:
+    """The student's own request, under way, before the course starts, with no pre-approval open or given."""
+    return (
+        request.student.user_id == user.pk
+        and request.status in PRE_APPROVABLE
+        and request.offering.start_date > timezone.localdate()
+        and not Recognition.objects.filter(
+            request=request, kind=Recognition.Kind.PRE_APPROVAL, status__in=("waiting", "recognised")
+        ).exists()
+    )
+
+
+PRE_APPROVABLE = (Status.SUBMITTED, Status.HOME_APPROVED, Status.WAITLISTED, Status.SEAT_OFFERED, Status.ADMITTED)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,14 +15,17 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from core.errors import ApplicationError, NotFoundError
-from institutions.models import Institution
-from results import selectors, services
+from institutions.models import Institution, Programme
+from results import pdf, selectors
 from results.errors import NotHostError, NotRegisteredError
-from results.forms import CorrectionForm, CsvForm, ResultForm
+from results.forms import CorrectionForm, CsvForm, DecisionForm, PrecedentForm, ResultForm
+from results.services import recognition
+from results.services import results as services
 
 RECORDED_MESSAGE = _("The result was recorded.")
 CORRECTED_MESSAGE = _("The result was corrected; the earlier one stays in the history.")
 IMPORTED_MESSAGE = _("%(count)s results were recorded from the file.")
+PAGE_SIZE = 50
 
 
 @login_required
@@ -100,6 +104,8 @@ def request_results(request: HttpRequest, public_id) -> HttpResponse:
         "correction": correction,
         "error": error,
         "ended": enrolment_request.offering.end_date <= timezone.localdate(),
+        "recognitions": selectors.recognitions_of(request.user, enrolment_request),
+        "may_ask_preapproval": selectors.may_ask_preapproval(request.user, enrolment_request),
     }
     return render(request, "results/request.html", context, status=status)
 
@@ -115,3 +121,135 @@ def _record_initial(enrolment_request, current) -> dict:
 
 def _correction_initial(current) -> dict:
     return {name: getattr(current, name) for name in RESULT_FIELDS}
+
+
+@login_required
+@require_http_methods(["POST"])
+def preapproval_ask(request: HttpRequest, public_id) -> HttpResponse:
+    """The student asks the examination board to recognise the course in advance."""
+    try:
+        enrolment_request, _history = selectors.results_of(request.user, public_id)
+        recognition.recognition_preapproval_ask(user=request.user, request_id=enrolment_request.pk)
+    except NotFoundError:
+        raise Http404 from None
+    except ApplicationError as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, PREAPPROVAL_ASKED_MESSAGE)
+    return redirect(reverse("results:request", args=[enrolment_request.public_id]))
+
+
+PREAPPROVAL_ASKED_MESSAGE = _("Your examination board has your request for pre-approval.")
+DECIDED_MESSAGE = _("The decision was recorded and the student told.")
+
+
+def _board_or_404(request: HttpRequest) -> list[Institution]:
+    institutions = selectors.board_institutions(request.user)
+    if not institutions:
+        raise Http404
+    return institutions
+
+
+@login_required
+def board_queue(request: HttpRequest) -> HttpResponse:
+    institutions = _board_or_404(request)
+    show = "decided" if request.GET.get("show") == "decided" else "waiting"
+    page = Paginator(selectors.board_queue(request.user, status=show), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "results/board.html", {"institutions": institutions, "page": page, "show": show})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def board_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        item = recognition.recognition_for_board(request.user, pk)
+    except NotFoundError:
+        raise Http404 from None
+    status, error = 200, None
+    if request.method == "POST":
+        form = DecisionForm(request.POST)
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                recognition.recognition_decide(
+                    user=request.user,
+                    recognition_id=item.pk,
+                    recognised=data["decision"] == "recognise",
+                    reason=data["reason"],
+                    counts_as=data["counts_as"],
+                    converted_score=data["converted_score"],
+                    make_precedent=data["make_precedent"],
+                    precedent_valid_until=data["precedent_valid_until"],
+                )
+            except ApplicationError as refused:
+                error, status = refused.message, refused.status_code
+            else:
+                messages.success(request, DECIDED_MESSAGE)
+                return redirect("results:board")
+    else:
+        form = DecisionForm(initial={"converted_score": item.converted_score, "counts_as": item.counts_as})
+    precedent = recognition.precedent_matching(
+        programme_id=item.programme_id, course_id=item.request.offering.course_id, on=timezone.localdate()
+    )
+    context = {"item": item, "form": form, "error": error, "precedent": precedent}
+    return render(request, "results/decide.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def precedents(request: HttpRequest) -> HttpResponse:
+    institutions = _board_or_404(request)
+    programmes = Programme.objects.filter(institution__in=institutions).order_by("name_en")
+    query = request.GET.get("q", "").strip()[:100]
+    form, status = PrecedentForm(programmes=programmes), 200
+    if request.method == "POST" and request.POST.get("delete"):
+        try:
+            recognition.precedent_delete(user=request.user, precedent_id=int(request.POST["delete"]))
+        except (ValueError, NotFoundError):
+            raise Http404 from None
+        messages.success(request, _("The precedent was removed."))
+        return redirect("results:precedents")
+    if request.method == "POST":
+        form = PrecedentForm(request.POST, programmes=programmes)
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                recognition.precedent_save(
+                    user=request.user,
+                    programme=data["programme"],
+                    course_id=form.course.pk,
+                    counts_as=data["counts_as"],
+                    valid_from=data["valid_from"],
+                    valid_until=data["valid_until"],
+                )
+            except ApplicationError as refused:
+                form.add_error(None, refused.message)
+            else:
+                messages.success(request, _("The precedent was saved."))
+                return redirect("results:precedents")
+    page = Paginator(selectors.precedents_for_board(request.user, query=query), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {"page": page, "form": form, "query": query, "today": timezone.localdate()}
+    return render(request, "results/precedents.html", context, status=status)
+
+
+@login_required
+def conversions(request: HttpRequest) -> HttpResponse:
+    _board_or_404(request)
+    return render(request, "results/conversions.html", {"tables": selectors.conversion_tables()})
+
+
+@login_required
+def transcript(request: HttpRequest) -> HttpResponse:
+    return render(request, "results/transcript.html", {"rows": selectors.transcript(request.user)})
+
+
+@login_required
+def transcript_pdf(request: HttpRequest) -> HttpResponse:
+    content = pdf.transcript_pdf(user=request.user, rows=selectors.transcript(request.user))
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="flexportal-transcript.pdf"'
+    return response

@@ -20,7 +20,7 @@ from ooapi.provider.params import resolve_refs
 from ooapi.provider.problems import Problem
 from ooapi.provider.scopes import PROVIDER_SCOPES, READ
 from ooapi.spec import load_spec
-from results.services import result_from_system
+from results.services.results import result_from_system
 
 UNKNOWN_SCOPES = _("Unknown scopes: {scopes}. Choose from: {known}.")
 PATCHABLE = ("remoteState", "result")

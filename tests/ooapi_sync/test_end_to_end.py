@@ -15,7 +15,7 @@ from enrolment.models import EnrolmentRequest, RequestEvent, Status
 from enrolment.services.requests import request_cancel, request_submit
 from ooapi.models import Connection, OutboxMessage
 from ooapi.sync import services
-from results.services import ResultInput, result_record
+from results.services.results import ResultInput, result_record
 from tests.ooapi_sync.conftest import fast_config, sync_processes, wait_until
 
 pytest_plugins = ["tests.ooapi_peer.fixtures"]

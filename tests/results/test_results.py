@@ -9,7 +9,7 @@ import pytest
 from enrolment.models import RequestEvent, Status
 from results.errors import NotHostError, NotRegisteredError, ResultError, StaleResultError, TooEarlyError
 from results.models import Result
-from results.services import (
+from results.services.results import (
     MAX_CSV_BYTES,
     ResultInput,
     current_result,

@@ -21,10 +21,11 @@ from django.utils.translation import gettext_lazy as _
 
 from core.i18n import lazy_format
 from enrolment import locks
-from enrolment.gateway import gateway, needs_gateway
+from enrolment.gateway import gateway, home_is_connected, needs_gateway
 from enrolment.models import EnrolmentRequest, Status
 from enrolment.permissions import HOST_ROLES, has_role, host_has
 from enrolment.steps import ending
+from results import messages
 from results.errors import (
     NotHostError,
     NotRegisteredError,
@@ -35,6 +36,7 @@ from results.errors import (
 )
 from results.models import Result
 from results.scales import PASS_WORDS, Grade, Scale, ScaleError, parse
+from results.services.recognition import recognition_credit_open
 
 RECORDABLE = (Status.REGISTERED, Status.COMPLETED)
 MAX_CSV_BYTES = 1_000_000
@@ -164,6 +166,12 @@ def _write(
         ending.complete(held, request, user=user, role="host_admissions" if user else "system")
     if needs_gateway(request):
         gateway().result_recorded(request=request, result=as_ooapi(result))
+    if not home_is_connected(request):
+        # A portal-managed home: the examination board's queue (or a precedent) takes it from here.
+        recognition = recognition_credit_open(result=result)
+        if recognition is not None and recognition.status == recognition.Status.RECOGNISED:
+            messages.recognition_decided(recognition)
+    messages.result_recorded(result)
     return result
 
 
