@@ -37,7 +37,7 @@ def may_record(user, request: EnrolmentRequest) -> bool:
 def host_institutions(user) -> list[Institution]:
     """The institutions for which ``user`` records results (host admissions)."""
     ids = {inst for inst, role in staff_role_pairs(user=user) if role in HOST_ROLES}
-    return list(Institution.objects.filter(pk__in=ids).order_by("name"))
+    return list(Institution.objects.filter(pk__in=ids).order_by("code"))
 
 
 def results_to_record(user, institution: Institution) -> QuerySet[EnrolmentRequest]:
@@ -68,7 +68,7 @@ def results_recorded(user, institution: Institution) -> QuerySet[Result]:
 
 def board_institutions(user) -> list[Institution]:
     ids = {inst for inst, role in staff_role_pairs(user=user) if role == BOARD}
-    return list(Institution.objects.filter(pk__in=ids).order_by("name"))
+    return list(Institution.objects.filter(pk__in=ids).order_by("code"))
 
 
 def board_queue(user, *, status: str = "waiting") -> QuerySet[Recognition]:
@@ -153,3 +153,24 @@ def may_ask_preapproval(user, request: EnrolmentRequest) -> bool:
 
 
 PRE_APPROVABLE = (Status.SUBMITTED, Status.HOME_APPROVED, Status.WAITLISTED, Status.SEAT_OFFERED, Status.ADMITTED)
+
+
+def results_visible(user) -> QuerySet[Result]:
+    """Results of the requests ``user`` may see: their own, and their institutions' as home or host staff."""
+    return (
+        Result.objects.filter(request__in=visible_requests(user))
+        .select_related("request", "recorded_by", "corrects")
+        .order_by("-pk")
+    )
+
+
+def recognitions_visible(user) -> QuerySet[Recognition]:
+    """The student's own recognitions, and those of the students of the boards ``user`` sits on."""
+    if not user.is_authenticated:
+        return Recognition.objects.none()
+    boards = [inst.pk for inst in board_institutions(user)]
+    return (
+        Recognition.objects.filter(Q(request__student__user_id=user.pk) | Q(request__home_institution_id__in=boards))
+        .select_related("request", "programme", "result", "precedent")
+        .order_by("-pk")
+    )
