@@ -165,7 +165,7 @@ def _write(
     if request.status == Status.REGISTERED:
         ending.complete(held, request, user=user, role="host_admissions" if user else "system")
     if needs_gateway(request):
-        gateway().result_recorded(request=request, result=as_ooapi(result))
+        gateway().result_recorded(request=request, result=for_the_home(result))
     if not home_is_connected(request):
         # A portal-managed home: the examination board's queue (or a precedent) takes it from here.
         recognition = recognition_credit_open(result=result)
@@ -175,15 +175,15 @@ def _write(
     return result
 
 
-def as_ooapi(result: Result) -> dict:
-    """The result as an OOAPI v5 ``CourseResult``, for a connected home institution."""
+def for_the_home(result: Result) -> dict:
+    """What a connected home is sent (``ooapi.sync`` writes it as an OOAPI ``CourseResult``)."""
     return {
-        "state": "completed",
-        "pass": "passed" if result.passed else "failed",
         "score": result.score,
-        "resultDate": result.assessed_on.isoformat(),
-        "studyLoad": {"studyLoadUnit": "ects", "value": float(result.ec)},
-        "ext": {"flexportal": {"scale": result.scale, "examiner": result.examiner}},
+        "passed": result.passed,
+        "ec": str(result.ec),
+        "date": result.assessed_on.isoformat(),
+        "scale": result.scale,
+        "examiner": result.examiner,
     }
 
 
