@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from catalogue.models import MAX_THEMES, FacetCount, OfferingSearch
-from catalogue.vocabulary import Vocabulary, search_vocabulary, title_q, words_of
+from catalogue.vocabulary import Vocabulary, search_vocabulary, stems_of, title_q, words_of
 from institutions.routes import ROUTE_BITS
 
 SORTS = ("relevance", "open", "start", "title", "ec_asc", "ec_desc", "seats")
@@ -443,8 +443,9 @@ def _mask_width(name: str) -> int:
 
 
 class _PortableSearch:
-    """Text matches word by word: each word is in a title, a summary or the code, or is one edit away from a
-    title word (a typo, read as that word). A question that names a theme also finds the runs carrying it."""
+    """Text matches word by word: each word is in a title, a summary or the code, is in a title without its
+    plural or inflection ending, or is one edit away from a title word (a typo, read as that word). A question
+    that names a theme also finds the runs carrying it."""
 
     def __init__(self, query: CatalogueQuery, now, vocabulary: Vocabulary | None = None):
         self.q = query
@@ -463,9 +464,11 @@ class _PortableSearch:
                     | Q(summary_en__icontains=word)
                     | Q(code__icontains=word)
                 )
-                typo_of = [close for part in words_of(word) for close in self._close_words(part)]
-                if typo_of:
-                    matches |= title_q(typo_of)
+                parts = words_of(word)
+                typo_of = [close for part in parts for close in self._close_words(part)]
+                stems = [stem for part in parts for stem in stems_of(part)]
+                if typo_of or stems:
+                    matches |= title_q(typo_of + stems)
                 text &= matches
             themes = self.vocabulary.themes_named(self.q.text) if self.vocabulary else 0
             if themes:

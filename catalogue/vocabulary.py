@@ -30,6 +30,22 @@ SUGGESTION_CUTOFF = 0.7
 MAX_SUGGESTIONS = 5
 
 
+# Plural and inflection endings, Dutch and English, longest first: on SQLite, which has no stemmer, a word
+# also matches without one ("rechten" finds "recht", "systems" finds "system"), as PostgreSQL's Dutch and
+# English stemming does. The stem keeps at least four letters.
+ENDINGS = ("ingen", "ing", "en", "es", "e", "s")
+STEM_MIN_LENGTH = 4
+
+
+def stems_of(word: str) -> list[str]:
+    """``word`` without a plural or inflection ending, where one is there (an empty list when none is)."""
+    word = word.casefold()
+    for ending in ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= STEM_MIN_LENGTH:
+            return [word[: -len(ending)]]
+    return []
+
+
 def words_of(text: str) -> list[str]:
     return [word.casefold() for word in WORD_RE.findall(text)]
 
