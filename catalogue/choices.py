@@ -39,7 +39,9 @@ def catalogue_choices(*, stamp: dt.datetime | None = None) -> CatalogueChoices:
     institutions = sorted(
         (
             (pk, code, (en if english else nl) or nl or short)
-            for pk, code, short, nl, en in Institution.objects.values_list("pk", "code", "short_name", "name_nl", "name_en")
+            for pk, code, short, nl, en in Institution.objects.values_list(
+                "pk", "code", "short_name", "name_nl", "name_en"
+            )
         ),
         key=lambda item: item[2].casefold(),
     )

@@ -133,7 +133,9 @@ def student_home_periods(user) -> list[HomePeriod]:
     return [
         HomePeriod(
             # No institution in the name: they are all the student's own ("At your home institution ...").
-            f"{localised(p, 'name')} {p.academic_year.name}", p.start_date, p.end_date
+            f"{localised(p, 'name')} {p.academic_year.name}",
+            p.start_date,
+            p.end_date,
         )
         for p in periods
     ]

@@ -533,12 +533,12 @@ class DemoSeeder:
                     title_nl=f"{prefix_nl} {subject_nl.lower() if prefix_nl != 'Minor' else subject_nl}",
                     title_en=f"{prefix_en} {subject_en}",
                     description_nl=(
-                        f"In dit vak van {inst.short_name} werk je aan {subject_nl.lower()}. Je leert theorie en "
+                        f"In dit vak van {inst.name_nl} werk je aan {subject_nl.lower()}. Je leert theorie en "
                         f"praktijk verbinden in opdrachten met partners uit het werkveld, en je sluit af met een "
                         f"eigen project."
                     ),
                     description_en=(
-                        f"In this {inst.short_name} course you work on {subject_en.lower()}. You learn to connect "
+                        f"In this course of {inst.name_en} you work on {subject_en.lower()}. You learn to connect "
                         f"theory and practice in assignments with partners from the field, and you finish with a "
                         f"project of your own."
                     ),

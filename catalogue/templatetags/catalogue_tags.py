@@ -80,6 +80,7 @@ def result_cards(cards: list[dict], home_periods: list) -> SafeString:
     open_now = escape(gettext("Open for enrolment"))
     falls_in = escape(gettext("At your home institution this falls in:"))
     outside = escape(gettext("Outside your home institution's periods."))
+    ec = f'<abbr title="{escape(gettext("European credits: 1 EC is 28 hours of study"))}">EC</abbr>'
     items = []
     for card in cards:
         where = modes.get(card["mode"], modes[Mode.ON_CAMPUS]) + (f", {escape(card['city'])}" if card["city"] else "")
@@ -96,7 +97,7 @@ def result_cards(cards: list[dict], home_periods: list) -> SafeString:
         items.append(
             f'<li class="card">\n  <h3><a href="{url.format(int(card["offering_id"]))}">{escape(card["title"])}</a></h3>\n'
             f'  <p class="meta"><span class="institution">{escape(card["institution"])}</span> ·'
-            f" <span>{escape(card['ec_text'])} EC</span> · <span>{escape(card['dates'])}</span> ·"
+            f" <span>{escape(card['ec_text'])} {ec}</span> · <span>{escape(card['dates'])}</span> ·"
             f" <span>{where}</span>{badges}</p>\n"
             f'  <p class="summary">{escape(card["summary"])}</p>\n'
             f"  {seat_bar(offering_id=card['offering_id'], capacity=card['capacity'], taken=card['seats_taken'])}"
