@@ -80,7 +80,10 @@ def result_cards(cards: list[dict], home_periods: list) -> SafeString:
     open_now = escape(gettext("Open for enrolment"))
     falls_in = escape(gettext("At your home institution this falls in:"))
     outside = escape(gettext("Outside your home institution's periods."))
-    ec = f'<abbr title="{escape(gettext("European credits: 1 EC is 28 hours of study"))}">EC</abbr>'
+    ec_title = escape(
+        gettext("European credits: 1 EC is 28 hours of study")
+    )  # not in an f-string: xgettext skips those
+    ec = f'<abbr title="{ec_title}">EC</abbr>'
     items = []
     for card in cards:
         where = modes.get(card["mode"], modes[Mode.ON_CAMPUS]) + (f", {escape(card['city'])}" if card["city"] else "")
@@ -130,7 +133,8 @@ def seat_bar(*, offering_id: int, capacity: int, taken: int) -> str:
     label = escape(seats_label(left=left, capacity=capacity))
     full = left == 0
     if full:
-        label = f'<strong class="full">{escape(gettext("Full"))}:</strong> {label}'
+        full_text = escape(gettext("Full"))  # not in an f-string: xgettext skips those
+        label = f'<strong class="full">{full_text}:</strong> {label}'
     # Fewer than a fifth left is "low" (the meter's warning colour), none at all below it.
     low, high = max(1, capacity // 5), max(1, capacity // 2)
     return mark_safe(  # noqa: S308 (the label is escaped, the rest are numbers)
