@@ -442,6 +442,11 @@ def _mask_width(name: str) -> int:
 # Portable (SQLite demo default): the same questions through the ORM.
 
 
+# Beyond this many matches the portable path keeps the text condition in every statement (SQLite allows
+# 32,766 parameters in one statement).
+MAX_MATCHED_KEYS = 20_000
+
+
 class _PortableSearch:
     """Text matches word by word: each word is in a title, a summary or the code, is in a title without its
     plural or inflection ending, or is one edit away from a title word (a typo, read as that word). A question
@@ -475,6 +480,11 @@ class _PortableSearch:
                 qs = qs.annotate(_text_themes=F("theme_mask").bitand(themes))
                 text |= Q(_text_themes__gt=0)
             qs = qs.filter(text)
+            # The text is matched once: the page and every facet count then read the matching rows by key,
+            # instead of running a dozen LIKE clauses over every row for each of their thirty-odd statements.
+            matching = list(qs.values_list("pk", flat=True)[: MAX_MATCHED_KEYS + 1])
+            if len(matching) <= MAX_MATCHED_KEYS:
+                qs = OfferingSearch.objects.filter(pk__in=matching)
         return qs
 
     def _close_words(self, word: str) -> list[str]:
