@@ -12,7 +12,7 @@ from enrolment.eligibility import eligibility_check
 from enrolment.forms import EnrolForm
 from enrolment.models import ReasonCode, Status
 from enrolment.permissions import HOME_ROLES, HOST_ROLES, staff_institution_ids
-from enrolment.selectors import student_active_request
+from enrolment.selectors import staff_sides, student_active_request
 
 register = template.Library()
 
@@ -68,6 +68,16 @@ def enrolment_nav(context) -> dict:
         }
         request._enrolment_nav = cached
     return cached
+
+
+@register.simple_tag(takes_context=True)
+def staff_entrances(context) -> list[dict]:
+    """The staff queues the signed-in user may open, one per (institution, side): the home page links them."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    return staff_sides(user)
 
 
 @register.filter
