@@ -199,7 +199,7 @@ def request_action(request: HttpRequest, public_id) -> HttpResponse:
     its refusal is shown on the page, next to the field it concerns."""
     enrolment_request = _visible_request(request, public_id)
     form: ActionForm | DecisionForm
-    if request.POST.get("verb") in DECISION_ACTIONS:
+    if request.POST.get("form") == "decision" or request.POST.get("verb") in DECISION_ACTIONS:
         form = DecisionForm(request.POST, verbs=available_actions(request.user, enrolment_request))
     else:
         form = ActionForm(request.POST)
