@@ -182,7 +182,7 @@ def _assert_nl_design_system(page, live_server_url: str) -> None:
 def test_restyled_pages_wear_the_nl_design_system_and_are_accessible(person, design_zone, live_server):
     zone = design_zone
     wind, ada_request = zone["wind"], zone["ada_request"]
-    requests_seen = []
+    requests_seen, blocked = [], []
     pages = [
         (None, "home", "/"),
         (None, "catalogue", "/catalogue/"),
@@ -206,13 +206,20 @@ def test_restyled_pages_wear_the_nl_design_system_and_are_accessible(person, des
         if key not in opened:
             opened[key] = person(user)
             opened[key].on("request", lambda r: requests_seen.append(r.url))
+            opened[key].on(
+                "console",
+                lambda m: (
+                    blocked.append(m.text) if "Content Security Policy" in m.text or "Refused to" in m.text else None
+                ),
+            )
         page = opened[key]
         response = page.goto(path)
         assert response.status == 200, (label, response.status)
         _assert_nl_design_system(page, live_server.url)
         assert_accessible(page, label)
-    # Nothing was fetched from anywhere else: no CDN.
+    # Nothing was fetched from anywhere else (no CDN), and the Content-Security-Policy blocked nothing.
     assert [url for url in requests_seen if not url.startswith((live_server.url, "data:"))] == []
+    assert blocked == []
     # The enrol form's fields follow the shared field template: label, description, then the input.
     page = opened[zone["ada"].user.pk]
     page.goto(f"/enrolment/offerings/{zone['solar'].pk}/enrol/")
