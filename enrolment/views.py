@@ -28,8 +28,10 @@ from core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from core.throttling import throttle_writes
 from enrolment.errors import NotAllowedError
 from enrolment.forms import (
+    DECISION_ACTIONS,
     ActionForm,
     BulkDecisionForm,
+    DecisionForm,
     EnrolForm,
     QueueFilterForm,
     RowActionForm,
@@ -155,17 +157,26 @@ def request_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_response(
-    request: HttpRequest, public_id, *, error=None, form: ActionForm | None = None, status: int = 200
+    request: HttpRequest,
+    public_id,
+    *,
+    error=None,
+    form: ActionForm | DecisionForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     enrolment_request = _visible_request(request, public_id)
     user = request.user
     actions = available_actions(user, enrolment_request)
     if "decline" in actions and "cancel" in actions:
         actions.remove("cancel")  # for an offered seat, declining is the same as cancelling: one button
+    # A staff member's decision is one form with a choice; the student's own actions stay buttons.
+    decisions = [name for name in actions if name in DECISION_ACTIONS]
+    decision_form = form if isinstance(form, DecisionForm) else DecisionForm(verbs=decisions)
     context = {
         "er": enrolment_request,
         "events": list(enrolment_request.events.all()),
-        "action_forms": _action_forms(actions),
+        "action_forms": _action_forms([name for name in actions if name not in DECISION_ACTIONS]),
+        "decision_form": decision_form if decisions else None,
         "is_owner": enrolment_request.student.user_id == user.pk,
         "staff_side": staff_side(user, enrolment_request),
         "error": error,
@@ -184,9 +195,14 @@ def request_detail(request: HttpRequest, public_id) -> HttpResponse:
 @require_POST
 @throttle_writes
 def request_action(request: HttpRequest, public_id) -> HttpResponse:
-    """One button on a request page: the service decides; its refusal is shown on the page."""
+    """One action on a request page, a student's button or a staff member's decision form: the service decides;
+    its refusal is shown on the page, next to the field it concerns."""
     enrolment_request = _visible_request(request, public_id)
-    form = ActionForm(request.POST)
+    form: ActionForm | DecisionForm
+    if request.POST.get("form") == "decision" or request.POST.get("verb") in DECISION_ACTIONS:
+        form = DecisionForm(request.POST, verbs=available_actions(request.user, enrolment_request))
+    else:
+        form = ActionForm(request.POST)
     if not form.is_valid():
         return _detail_response(request, public_id, error=FORM_INVALID_MESSAGE, form=form, status=400)
     data = form.cleaned_data
@@ -197,11 +213,14 @@ def request_action(request: HttpRequest, public_id) -> HttpResponse:
             verb=data["verb"],
             reason=data["reason"],
             comment=data["comment"],
-            motivation=data["motivation"],
+            motivation=data.get("motivation", ""),
         )
     except (EnrolmentRequest.DoesNotExist, NotFoundError):
         raise Http404 from None
     except ApplicationError as error:
+        if isinstance(form, DecisionForm) and error.code == "reason_required":
+            form.add_error("reason", error.message)  # e.g. a reason that the chosen action does not take
+            return _detail_response(request, public_id, error=FORM_INVALID_MESSAGE, form=form, status=400)
         return _detail_response(request, public_id, error=error.message, form=form, status=error.status_code)
     messages.success(request, _done_message(data["verb"], done))
     return redirect(_safe_next(request) or reverse("enrolment:request", args=[enrolment_request.public_id]))

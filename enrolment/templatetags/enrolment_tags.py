@@ -80,6 +80,27 @@ def staff_entrances(context) -> list[dict]:
     return staff_sides(user)
 
 
+# The NL Design System status badge of each state: how the request stands, at a glance (the text says it too).
+STATUS_BADGES = {
+    Status.ADMITTED: "success",
+    Status.REGISTERED: "success",
+    Status.COMPLETED: "success",
+    Status.HOME_DENIED: "danger",
+    Status.HOST_DENIED: "danger",
+    Status.WAITLISTED: "warning",
+    Status.SEAT_OFFERED: "warning",
+    Status.WITHDRAWN: "inactive",
+    Status.CANCELLED: "inactive",
+    Status.EXPIRED: "inactive",
+}
+
+
+@register.filter
+def status_badge(value: str) -> str:
+    """The status badge's modifier for a request's state: success, danger, warning, inactive or neutral."""
+    return STATUS_BADGES.get(value, "neutral")
+
+
 @register.filter
 def status_label(value: str) -> str:
     return Status(value).label if value in Status.values else value

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django.contrib.humanize",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     # third party
     "rest_framework",
     "django_filters",
@@ -103,6 +104,10 @@ TEMPLATES = [
         },
     },
 ]
+
+
+# Form fields render the NL Design System's way: label, description, error next to the field, then the input.
+FORM_RENDERER = "core.forms.PortalFormRenderer"
 
 
 def database_from_env(default: str = "postgres://postgres@127.0.0.1:5432/flexportal") -> dict:
