@@ -19,6 +19,8 @@ register = template.Library()
 ACTOR_ROLE_LABELS = {
     "student": _("Student"),
     "system": _("Portal (automatic)"),
+    "home_system": _("The home institution's own system"),
+    "host_system": _("The host institution's own system"),
     **{role.value: role.label for role in StaffRole.Role},
 }
 
@@ -83,4 +85,4 @@ def reason_label(value: str) -> str:
 @register.filter
 def actor_role_label(value: str) -> str:
     """Events show the actor's role, never a staff member's name."""
-    return ACTOR_ROLE_LABELS.get(value, value or ACTOR_ROLE_LABELS["system"])
+    return ACTOR_ROLE_LABELS.get(value or "system", ACTOR_ROLE_LABELS["system"])
