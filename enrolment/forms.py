@@ -97,8 +97,11 @@ class QueueFilterForm(forms.Form):
         help_text=_("Last name, student number or course code."),
     )
 
-    def __init__(self, *args, side: str, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, side: str, **kwargs):
+        if data is not None and not data.get("show"):
+            data = data.copy()
+            data["show"] = SHOW_MINE  # a queue opens on what needs the person's action
+        super().__init__(data, *args, **kwargs)
         states = HOST_VISIBLE_STATES if side == "incoming" else [s for s in Status.values if s != Status.DRAFT]
         self.fields["status"].choices = [("", _("All statuses"))] + [(s, Status(s).label) for s in states]
 
