@@ -8,11 +8,12 @@ from collections.abc import Callable
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import StaffRole
 from catalogue.models import AdmissionMode, Offering
 from enrolment.errors import NotAllowedError, RequestNotFoundError
-from enrolment.models import ACTIVE_STATES, EnrolmentRequest, RequestEvent, SeatReservation, Status
+from enrolment.models import ACTIVE_STATES, EnrolmentRequest, ReasonCode, RequestEvent, SeatReservation, Status
 from enrolment.permissions import (
     HOME_ROLES,
     HOST_ROLES,
@@ -23,6 +24,19 @@ from enrolment.permissions import (
 )
 from enrolment.seats import seats_free
 from institutions.models import Institution
+
+ACTOR_ROLE_LABELS = {
+    "student": _("Student"),
+    "system": _("Portal (automatic)"),
+    "home_system": _("The home institution's own system"),
+    "host_system": _("The host institution's own system"),
+    **{role.value: role.label for role in StaffRole.Role},
+}
+
+
+def actor_role_label(value: str) -> str:
+    """Events show the actor's role, never a staff member's name (and never a stored code)."""
+    return str(ACTOR_ROLE_LABELS.get(value or "system", ACTOR_ROLE_LABELS["system"]))
 
 
 def requests_visible(user) -> QuerySet[EnrolmentRequest]:
@@ -194,3 +208,31 @@ def staff_sides(user) -> list[dict]:
             .count()
         )
     return sides
+
+
+SYSTEM_ROLES = ("system", "home_system", "host_system")
+NEXT_CHOICE_WHY = _("Your next ranked choice, submitted because the one before it ended")
+
+
+def request_timeline(events: list[RequestEvent], *, for_staff: bool) -> list[dict]:
+    """The request's moves as people read them: labels, never stored codes. A note an institution's system or
+    the portal wrote for the record (an association id, a state code) is for staff; a student sees a
+    system's note only when the reason says to read it (the reasons a ranked choice was dropped)."""
+    rows = []
+    for event in events:
+        automatic = event.actor_role in SYSTEM_ROLES or not event.actor_role
+        next_choice = automatic and event.from_status == Status.DRAFT and event.to_status == Status.SUBMITTED
+        shows_comment = for_staff or not automatic or event.reason == ReasonCode.OTHER
+        rows.append(
+            {
+                "event": event,
+                "from": Status(event.from_status).label if event.from_status in Status.values else "",
+                "to": Status(event.to_status).label if event.to_status in Status.values else "",
+                "why": NEXT_CHOICE_WHY
+                if next_choice and not for_staff
+                else (ReasonCode(event.reason).label if event.reason in ReasonCode.values else ""),
+                "comment": event.comment if shows_comment else "",
+                "by": actor_role_label(event.actor_role),
+            }
+        )
+    return rows

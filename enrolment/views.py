@@ -35,19 +35,19 @@ from enrolment.forms import (
     QueueFilterForm,
     RowActionForm,
 )
-from enrolment.models import EnrolmentRequest, ReasonCode, RequestEvent, Status
+from enrolment.models import EnrolmentRequest, Status
 from enrolment.permissions import policies_cached, staff_side
 from enrolment.selectors import (
     offering_seats,
     request_by_public_id,
     request_precedents,
+    request_timeline,
     staff_queue,
     staff_sides,
     student_requests,
 )
 from enrolment.services import approval, requests
 from enrolment.services.actions import ACTIONS, DENIAL_CHOICES, available_actions, request_act
-from enrolment.templatetags.enrolment_tags import actor_role_label
 from institutions.models import Institution
 
 PAGE_SIZE = 50
@@ -166,34 +166,6 @@ def request_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-SYSTEM_ROLES = ("system", "home_system", "host_system")
-NEXT_CHOICE_WHY = _("Your next ranked choice, submitted because the one before it ended")
-
-
-def _timeline(events: list[RequestEvent], *, for_staff: bool) -> list[dict]:
-    """The request's moves as people read them: labels, never stored codes. A note an institution's system or
-    the portal wrote for the record (an association id, a state code) is for staff; a student sees a
-    system's note only when the reason says to read it (the reasons a ranked choice was dropped)."""
-    rows = []
-    for event in events:
-        automatic = event.actor_role in SYSTEM_ROLES or not event.actor_role
-        next_choice = automatic and event.from_status == Status.DRAFT and event.to_status == Status.SUBMITTED
-        shows_comment = for_staff or not automatic or event.reason == ReasonCode.OTHER
-        rows.append(
-            {
-                "event": event,
-                "from": Status(event.from_status).label if event.from_status in Status.values else "",
-                "to": Status(event.to_status).label if event.to_status in Status.values else "",
-                "why": NEXT_CHOICE_WHY
-                if next_choice and not for_staff
-                else (ReasonCode(event.reason).label if event.reason in ReasonCode.values else ""),
-                "comment": event.comment if shows_comment else "",
-                "by": actor_role_label(event.actor_role),
-            }
-        )
-    return rows
-
-
 def _detail_response(
     request: HttpRequest, public_id, *, error=None, form: ActionForm | None = None, status: int = 200
 ) -> HttpResponse:
@@ -210,7 +182,7 @@ def _detail_response(
         "is_owner": enrolment_request.student.user_id == user.pk,
         "staff_side": side,
         "precedents": request_precedents(enrolment_request) if side else [],
-        "timeline": _timeline(list(enrolment_request.events.all()), for_staff=side is not None),
+        "timeline": request_timeline(list(enrolment_request.events.all()), for_staff=side is not None),
         "error": error,
         "form": form,
     }
