@@ -34,7 +34,8 @@ class Message:
     """What one person hears of one thing. ``kind`` and ``params`` write its title (``notifications.kinds``);
     ``email`` is called with the recipient's language active and answers (subject, body), or is None for an
     in-app notification only. ``action_needed``: the person must act, so it is emailed even to those who
-    want email only then."""
+    want email only then. ``email_group``: messages of one call about the same thing (one request's moves)
+    make one part of the email, written by the last of them, which tells the whole story."""
 
     user: object
     source: str
@@ -43,6 +44,7 @@ class Message:
     link: str = ""
     action_needed: bool = False
     email: Callable[[], tuple[str, str]] | None = None
+    email_group: str = ""
 
 
 def _wants_email(preference: NotificationPreference | None, message: Message) -> bool:
@@ -96,7 +98,10 @@ def notify(messages: Iterable[Message]) -> int:
 
 
 def _email(user, messages: list[Message]) -> bool:
-    parts = [message.email() for message in messages]
+    last_of_group: dict[str, Message] = {}
+    for message in messages:
+        last_of_group[message.email_group or message.source] = message
+    parts = [message.email() for message in last_of_group.values()]
     subject = parts[-1][0] if len(parts) == 1 else f"{parts[-1][0]} (+{len(parts) - 1})"
     body = "\n\n".join(body.strip() for _subject, body in parts) + "\n"
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])

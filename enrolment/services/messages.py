@@ -49,7 +49,9 @@ def _params(request: EnrolmentRequest) -> dict:
     return {"code": teachable.code, "title_nl": teachable.title_nl, "title_en": teachable.title_en}
 
 
-def _student_message(event: RequestEvent) -> Message:
+def _student_message(event: RequestEvent, steps: list[str]) -> Message:
+    """``steps``: the labels of the request's moves in this batch, in order (the email of the last tells
+    them all)."""
     request = event.request
     teachable = request.offering.teachable
 
@@ -64,6 +66,7 @@ def _student_message(event: RequestEvent) -> Message:
             "reason_label": event.get_reason_display(),
             "is_active": event.to_status in ACTIVE_STATES,
             "link": absolute_url(_link(request)),
+            "steps": [str(label) for label in steps],
         }
         subject = render_to_string("enrolment/email/status_changed_subject.txt", context).strip()
         return subject, render_to_string("enrolment/email/status_changed_body.txt", context)
@@ -76,7 +79,17 @@ def _student_message(event: RequestEvent) -> Message:
         link=_link(request),
         action_needed=event.to_status in ACTION_NEEDED,
         email=email,
+        email_group=f"enrolment.request:{request.pk}",
     )
+
+
+def _student_messages(events: list[RequestEvent]) -> list[Message]:
+    steps: dict[int, list[str]] = {}
+    messages = []
+    for event in events:
+        steps.setdefault(event.request_id, []).append(Status(event.to_status).label)
+        messages.append(_student_message(event, steps[event.request_id]))
+    return messages
 
 
 def _new_work(event: RequestEvent) -> tuple[str, int, tuple[str, ...]] | None:
@@ -154,7 +167,7 @@ def events_notify(*, event_ids: list[int]) -> int:
         )
         .order_by("pk")
     )
-    return notify([*(_student_message(event) for event in events), *_staff_messages(events)])
+    return notify([*_student_messages(events), *_staff_messages(events)])
 
 
 def staff_notify(request: EnrolmentRequest, role: str, *, kind: str) -> int:

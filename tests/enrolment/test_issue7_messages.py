@@ -53,6 +53,8 @@ def test_moves_made_together_give_one_task_and_one_email(
     zone, mailoutbox, sync_notifications, django_capture_on_commit_callbacks
 ):
     student, approver = zone["student"], zone["staff"]["approver"]
+    student.user.preferred_language = "en"
+    student.user.save()
     with django_capture_on_commit_callbacks(execute=True):
         request = requests.request_submit(user=student.user, offering_id=zone["offering"].pk)
     mailoutbox.clear()
@@ -65,8 +67,16 @@ def test_moves_made_together_give_one_task_and_one_email(
     moves = list(request.events.order_by("pk").values_list("to_status", flat=True))
     assert moves == ["submitted", "home_approved", "admitted", "registered"]
     assert len(sync_notifications) == 1 and len(sync_notifications[0]) == 3
-    assert len(_mails_to(mailoutbox, student.user)) == 1
+    (mail,) = _mails_to(mailoutbox, student.user)
+    # One story: where the request is now, and the steps it took on the way.
+    assert mail.body.count("Dear ") == 1
+    assert "is now: Registered at both institutions" in mail.body
+    assert (
+        "On the way: Approved by home institution → Admitted by host institution → Registered at both institutions"
+        in mail.body
+    )
     assert Notification.objects.filter(user=student.user).count() == 4  # every move is in the centre
+    assert not Notification.objects.filter(user=student.user, emailed_at__isnull=True).exists()
 
 
 def test_control_without_collecting_each_move_sends_its_own_email(
@@ -80,6 +90,8 @@ def test_control_without_collecting_each_move_sends_its_own_email(
 
     monkeypatch.setattr("enrolment.subscribers.on_commit_collected", per_announcement)
     student = zone["student"]
+    student.user.preferred_language = "en"
+    student.user.save()
     with django_capture_on_commit_callbacks(execute=True):
         request = requests.request_submit(user=student.user, offering_id=zone["offering"].pk)
     mailoutbox.clear()
