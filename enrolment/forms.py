@@ -137,7 +137,16 @@ class RowActionForm(ActionForm):
     request = forms.UUIDField()
 
 
+SHOW_MINE = "mine"
+SHOW_ALL = "all"
+
+
 class QueueFilterForm(forms.Form):
+    show = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[(SHOW_MINE, _("Needs my action")), (SHOW_ALL, _("All requests"))],
+    )
     status = forms.ChoiceField(label=_("Status"), required=False)
     q = forms.CharField(
         label=_("Search"),
@@ -146,10 +155,18 @@ class QueueFilterForm(forms.Form):
         help_text=_("Last name, student number or course code."),
     )
 
-    def __init__(self, *args, side: str, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, side: str, **kwargs):
+        if data is not None and not data.get("show"):
+            data = data.copy()
+            data["show"] = SHOW_MINE  # a queue opens on what needs the person's action
+        super().__init__(data, *args, **kwargs)
         states = HOST_VISIBLE_STATES if side == "incoming" else [s for s in Status.values if s != Status.DRAFT]
         self.fields["status"].choices = [("", _("All statuses"))] + [(s, Status(s).label) for s in states]
+
+    @property
+    def needs_action(self) -> bool:
+        """The queue opens on what waits for the person; "All requests" shows the rest."""
+        return (self.cleaned_data.get("show") or SHOW_MINE) == SHOW_MINE
 
 
 class UUIDListField(forms.Field):

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -41,6 +42,8 @@ from enrolment.permissions import policies_cached, staff_side
 from enrolment.selectors import (
     offering_seats,
     request_by_public_id,
+    request_precedents,
+    request_timeline,
     staff_queue,
     staff_sides,
     student_requests,
@@ -55,7 +58,16 @@ AMSTERDAM = ZoneInfo(settings.TIME_ZONE)
 ACTION_DONE_MESSAGE = _("Done: %(action)s. The request is now: %(status)s.")
 FORM_INVALID_MESSAGE = _("Please correct the errors below.")
 SUBMITTED_MESSAGE = _("Your request was submitted. Follow its progress here.")
-CSV_HEADER = ["name", "student_number", "home_institution", "offering_code", "status", "submitted_at"]
+CSV_HEADER = [
+    _("Name"),
+    _("Student number"),
+    _("Home institution"),
+    _("Host institution"),
+    _("Course code"),
+    _("Course title"),
+    _("Status"),
+    _("Submitted (Amsterdam time)"),
+]
 DENIAL_CHOICES = list(DENIAL_CHOICES)
 
 
@@ -172,13 +184,16 @@ def _detail_response(
     # A staff member's decision is one form with a choice; the student's own actions stay buttons.
     decisions = [name for name in actions if name in DECISION_ACTIONS]
     decision_form = form if isinstance(form, DecisionForm) else DecisionForm(verbs=decisions)
+    side = staff_side(user, enrolment_request)
     context = {
         "er": enrolment_request,
         "events": list(enrolment_request.events.all()),
         "action_forms": _action_forms([name for name in actions if name not in DECISION_ACTIONS]),
         "decision_form": decision_form if decisions else None,
         "is_owner": enrolment_request.student.user_id == user.pk,
-        "staff_side": staff_side(user, enrolment_request),
+        "staff_side": side,
+        "precedents": request_precedents(enrolment_request) if side else [],
+        "timeline": request_timeline(list(enrolment_request.events.all()), for_staff=side is not None),
         "error": error,
         "form": form,
     }
@@ -281,6 +296,7 @@ def _queue_response(
             side=side,
             status=data.get("status") or None,
             q=data.get("q", ""),
+            needs_action=filters.needs_action if valid else False,
         )
     except PermissionDeniedError as error:
         return _forbidden(request, error)
@@ -320,6 +336,7 @@ def _queue_response(
         "bulk_results": bulk_results,
         "denial_choices": DENIAL_CHOICES,
         "any_selectable": any(row["selectable"] for row in rows),
+        "needs_action": valid and filters.needs_action,
     }
     return render(request, "enrolment/staff_queue.html", context, status=status)
 
@@ -331,27 +348,40 @@ def _csv_cell(value) -> str:
 
 
 def _queue_csv(queryset, institution: Institution, side: str) -> HttpResponse:
-    """The filtered queue with no more personal data than a spreadsheet of the queue needs."""
+    """The filtered queue with no more personal data than a spreadsheet of the queue needs: the course's
+    title and the status in the language of the page, the institutions by their short names."""
     rows = queryset.prefetch_related(None).values_list(
         "student__user__first_name",
         "student__user__last_name",
         "student__student_number",
-        "home_institution__code",
+        "home_institution__short_name",
+        "host_institution__short_name",
         "offering__course__code",
         "offering__module__code",
+        "offering__course__title_nl",
+        "offering__course__title_en",
+        "offering__module__title_nl",
+        "offering__module__title_en",
         "status",
         "submitted_at",
     )
+    english = (get_language() or "")[:2] == "en"
     today = timezone.localdate(timezone=AMSTERDAM)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{institution.code}-{side}-{today:%Y-%m-%d}.csv"'
     response["Cache-Control"] = "private, no-store"
     writer = csv.writer(response)
-    writer.writerow(CSV_HEADER)
-    for first, last, number, home, course_code, module_code, status, submitted_at in rows.iterator():
+    writer.writerow([str(column) for column in CSV_HEADER])
+    for row in rows.iterator():
+        first, last, number, home, host, course_code, module_code, *titles, status, submitted_at = row
+        course_nl, course_en, module_nl, module_en = titles
+        title_nl, title_en = (course_nl, course_en) if course_code else (module_nl, module_en)
+        title = (title_en or title_nl) if english else (title_nl or title_en)
         submitted = submitted_at.astimezone(AMSTERDAM).isoformat(timespec="seconds") if submitted_at else ""
         name = f"{first} {last}".strip()
-        writer.writerow([_csv_cell(v) for v in (name, number, home, course_code or module_code, status, submitted)])
+        label = Status(status).label if status in Status.values else status
+        cells = (name, number, home, host, course_code or module_code, title, label, submitted)
+        writer.writerow([_csv_cell(v) for v in cells])
     return response
 
 

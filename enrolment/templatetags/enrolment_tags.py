@@ -4,23 +4,15 @@ labels for codes stored on requests and events."""
 from __future__ import annotations
 
 from django import template
-from django.utils.translation import gettext_lazy as _
 
-from accounts.models import StaffRole
 from accounts.selectors import student_profile_of
 from enrolment.eligibility import eligibility_check
 from enrolment.forms import EnrolForm
 from enrolment.models import ReasonCode, Status
 from enrolment.permissions import HOME_ROLES, HOST_ROLES, staff_institution_ids
-from enrolment.selectors import staff_sides, student_active_request
+from enrolment.selectors import actor_role_label, staff_sides, student_active_request
 
 register = template.Library()
-
-ACTOR_ROLE_LABELS = {
-    "student": _("Student"),
-    "system": _("Portal (automatic)"),
-    **{role.value: role.label for role in StaffRole.Role},
-}
 
 
 @register.simple_tag(takes_context=True)
@@ -111,7 +103,4 @@ def reason_label(value: str) -> str:
     return ReasonCode(value).label if value in ReasonCode.values else value
 
 
-@register.filter
-def actor_role_label(value: str) -> str:
-    """Events show the actor's role, never a staff member's name."""
-    return ACTOR_ROLE_LABELS.get(value, value or ACTOR_ROLE_LABELS["system"])
+register.filter("actor_role_label", actor_role_label)
