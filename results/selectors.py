@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import StaffRole
 from accounts.selectors import staff_role_pairs
@@ -174,3 +175,27 @@ def recognitions_visible(user) -> QuerySet[Recognition]:
         .select_related("request", "programme", "result", "precedent")
         .order_by("-pk")
     )
+
+
+def precedents_matching(request: EnrolmentRequest, on) -> list[dict]:
+    """For enrolment's request page: the precedents valid on ``on`` that cover the request's course for the
+    student's programme, as the page shows them."""
+    programme_id, course_id = request.student.programme_id, request.offering.course_id
+    if not programme_id or not course_id:
+        return []
+    precedents = (
+        RecognitionPrecedent.objects.filter(programme_id=programme_id, course_id=course_id)
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on))
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+        .select_related("programme")
+    )
+    return [
+        {
+            "label": _("Recognition precedent %(id)s") % {"id": precedent.pk},
+            "programme": precedent.programme.name,
+            "counts_as": precedent.counts_as,
+            "decided_at": precedent.decided_at,
+            "valid_until": precedent.valid_until,
+        }
+        for precedent in precedents
+    ]
