@@ -6,8 +6,9 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import StaffRole
+from accounts.models import StaffRole, StudentProfile
 from accounts.selectors import staff_role_pairs
+from catalogue.models import Offering
 from enrolment.models import EnrolmentRequest, Status
 from enrolment.permissions import HOST_ROLES, has_role, host_has, visible_requests
 from enrolment.selectors import request_by_public_id
@@ -199,3 +200,29 @@ def precedents_matching(request: EnrolmentRequest, on) -> list[dict]:
         }
         for precedent in precedents
     ]
+
+
+def offerings_counting_for(user) -> frozenset[int] | None:
+    """For the catalogue's "counts for my programme": the offerings of courses that a precedent valid today
+    counts for the student's programme. None for anyone who is not a student with a programme."""
+    programme_id = (
+        StudentProfile.objects.filter(user_id=user.pk).values_list("programme_id", flat=True).first()
+        if user.is_authenticated
+        else None
+    )
+    if not programme_id:
+        return None
+    today = timezone.localdate()
+    courses = (
+        RecognitionPrecedent.objects.filter(programme_id=programme_id)
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=today))
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        .values("course_id")
+    )
+    return frozenset(Offering.objects.filter(course_id__in=courses, is_archived=False).values_list("pk", flat=True))
+
+
+def precedents_version(user) -> str:
+    """Changes when the precedents that may count for ``user`` change (the catalogue's ETag)."""
+    latest = RecognitionPrecedent.objects.order_by("-decided_at").values_list("decided_at", flat=True).first()
+    return f"{RecognitionPrecedent.objects.count()}:{latest}:{timezone.localdate()}"
