@@ -192,7 +192,7 @@ def precedents_matching(request: EnrolmentRequest, on) -> list[dict]:
     )
     return [
         {
-            "label": _("Recognition precedent %(id)s") % {"id": precedent.pk},
+            "label": _("Recognition precedent"),
             "programme": precedent.programme.name,
             "counts_as": precedent.counts_as,
             "decided_at": precedent.decided_at,
