@@ -1,5 +1,5 @@
-"""Demo results and recognition: courses Sanne (student@) finished last block at the UvA, each at a
-different point of the road; conversion tables; precedents; a result left for admissions.uva@ to record.
+"""Demo results and recognition: courses Sanne (student@) finished in the first period at the VU, each at a
+different point of the road; conversion tables; precedents; a result left for admissions.vu@ to record.
 
 The finished enrolments are history, so they are written as fixtures (with their timeline); everything
 after the course goes through the results services, as the host and the board would.
@@ -14,12 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import StudentProfile, User
-from catalogue.models import Course, Offering
+from catalogue.models import Offering
 from enrolment.models import EnrolmentRequest, ReasonCode, RequestEvent, Status
-from institutions.models import AcademicPeriod, AcademicYear, Institution
 from results.models import ConversionRow, ConversionTable, RecognitionPrecedent, Result
 from results.services.recognition import recognition_decide
 from results.services.results import ResultInput, result_record
+
+HOST = "vu"  # the host whose admissions record results in the demo (admissions.vu@)
 
 TABLES = [
     # (name, from, to, rows, threshold, rounding, rule)
@@ -48,15 +49,15 @@ TABLES = [
 def seed_results(*, email, today: dt.date, say=print) -> int:
     """Idempotent: does nothing when Sanne already has results. Returns the number of results written."""
     sanne = StudentProfile.objects.filter(user__email=email("student")).select_related("programme").first()
-    host_staff = User.objects.filter(email=email("admissions.uva")).first()
+    host_staff = User.objects.filter(email=email(f"admissions.{HOST}")).first()
     board = User.objects.filter(email=email("examboard.uu")).first()
     if sanne is None or host_staff is None or board is None or Result.objects.filter(request__student=sanne).exists():
         return 0
     with transaction.atomic():
         _tables()
-        ended = _last_years_runs(today)
+        ended = _finished_runs(today)
         if len(ended) < 4:
-            say("Demo results: not enough UvA courses; skipped.")
+            say("Demo results: the VU has not finished four courses yet this year; no results seeded.")
             return 0
         requests = [_finished(sanne, offering, host_staff) for offering in ended]
         # 1. Counted at once by a precedent of Sanne's programme.
@@ -94,56 +95,22 @@ def seed_results(*, email, today: dt.date, say=print) -> int:
         return 3
 
 
-def _last_years_runs(today: dt.date) -> list[Offering]:
-    """Four UvA courses as they ran in last year's second semester (the UvA's calendar of this year has
-    not finished a course yet on most demo days)."""
-    uva = Institution.objects.get(code="uva")
-    year = today.year - 1 if today.month >= 8 else today.year - 2
-    first = _first_monday(year)
-    academic_year, _ = AcademicYear.objects.get_or_create(
-        institution=uva,
-        name=f"{year}-{year + 1}",
-        defaults={"start_date": first, "end_date": _first_monday(year + 1) - dt.timedelta(days=1)},
-    )
-    start = first + dt.timedelta(weeks=22)
-    period, _ = AcademicPeriod.objects.get_or_create(
-        academic_year=academic_year,
-        kind="semester",
-        sequence=2,
-        defaults={
-            "institution": uva,
-            "name_nl": "Semester 2",
-            "name_en": "Semester 2",
-            "start_date": start,
-            "end_date": start + dt.timedelta(weeks=21, days=-3),
-        },
-    )
+def _finished_runs(today: dt.date) -> list[Offering]:
+    """Four VU courses of this year's first period, which has ended (none before the first period ends in
+    late October: then the demo has no results, and says so)."""
+    courses = []
     runs = []
-    for course in Course.objects.filter(institution=uva, offerings__isnull=False).distinct().order_by("code")[:4]:
-        source = course.offerings.order_by("code").first()
-        run, _ = Offering.objects.get_or_create(
-            institution=uva,
-            code=f"{source.course.code}-LASTYEAR",
-            defaults={
-                "course": source.course,
-                "period": period,
-                "start_date": period.start_date,
-                "end_date": period.end_date,
-                "enrol_opens_at": timezone.make_aware(dt.datetime.combine(start - dt.timedelta(weeks=10), dt.time(9))),
-                "enrol_closes_at": timezone.make_aware(dt.datetime.combine(start - dt.timedelta(weeks=2), dt.time(9))),
-                "capacity": source.capacity,
-                "mode": source.mode,
-                "city": source.city,
-                "location": source.location,
-            },
-        )
-        runs.append(run)
+    for run in (
+        Offering.objects.filter(institution__code=HOST, course__isnull=False, end_date__lt=today - dt.timedelta(days=3))
+        .select_related("course")
+        .order_by("-end_date", "code")
+    ):
+        if run.course_id not in courses:
+            courses.append(run.course_id)
+            runs.append(run)
+        if len(runs) == 4:
+            break
     return runs
-
-
-def _first_monday(year: int) -> dt.date:
-    day = dt.date(year, 9, 1)
-    return day + dt.timedelta(days=(7 - day.weekday()) % 7)
 
 
 def _tables() -> None:

@@ -357,6 +357,7 @@ ROLE_ACCOUNTS = [
     ("approver.uu", "Eva", "Visser", "staff", "uu", StaffRole.Role.HOME_APPROVER),
     ("admissions.tud", "Lars", "Smit", "staff", "tud", StaffRole.Role.HOST_ADMISSIONS),
     ("admissions.uva", "Femke", "Meijer", "staff", "uva", StaffRole.Role.HOST_ADMISSIONS),
+    ("admissions.vu", "Sem", "Peters", "staff", "vu", StaffRole.Role.HOST_ADMISSIONS),
     ("examboard.uu", "Bram", "de Boer", "staff", "uu", StaffRole.Role.EXAMINATION_BOARD),
     ("catalogue.uva", "Lotte", "Mulder", "staff", "uva", StaffRole.Role.CATALOGUE_MANAGER),
     ("coordinator", "Joris", "de Groot", "coordinator", None, None),
