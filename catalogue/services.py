@@ -486,6 +486,26 @@ def offerings_bulk_update(*, institution: Institution, changes: Mapping[int, Map
     return changed
 
 
+def offerings_timetables_set(*, institution: Institution, timetables: Mapping[str, list[dict]]) -> int:
+    """Set the weekly timetables of ``institution``'s offerings, by their OOAPI id (``timetables``: id →
+    slots, each ``{"weekday": 0-6, "start": "HH:MM", "end": "HH:MM"}``). Offerings not named keep theirs; an
+    unchanged one is not written. Returns the number changed. The search rows hold no timetable; the
+    catalogue stamp moves so offering pages are not served stale."""
+    changed = []
+    for offering in Offering.objects.filter(institution=institution, ooapi_id__in=list(timetables)).only(
+        "pk", "ooapi_id", "timeslots"
+    ):
+        slots = timetables[offering.ooapi_id]
+        if offering.timeslots != slots:
+            offering.timeslots = slots
+            offering.updated_at = timezone.now()
+            changed.append(offering)
+    if changed:
+        Offering.objects.bulk_update(changed, ["timeslots", "updated_at"], batch_size=500)
+        catalogue_stamp_touch()
+    return len(changed)
+
+
 def offerings_archive(*, institution: Institution, offering_ids: Collection[int]) -> int:
     """Archive ``institution``'s offerings among ``offering_ids``: kept for history, no longer shown (their search
     rows follow). Nothing is deleted. Idempotent: an offering already archived is not written again. Returns the

@@ -223,10 +223,13 @@ def request_action(request: HttpRequest, public_id) -> HttpResponse:
     if not form.is_valid():
         return _detail_response(request, public_id, error=FORM_INVALID_MESSAGE, form=form, status=400)
     data = form.cleaned_data
-    if data["verb"] in CONFIRMED_VERBS and not data["confirmed"]:
-        # Ending a request cannot be undone: the first press shows what it means; the second does it.
-        if data["verb"] not in available_actions(request.user, enrolment_request):
-            return _detail_response(request, public_id, error=NotAllowedError().message, status=403)
+    if (
+        data["verb"] in CONFIRMED_VERBS
+        and not data["confirmed"]
+        and data["verb"] in available_actions(request.user, enrolment_request)
+    ):
+        # Ending a request cannot be undone: the first press shows what it means; the second does it. (An
+        # action not open to the user goes straight to the service, which says why.)
         context = {
             "er": enrolment_request,
             "verb": data["verb"],
