@@ -79,3 +79,24 @@ def test_a_second_import_leaves_unchanged_timetables_unwritten(peer_connection):
     before = list(Offering.objects.order_by("pk").values_list("pk", "updated_at", "timeslots"))
     run_import(peer_connection)
     assert list(Offering.objects.order_by("pk").values_list("pk", "updated_at", "timeslots")) == before
+
+
+def test_the_peers_component_offerings_follow_the_spec(ooapi_peer):
+    from tests.ooapi_peer.test_peer import assert_follows_spec, http
+
+    peer = Catalogue(offerings=200, seed=1)
+    with http() as client:
+        response = client.get(
+            f"{ooapi_peer.base_url}/organizations/{peer.root_id}/offerings",
+            params={"offeringType": "component", "since": "2000-01-01", "pageSize": 50},
+        )
+    assert response.status_code == 200
+    items = response.json()["items"]
+    assert items and all(item["offeringType"] == "component" for item in items)
+    assert_follows_spec(response, base_path=httpx_path(ooapi_peer.base_url), strict=False)
+
+
+def httpx_path(base_url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(base_url).path.rstrip("/")
