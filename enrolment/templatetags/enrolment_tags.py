@@ -47,8 +47,10 @@ def enrol_panel(context, offering) -> dict:
         panel.update(state="requested", existing=existing)
         return panel
     eligibility = eligibility_check(student=profile, offering=offering)
+    # A search for alternatives without JavaScript comes back here by GET with what was typed: keep it.
+    typed = {name: request.GET[name] for name in ("motivation", "route") if request.GET.get(name)}
     form = context.get("enrol_form") or EnrolForm(
-        offering_id=offering.pk, **enrol_form_options(profile=profile, offering=offering)
+        offering_id=offering.pk, initial=typed, **enrol_form_options(profile=profile, offering=offering)
     )
     now = timezone.now()
     panel.update(

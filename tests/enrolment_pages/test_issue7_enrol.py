@@ -324,8 +324,10 @@ def test_alternatives_are_found_by_title(client, zone):
 
 def test_without_javascript_the_search_runs_on_the_enrol_page(client, zone):
     login(client, zone["student"].user)
-    page = client.get(enrol_url(zone["offering"]), {"alternative_1_q": "Wind"}, **EN).content.decode()
+    typed = {"alternative_1_q": "Wind", "motivation": "Half written", "route": "off_the_beaten_path"}
+    page = client.get(enrol_url(zone["offering"]), typed, **EN).content.decode()
     assert f'id="alternative-1-{zone["selection"].pk}"' in page
+    assert "Half written</textarea>" in page  # what was typed before searching is kept
 
 
 def test_a_chosen_alternative_becomes_the_second_choice(client, zone):
