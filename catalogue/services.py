@@ -3,6 +3,7 @@ search rows and the catalogue stamp (ETag/Last-Modified) never go stale."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -491,19 +492,23 @@ def offerings_timetables_set(*, institution: Institution, timetables: Mapping[st
     slots, each ``{"weekday": 0-6, "start": "HH:MM", "end": "HH:MM"}``). Offerings not named keep theirs; an
     unchanged one is not written. Returns the number changed. The search rows hold no timetable; the
     catalogue stamp moves so offering pages are not served stale."""
-    changed = []
-    for offering in Offering.objects.filter(institution=institution, ooapi_id__in=list(timetables)).only(
-        "pk", "ooapi_id", "timeslots"
+    # Few distinct timetables serve many offerings: one UPDATE per distinct timetable, not one per row.
+    by_timetable: dict[str, list[int]] = {}
+    for pk, ooapi_id, current in (
+        Offering.objects.filter(institution=institution, ooapi_id__in=list(timetables))
+        .order_by()
+        .values_list("pk", "ooapi_id", "timeslots")
     ):
-        slots = timetables[offering.ooapi_id]
-        if offering.timeslots != slots:
-            offering.timeslots = slots
-            offering.updated_at = timezone.now()
-            changed.append(offering)
-    if changed:
-        Offering.objects.bulk_update(changed, ["timeslots", "updated_at"], batch_size=500)
+        wanted = timetables[ooapi_id]
+        if current != wanted:
+            by_timetable.setdefault(json.dumps(wanted, sort_keys=True), []).append(pk)
+    now = timezone.now()
+    for key, ids in by_timetable.items():
+        for start in range(0, len(ids), 1000):
+            Offering.objects.filter(pk__in=ids[start : start + 1000]).update(timeslots=json.loads(key), updated_at=now)
+    if by_timetable:
         catalogue_stamp_touch()
-    return len(changed)
+    return sum(len(ids) for ids in by_timetable.values())
 
 
 def offerings_archive(*, institution: Institution, offering_ids: Collection[int]) -> int:
