@@ -14,7 +14,7 @@ WRONG_STATE_MESSAGE = _("This request is %(status)s; it cannot be %(verb)s now."
 DUPLICATE_MESSAGE = _(
     "You already have a request for this offering. Open it under My requests instead of enrolling twice."
 )
-NOT_ELIGIBLE_MESSAGE = _("You cannot enrol in this offering yet: %(reasons)s")
+NOT_ELIGIBLE_MESSAGE = _("You cannot enrol in this offering: %(reasons)s")
 NOT_ALLOWED_MESSAGE = _("You are not allowed to do this for this request.")
 NOT_FOUND_MESSAGE = _("No such request.")
 REASON_REQUIRED_MESSAGE = _("Choose a reason code: a decision without a reason does not help the student.")

@@ -66,7 +66,7 @@ def test_a_closed_window_is_explained_and_no_form_shown(client, zone):
     # Posting anyway: the service refuses with every failed rule, as a 400.
     response = client.post(enrol_url(offering), {"route": "off_the_beaten_path"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
-    assert "You cannot enrol in this offering yet: Enrolment opens on" in response.content.decode()
+    assert "You cannot enrol in this offering: Enrolment opens on" in response.content.decode()
     assert not EnrolmentRequest.objects.exists()
 
 
