@@ -8,7 +8,7 @@ import datetime as dt
 import re
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from playwright.sync_api import expect
 
 from accounts.models import StaffRole
@@ -134,7 +134,7 @@ def test_the_route_choices_are_limited_and_a_forged_route_is_refused(enrol_zone,
     answer = page.request.post(
         f"/enrolment/offerings/{wind.pk}/enrol/",
         form={"csrfmiddlewaretoken": token, "route": "own_pace"},
-        headers={"Referer": page.url},
+        headers={"Referer": page.url, "Accept-Language": "en"},
     )
     assert answer.status == 400 and "You cannot take this offering by the route you chose" in answer.text()
     assert not EnrolmentRequest.objects.filter(student=enrol_zone["ada"]).exists()
@@ -193,9 +193,10 @@ def test_a_timetable_clash_is_shown_and_blocked_where_the_policy_says_so(enrol_z
     expect(page.locator("#enrol-form")).to_have_count(0)
     assert_accessible(page, "offering page with a blocked clash")
     # The server refuses too, whatever the page shows.
-    with pytest.raises(NotEligibleError) as refused:
+    with translation.override("en"), pytest.raises(NotEligibleError) as refused:
         requests.request_submit(user=enrol_zone["ada"].user, offering_id=solar.pk, route=Route.MY_DIPLOMA)
-    assert "clashes with the timetable" in str(refused.value.message)
+    with translation.override("en"):
+        assert "clashes with the timetable" in str(refused.value.message)
     assert not EnrolmentRequest.objects.filter(offering=solar).exists()
 
 
