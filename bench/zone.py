@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import StudentProfile, User
 from catalogue.models import Course, Level, Mode, Offering
 from institutions.models import AcademicPeriod, AcademicYear, Institution
+from institutions.routes import Route
 
 
 def bench_institution(code: str, brin: str, *, kind: str, integration: str) -> Institution:
@@ -27,6 +28,8 @@ def bench_institution(code: str, brin: str, *, kind: str, integration: str) -> I
             "kind": kind,
             "city": "Utrecht",
             "integration": integration,
+            # Every route piloted: the benchmarks measure enrolment, not the route each student may take.
+            "piloted_routes": list(Route.values),
         },
     )
     return institution

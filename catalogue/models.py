@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
 from institutions.models import AcademicPeriod, Institution, OrganisationalUnit, Publication, localised
@@ -303,6 +304,16 @@ class Offering(models.Model):
         if self.withdraw_deadline:
             return self.withdraw_deadline
         return dt.datetime.combine(self.start_date, dt.time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+    @property
+    def timeslot_labels(self) -> list[str]:
+        """The weekly timetable as a person reads it: "Monday 09:00–11:00", in weekday order."""
+        labels = []
+        for slot in sorted(self.timeslots or [], key=lambda s: (s.get("weekday", 0), str(s.get("start")))):
+            weekday = slot.get("weekday")
+            if weekday in WEEKDAYS:
+                labels.append(f"{WEEKDAYS[weekday]} {slot.get('start')}–{slot.get('end')}")
+        return labels
 
     def is_open_for_enrolment(self, at=None) -> bool:
         at = at or timezone.now()

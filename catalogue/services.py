@@ -3,6 +3,7 @@ search rows and the catalogue stamp (ETag/Last-Modified) never go stale."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -484,6 +485,30 @@ def offerings_bulk_update(*, institution: Institution, changes: Mapping[int, Map
     for pk in sorted(pk for pk in resized if pk in before and changes[pk]["capacity"] > before[pk]):
         capacity_raised.send(sender=Offering, offering_id=pk)
     return changed
+
+
+def offerings_timetables_set(*, institution: Institution, timetables: Mapping[str, list[dict]]) -> int:
+    """Set the weekly timetables of ``institution``'s offerings, by their OOAPI id (``timetables``: id →
+    slots, each ``{"weekday": 0-6, "start": "HH:MM", "end": "HH:MM"}``). Offerings not named keep theirs; an
+    unchanged one is not written. Returns the number changed. The search rows hold no timetable; the
+    catalogue stamp moves so offering pages are not served stale."""
+    # Few distinct timetables serve many offerings: one UPDATE per distinct timetable, not one per row.
+    by_timetable: dict[str, list[int]] = {}
+    for pk, ooapi_id, current in (
+        Offering.objects.filter(institution=institution, ooapi_id__in=list(timetables))
+        .order_by()
+        .values_list("pk", "ooapi_id", "timeslots")
+    ):
+        wanted = timetables[ooapi_id]
+        if current != wanted:
+            by_timetable.setdefault(json.dumps(wanted, sort_keys=True), []).append(pk)
+    now = timezone.now()
+    for key, ids in by_timetable.items():
+        for start in range(0, len(ids), 1000):
+            Offering.objects.filter(pk__in=ids[start : start + 1000]).update(timeslots=json.loads(key), updated_at=now)
+    if by_timetable:
+        catalogue_stamp_touch()
+    return sum(len(ids) for ids in by_timetable.values())
 
 
 def offerings_archive(*, institution: Institution, offering_ids: Collection[int]) -> int:

@@ -641,7 +641,17 @@ class DemoSeeder:
             visible_partners=True,
             visible_guests=isinstance(teachable, Module) or index % 5 == 0,
             visible_professionals=isinstance(teachable, Module),
+            timeslots=self._timeslots(mode, index),
         )
+
+    @staticmethod
+    def _timeslots(mode: str, index: int) -> list[dict]:
+        """A weekly two-hour slot on a weekday, spread over the week so that some runs of one period clash;
+        online runs follow at their own time (no timetable)."""
+        if mode == Mode.ONLINE:
+            return []
+        hour = 9 + 2 * ((index // 5) % 4)
+        return [{"weekday": index % 5, "start": f"{hour:02d}:00", "end": f"{hour + 2:02d}:00"}]
 
     def _offerings(self, institutions, periods, courses, modules) -> int:
         existing = set(Offering.objects.values_list("institution__code", "code"))

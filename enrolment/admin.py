@@ -31,8 +31,16 @@ class EnrolmentRequestAdmin(admin.ModelAdmin):
 
 @admin.register(HomeApprovalPolicy)
 class HomeApprovalPolicyAdmin(admin.ModelAdmin):
-    list_display = ["institution", "mode", "first_step_role", "second_step_role", "decision_days"]
-    list_filter = ["mode"]
+    list_display = [
+        "institution",
+        "mode",
+        "first_step_role",
+        "second_step_role",
+        "decision_days",
+        "motivation_required",
+        "timetable_clash",
+    ]
+    list_filter = ["mode", "motivation_required", "timetable_clash"]
     search_fields = ["institution__short_name"]
 
 

@@ -23,6 +23,7 @@ from enrolment.serializers import (
     EligibilityCheckSerializer,
     EnrolmentCreateSerializer,
     EnrolmentRequestSerializer,
+    MotivationSerializer,
     TransitionSerializer,
 )
 from enrolment.services import approval, requests
@@ -176,6 +177,22 @@ class EnrolmentViewSet(viewsets.GenericViewSet):
             user=request.user, public_ids=data["ids"], verb=data["verb"], reason=data["reason"], comment=data["comment"]
         )
         return Response({"results": results})
+
+    @extend_schema(
+        summary="Change the motivation (the student, until the home decision)",
+        description="Only the student who owns the request, while it is `submitted`; 409 once home has decided.",
+        request=MotivationSerializer,
+        responses={200: EnrolmentRequestSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="motivation", parser_classes=[JSONParser])
+    def motivation(self, request, id=None):
+        serializer = MotivationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        visible = self._visible(id)
+        requests.request_motivation_edit(
+            user=request.user, request_id=visible.pk, motivation=serializer.validated_data["motivation"]
+        )
+        return Response(_detail(request, visible))
 
     @extend_schema(
         operation_id="api_enrolments_act",

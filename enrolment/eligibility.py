@@ -21,6 +21,7 @@ from core.rules import Check, Verdict, evaluate
 from enrolment.errors import NOT_ELIGIBLE_MESSAGE, NotEligibleError
 from enrolment.models import EnrolmentRequest, HomeApprovalPolicy, Status
 from institutions.models import AcademicPeriod
+from institutions.routes import routes_open
 
 PENDING_OR_HELD = (
     Status.SUBMITTED,
@@ -48,7 +49,8 @@ class Eligibility(Verdict):
         return self.passed
 
 
-def _slots_overlap(a: list[dict], b: list[dict]) -> bool:
+def slots_overlap(a: list[dict], b: list[dict]) -> bool:
+    """Whether two weekly timetables share a moment: the same weekday and overlapping hours ("HH:MM")."""
     for x in a:
         for y in b:
             if (
@@ -136,7 +138,10 @@ def prerequisites(c: Context) -> Check | None:
 
 
 def overlap(c: Context) -> Check:
-    """5. No duplicate of a completed or active enrolment in the same course or module."""
+    """5. No overlap with the student's other enrolments, in one verdict: not a course they completed or
+    already asked for (blocks), and no clash with the weekly timetable of another active enrolment that runs
+    in the same weeks (blocks where the home policy says so, else warns). Runs in the same weeks whose
+    timetables are not both known only warn."""
     offering = c.offering
     same = [
         r
@@ -149,29 +154,44 @@ def overlap(c: Context) -> Check:
         return Check("overlap", False, _("You have already completed this course."))
     if same:
         return Check("overlap", False, _("You already have an active request for this course."))
-    return Check("overlap", True, _("No overlap with your other enrolments."))
-
-
-def timetable(c: Context) -> Check:
-    """6. No timetable clash with the student's other active enrolments: one verdict, which only warns
-    (does not block) when runs overlap in dates but a timetable is not known."""
-    offering = c.offering
     at_once = [r for r in c.active if _dates_overlap(r.offering, offering)]
-    clash = [
-        r
-        for r in at_once
-        if r.offering.timeslots and offering.timeslots and _slots_overlap(r.offering.timeslots, offering.timeslots)
-    ]
-    if clash:
-        return Check("timetable", False, _("This clashes with the timetable of another course you enrolled in."))
+    clash = next(
+        (
+            r
+            for r in at_once
+            if r.offering.timeslots and offering.timeslots and slots_overlap(r.offering.timeslots, offering.timeslots)
+        ),
+        None,
+    )
+    if clash is not None:
+        blocks = bool(c.policy and c.policy.timetable_clash == HomeApprovalPolicy.Clash.BLOCK)
+        other = clash.offering.teachable
+        message = (
+            _(
+                "This clashes with the timetable of %(course)s, which you are enrolled in; your home institution does not allow that."
+            )
+            if blocks
+            else _("This clashes with the timetable of %(course)s, which you are enrolled in.")
+        )
+        return Check("overlap", False, lazy_format(message, course=f"{other.code} {other.title}"), blocking=blocks)
     if any(not (r.offering.timeslots and offering.timeslots) for r in at_once):
         return Check(
-            "timetable",
+            "overlap",
             False,
             _("Runs at the same time as another of your enrolments; the timetables are not known yet."),
             blocking=False,
         )
-    return Check("timetable", True, _("No timetable clash with your other enrolments."))
+    return Check("overlap", True, _("No overlap with your other enrolments, and no timetable clash."))
+
+
+def routes(c: Context) -> Check:
+    """6. A route: the offering suits at least one route the home institution pilots."""
+    open_routes = routes_open(c.offering.teachable.suitable_routes, c.student.home_institution.piloted_routes)
+    if open_routes:
+        return Check("routes", True, _("Your home institution pilots a route this offering suits."))
+    return Check(
+        "routes", False, _("Your home institution does not pilot any of the routes this offering is suitable for.")
+    )
 
 
 def caps(c: Context) -> Check | None:
@@ -209,7 +229,7 @@ def caps(c: Context) -> Check | None:
     )
 
 
-RULES = (active_enrolment, window, visibility, prerequisites, overlap, timetable, caps)
+RULES = (active_enrolment, window, visibility, prerequisites, overlap, routes, caps)
 
 # ``policy`` not given: eligibility_check reads it.
 _READ = object()

@@ -14,7 +14,7 @@ WRONG_STATE_MESSAGE = _("This request is %(status)s; it cannot be %(verb)s now."
 DUPLICATE_MESSAGE = _(
     "You already have a request for this offering. Open it under My requests instead of enrolling twice."
 )
-NOT_ELIGIBLE_MESSAGE = _("You cannot enrol in this offering yet: %(reasons)s")
+NOT_ELIGIBLE_MESSAGE = _("You cannot enrol in this offering: %(reasons)s")
 NOT_ALLOWED_MESSAGE = _("You are not allowed to do this for this request.")
 NOT_FOUND_MESSAGE = _("No such request.")
 REASON_REQUIRED_MESSAGE = _("Choose a reason code: a decision without a reason does not help the student.")
@@ -31,6 +31,13 @@ UPLOAD_SIZE_MESSAGE = _("The document is too large: at most %(max)d MB.")
 USE_WITHDRAW_MESSAGE = _("You were already admitted: withdraw from the course instead of cancelling the request.")
 TOO_MANY_CHOICES_MESSAGE = _("Give at most three ranked choices.")
 ALTERNATIVE_NOT_ELIGIBLE_MESSAGE = _("Choice %(rank)s:")
+ROUTE_NOT_OPEN_MESSAGE = _(
+    "You cannot take this offering by the route you chose: choose one of the routes it is suitable for that "
+    "your home institution pilots (%(routes)s)."
+)
+NO_ROUTE_OPEN_MESSAGE = _("Your home institution does not pilot any of the routes this offering is suitable for.")
+MOTIVATION_REQUIRED_MESSAGE = _("Your home institution asks for a motivation: say why you want to take this course.")
+MOTIVATION_LOCKED_MESSAGE = _("The motivation can no longer be changed: your home institution has decided.")
 BUSY_MESSAGE = _("Many students are enrolling in this course right now. Please try again in a moment.")
 
 
@@ -87,3 +94,14 @@ class AlternativeNotFoundError(EnrolmentError):
 
     def __init__(self):
         super().__init__(ALTERNATIVE_NOT_FOUND_MESSAGE)
+
+
+class RouteNotOpenError(EnrolmentError):
+    code = "route_not_open"
+
+
+class MotivationRequiredError(EnrolmentError):
+    code = "motivation_required"
+
+    def __init__(self):
+        super().__init__(MOTIVATION_REQUIRED_MESSAGE)

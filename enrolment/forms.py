@@ -18,16 +18,24 @@ from institutions.routes import Route
 
 MAX_BULK = 200
 DIFFERENT_ALTERNATIVES_MESSAGE = _("Choose different offerings as alternatives, and not the offering itself.")
-UNKNOWN_ALTERNATIVE_MESSAGE = _("There is no offering with number %(number)s.")
+UNKNOWN_ALTERNATIVE_MESSAGE = _("The alternative you chose (%(number)s) is no longer in the catalogue.")
 SELECT_REQUESTS_MESSAGE = _("Select at least one request.")
 TOO_MANY_SELECTED_MESSAGE = _("Select at most %(max)d requests at a time.")
 
 NO_REASON = [("", _("Choose a reason"))]
 
 
+class RouteField(forms.ChoiceField):
+    """Offers the routes open to the student; takes any route's code, so that a route that is not open is
+    refused by the submit service with its own message (one check, in one place)."""
+
+    def valid_value(self, value) -> bool:
+        return value in Route.values
+
+
 class EnrolForm(forms.Form):
     motivation = forms.CharField(
-        label=_("Motivation"),
+        label=_("Motivation (optional)"),
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -39,20 +47,31 @@ class EnrolForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
         help_text=_("For example a learning agreement. PDF only, at most 5 MB."),
     )
-    route = forms.ChoiceField(label=_("Route"), choices=Route.choices, initial=Route.OFF_THE_BEATEN_PATH)
-    alternative_1 = forms.IntegerField(
-        label=_("First alternative (offering number, optional)"),
-        required=False,
-        min_value=1,
-        help_text=_("Tried when this offering does not work out. The number is in the offering's web address."),
+    route = RouteField(
+        label=_("Route"),
+        choices=Route.choices,
+        widget=forms.RadioSelect,
+        help_text=_("The routes this offering is suitable for that your home institution pilots."),
     )
-    alternative_2 = forms.IntegerField(
-        label=_("Second alternative (offering number, optional)"), required=False, min_value=1
-    )
+    # Filled by choosing from a title search on the page; the numbers are checked here and by the service.
+    alternative_1 = forms.IntegerField(label=_("First alternative"), required=False, min_value=1)
+    alternative_2 = forms.IntegerField(label=_("Second alternative"), required=False, min_value=1)
 
-    def __init__(self, *args, offering_id: int, **kwargs):
+    def __init__(self, *args, offering_id: int, routes: list[str] | None = None, motivation_required=False, **kwargs):
         self.offering_id = offering_id
         super().__init__(*args, **kwargs)
+        if routes is not None:
+            self.fields["route"].choices = [(r, Route(r).label) for r in routes]
+            if routes and not self.is_bound:
+                self.initial.setdefault("route", routes[0])
+        if motivation_required:
+            field = self.fields["motivation"]
+            field.required = True
+            field.label = _("Motivation")
+            field.help_text = _(
+                "Your home institution asks for a motivation: why this course, and how it fits your programme "
+                "(at most 4,000 characters)."
+            )
 
     def clean(self):
         data = super().clean()
@@ -75,6 +94,13 @@ class ActionForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=NO_REASON + list(ReasonCode.choices), required=False)
     comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
     motivation = forms.CharField(label=_("Motivation"), required=False, max_length=4000)
+    confirmed = forms.BooleanField(required=False)
+
+
+class MotivationForm(forms.Form):
+    motivation = forms.CharField(
+        label=_("Your motivation"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 5})
+    )
 
 
 # The actions that are a staff member's decision on a request: the request page offers them as one form.

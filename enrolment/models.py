@@ -206,6 +206,10 @@ class HomeApprovalPolicy(models.Model):
         MANUAL = "manual", _("Staff decide")
         AUTOMATIC = "automatic", _("Approve automatically")
 
+    class Clash(models.TextChoices):
+        WARN = "warn", _("Warn the student")
+        BLOCK = "block", _("Refuse the request")
+
     institution = models.OneToOneField(
         "institutions.Institution", on_delete=models.CASCADE, related_name="approval_policy"
     )
@@ -222,6 +226,16 @@ class HomeApprovalPolicy(models.Model):
     )
     max_courses_per_period = models.PositiveSmallIntegerField(
         _("maximum courses elsewhere per period"), null=True, blank=True
+    )
+    motivation_required = models.BooleanField(
+        _("motivation required"), default=False, help_text=_("Students must say why they want the course.")
+    )
+    timetable_clash = models.CharField(
+        _("timetable clash"),
+        max_length=5,
+        choices=Clash.choices,
+        default=Clash.WARN,
+        help_text=_("What a clash with the timetable of another of the student's enrolments does."),
     )
 
     class Meta:

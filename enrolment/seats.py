@@ -129,6 +129,19 @@ def seat_give_back(*, offering: Offering, request: EnrolmentRequest, now: dt.dat
     waitlist_promote(offering=offering, now=now)
 
 
+def waitlist_place(*, offering: Offering, institution_id: int, now: dt.datetime | None = None) -> int | None:
+    """Where a student of ``institution_id`` asking now would roughly queue: None when a seat is free for
+    them, else one behind everyone already waiting or still on their way to a seat (submitted or approved
+    by home, ahead in arrival order). A read without locks, to warn before submitting; placement decides."""
+    free, own = _available(offering, institution_id=institution_id, now=now or timezone.now())
+    if own is not None or free > 0:
+        return None
+    ahead = EnrolmentRequest.objects.filter(
+        offering_id=offering.pk, status__in=(Status.SUBMITTED, Status.HOME_APPROVED, Status.WAITLISTED)
+    ).count()
+    return ahead + 1
+
+
 def waitlist_ahead(*, offering: Offering) -> bool:
     """Someone is waiting for a seat of this offering: a newcomer must queue behind them."""
     return _situation(offering).waitlisted

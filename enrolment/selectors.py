@@ -13,7 +13,15 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import StaffRole, StudentProfile
 from catalogue.models import AdmissionMode, Offering
 from enrolment.errors import NotAllowedError, RequestNotFoundError
-from enrolment.models import ACTIVE_STATES, EnrolmentRequest, ReasonCode, RequestEvent, SeatReservation, Status
+from enrolment.models import (
+    ACTIVE_STATES,
+    EnrolmentRequest,
+    HomeApprovalPolicy,
+    ReasonCode,
+    RequestEvent,
+    SeatReservation,
+    Status,
+)
 from enrolment.permissions import (
     HOME_ROLES,
     HOST_ROLES,
@@ -24,6 +32,7 @@ from enrolment.permissions import (
 )
 from enrolment.seats import seats_free
 from institutions.models import Institution
+from institutions.routes import routes_open
 
 ACTOR_ROLE_LABELS = {
     "student": _("Student"),
@@ -187,6 +196,42 @@ def student_active_request(user, *, offering_id: int) -> EnrolmentRequest | None
         .order_by("-created_at")
         .first()
     )
+
+
+ALTERNATIVES_SHOWN = 8
+
+
+def enrol_form_options(*, profile, offering: Offering) -> dict:
+    """What shapes a student's enrol form: the routes open to them for this offering (suitable and piloted
+    by their home institution) and whether their home institution asks for a motivation."""
+    policy = HomeApprovalPolicy.objects.filter(institution_id=profile.home_institution_id).first()
+    return {
+        "routes": routes_open(offering.teachable.suitable_routes, profile.home_institution.piloted_routes),
+        "motivation_required": bool(policy and policy.motivation_required),
+    }
+
+
+def alternative_candidates(*, offering_id: int, q: str, limit: int = ALTERNATIVES_SHOWN) -> list[Offering]:
+    """Offerings a student may name as a ranked alternative to ``offering_id``, found by a word of their
+    title (Dutch or English) or their code: not archived, enrolment not yet closed, the offering itself left
+    out. Whether one fits the student is the submit service's call."""
+    q = (q or "").strip()
+    if len(q) < 2:
+        return []
+    words = Q()
+    for field in ("title_en", "title_nl", "code"):
+        words |= Q(**{f"course__{field}__icontains": q}) | Q(**{f"module__{field}__icontains": q})
+    return list(
+        Offering.objects.filter(words, is_archived=False, enrol_closes_at__gt=timezone.now())
+        .exclude(pk=offering_id)
+        .select_related("institution", "course", "module")
+        .order_by("start_date", "pk")[:limit]
+    )
+
+
+def offerings_by_id(ids) -> list[Offering]:
+    """Offerings by primary key, with what a choice's label shows."""
+    return list(Offering.objects.filter(pk__in=[i for i in ids if i]).select_related("institution", "course", "module"))
 
 
 def staff_sides(user) -> list[dict]:

@@ -97,7 +97,8 @@ class EnrolmentRequestSerializer(serializers.ModelSerializer):
 class EnrolmentCreateSerializer(serializers.Serializer):
     offering = serializers.IntegerField(min_value=1)
     motivation = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
-    route = serializers.ChoiceField(choices=Route.choices, default=Route.OFF_THE_BEATEN_PATH)
+    # Left out: the first route open to the student (suitable, and piloted by their home institution).
+    route = serializers.ChoiceField(choices=Route.choices, required=False, default=None, allow_null=True)
     alternatives = serializers.ListField(
         child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=2
     )
@@ -108,6 +109,10 @@ class TransitionSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=ReasonCode.choices, required=False, allow_blank=True, default="")
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
     motivation = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+
+
+class MotivationSerializer(serializers.Serializer):
+    motivation = serializers.CharField(allow_blank=True, max_length=4000)
 
 
 class BulkDecisionSerializer(serializers.Serializer):

@@ -6,9 +6,11 @@ app_name = "enrolment"
 
 urlpatterns = [
     path("offerings/<int:offering_id>/enrol/", views.enrol, name="enrol"),
+    path("offerings/<int:offering_id>/enrol/alternatives/", views.alternative_search, name="alternatives"),
     path("requests/", views.request_list, name="requests"),
     path("requests/<uuid:public_id>/", views.request_detail, name="request"),
     path("requests/<uuid:public_id>/act/", views.request_action, name="request_action"),
+    path("requests/<uuid:public_id>/motivation/", views.request_motivation, name="motivation"),
     path("requests/<uuid:public_id>/document/", views.request_document, name="document"),
     path("staff/", views.staff_home, name="staff"),
     path("staff/offerings/<int:offering_id>/seats/", views.offering_seats_page, name="seats"),

@@ -34,12 +34,15 @@ from enrolment.forms import (
     BulkDecisionForm,
     DecisionForm,
     EnrolForm,
+    MotivationForm,
     QueueFilterForm,
     RowActionForm,
 )
 from enrolment.models import EnrolmentRequest, Status
 from enrolment.permissions import policies_cached, staff_side
 from enrolment.selectors import (
+    alternative_candidates,
+    enrol_form_options,
     offering_seats,
     request_by_public_id,
     request_precedents,
@@ -50,6 +53,7 @@ from enrolment.selectors import (
 )
 from enrolment.services import approval, requests
 from enrolment.services.actions import ACTIONS, DENIAL_CHOICES, available_actions, request_act
+from enrolment.services.requests import motivation_editable
 from institutions.models import Institution
 
 PAGE_SIZE = 50
@@ -58,6 +62,9 @@ AMSTERDAM = ZoneInfo(settings.TIME_ZONE)
 ACTION_DONE_MESSAGE = _("Done: %(action)s. The request is now: %(status)s.")
 FORM_INVALID_MESSAGE = _("Please correct the errors below.")
 SUBMITTED_MESSAGE = _("Your request was submitted. Follow its progress here.")
+MOTIVATION_SAVED_MESSAGE = _("Your motivation was saved.")
+# The student's actions that end a request for good: asked again before they are done.
+CONFIRMED_VERBS = ("cancel", "withdraw", "decline")
 CSV_HEADER = [
     _("Name"),
     _("Student number"),
@@ -129,7 +136,9 @@ def enrol(request: HttpRequest, offering_id: int) -> HttpResponse:
     context = {"offering": offering, "teachable": offering.teachable}
     if request.method == "GET":
         return render(request, "enrolment/enrol.html", context)
-    form = EnrolForm(request.POST, request.FILES, offering_id=offering.pk)
+    profile = student_profile_of(user=request.user)
+    options = enrol_form_options(profile=profile, offering=offering) if profile is not None else {}
+    form = EnrolForm(request.POST, request.FILES, offering_id=offering.pk, **options)
     if not form.is_valid():
         context.update(enrol_form=form, enrol_error=FORM_INVALID_MESSAGE)
         return render(request, "enrolment/enrol.html", context, status=400)
@@ -150,6 +159,22 @@ def enrol(request: HttpRequest, offering_id: int) -> HttpResponse:
         return render(request, "enrolment/enrol.html", context, status=status)
     messages.success(request, SUBMITTED_MESSAGE)
     return redirect("enrolment:request", public_id=created.public_id)
+
+
+@login_required
+@require_GET
+def alternative_search(request: HttpRequest, offering_id: int) -> HttpResponse:
+    """The offerings whose title or code matches the words typed in one alternative picker (htmx fragment;
+    the same list is on the enrol page itself when searched without JavaScript)."""
+    slot = 2 if request.GET.get("slot") == "2" else 1
+    q = request.GET.get(f"alternative_{slot}_q", "")[:100]
+    found = alternative_candidates(offering_id=offering_id, q=q)
+    try:
+        chosen = int(request.GET.get(f"alternative_{slot}") or 0) or None
+    except ValueError:
+        chosen = None
+    picker = {"slot": slot, "q": q, "found": found, "chosen": chosen, "searched": bool(q.strip())}
+    return render(request, "enrolment/_alternative_results.html", {"picker": picker})
 
 
 # --- A student's requests ------------------------------------------------------------------------------
@@ -174,6 +199,7 @@ def _detail_response(
     *,
     error=None,
     form: ActionForm | DecisionForm | None = None,
+    motivation_form: MotivationForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     enrolment_request = _visible_request(request, public_id)
@@ -196,6 +222,8 @@ def _detail_response(
         "timeline": request_timeline(list(enrolment_request.events.all()), for_staff=side is not None),
         "error": error,
         "form": form,
+        "motivation_editable": motivation_editable(user, enrolment_request),
+        "motivation_form": motivation_form or MotivationForm(initial={"motivation": enrolment_request.motivation}),
     }
     return render(request, "enrolment/request_detail.html", context, status=status)
 
@@ -221,6 +249,21 @@ def request_action(request: HttpRequest, public_id) -> HttpResponse:
     if not form.is_valid():
         return _detail_response(request, public_id, error=FORM_INVALID_MESSAGE, form=form, status=400)
     data = form.cleaned_data
+    if (
+        data["verb"] in CONFIRMED_VERBS
+        and not data["confirmed"]
+        and data["verb"] in available_actions(request.user, enrolment_request)
+    ):
+        # Ending a request cannot be undone: the first press shows what it means; the second does it. (An
+        # action not open to the user goes straight to the service, which says why.)
+        context = {
+            "er": enrolment_request,
+            "verb": data["verb"],
+            "label": ACTIONS[data["verb"]].label,
+            "comment": data["comment"],
+            "next": _safe_next(request) or "",
+        }
+        return render(request, "enrolment/confirm_action.html", context)
     try:
         done = request_act(
             user=request.user,
@@ -239,6 +282,25 @@ def request_action(request: HttpRequest, public_id) -> HttpResponse:
         return _detail_response(request, public_id, error=error.message, form=form, status=error.status_code)
     messages.success(request, _done_message(data["verb"], done))
     return redirect(_safe_next(request) or reverse("enrolment:request", args=[enrolment_request.public_id]))
+
+
+@login_required
+@require_POST
+@throttle_writes
+def request_motivation(request: HttpRequest, public_id) -> HttpResponse:
+    """The student changes their motivation until the home decision; the service decides who and when."""
+    enrolment_request = _visible_request(request, public_id)
+    form = MotivationForm(request.POST)
+    if not form.is_valid():
+        return _detail_response(request, public_id, error=FORM_INVALID_MESSAGE, motivation_form=form, status=400)
+    try:
+        requests.request_motivation_edit(
+            user=request.user, request_id=enrolment_request.pk, motivation=form.cleaned_data["motivation"]
+        )
+    except ApplicationError as error:
+        return _detail_response(request, public_id, error=error.message, motivation_form=form, status=error.status_code)
+    messages.success(request, MOTIVATION_SAVED_MESSAGE)
+    return redirect("enrolment:request", public_id=enrolment_request.public_id)
 
 
 @login_required

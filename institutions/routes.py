@@ -18,3 +18,10 @@ ROUTE_BITS = {route: 1 << index for index, route in enumerate(Route.values)}
 
 def routes_to_mask(routes) -> int:
     return sum(ROUTE_BITS[r] for r in set(routes) if r in ROUTE_BITS)
+
+
+def routes_open(suitable, piloted) -> list[str]:
+    """The routes a student may take to an offering: those it suits that their home institution pilots, in
+    the routes' own order. An offering that names no suitable route has not narrowed them."""
+    suits = set(suitable) or set(Route.values)
+    return [r for r in Route.values if r in suits and r in set(piloted)]

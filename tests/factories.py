@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import StaffRole, StudentProfile, User
 from catalogue.models import Course, Level, Mode, Module, Offering, Theme
 from institutions.models import AcademicPeriod, AcademicYear, Institution, Programme
+from institutions.routes import Route
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -28,6 +29,8 @@ class InstitutionFactory(factory.django.DjangoModelFactory):
     schac_home = factory.LazyAttribute(lambda o: f"{o.code}.example.nl")
     kind = Institution.Kind.APPLIED_SCIENCES
     city = "Utrecht"
+    # Every route piloted unless a test says otherwise: the enrol form offers what an offering suits.
+    piloted_routes = factory.LazyFunction(lambda: list(Route.values))
 
 
 class AcademicYearFactory(factory.django.DjangoModelFactory):

@@ -17,6 +17,7 @@ from core.i18n import lazy_format
 from enrolment import flow, lifecycle, locks
 from enrolment.errors import (
     CHOICES_REPEATED_MESSAGE,
+    MOTIVATION_LOCKED_MESSAGE,
     REASON_REQUIRED_MESSAGE,
     TOO_MANY_CHOICES_MESSAGE,
     UPLOAD_SIZE_MESSAGE,
@@ -34,7 +35,6 @@ from enrolment.models import DENIAL_REASONS, EnrolmentRequest, ReasonCode, Statu
 from enrolment.permissions import actor_role, require_verb
 from enrolment.steps import ending, submission
 from institutions.models import Institution
-from institutions.routes import Route
 
 MAX_UPLOAD_MB = 5
 PDF_MAGIC = b"%PDF-"
@@ -91,7 +91,7 @@ def request_submit(
     offering_id: int,
     motivation: str = "",
     document=None,
-    route: str = Route.OFF_THE_BEATEN_PATH,
+    route: str | None = None,
     alternatives: list[int] | tuple[int, ...] = (),
 ) -> EnrolmentRequest:
     """Create and submit a request, with up to two ranked alternatives kept as drafts; what follows on its
@@ -101,7 +101,9 @@ def request_submit(
     period and timetable clashes hold), then every offering asked for, sorted. Raises NotAllowedError (403)
     for users without a student profile, OfferingNotFoundError (404) / AlternativeNotFoundError (400) for
     unknown or archived offerings, DuplicateRequestError (409), NotEligibleError (400) naming every failed
-    rule, UploadError (400), BusyError (409) when the offering is locked too long. All or nothing.
+    rule, UploadError (400), BusyError (409) when the offering is locked too long, RouteNotOpenError (400)
+    for a route that is not both suitable and piloted by the home institution (None: the first that is),
+    MotivationRequiredError (400) when the home policy asks for a motivation. All or nothing.
     """
     if len(alternatives) > 2:
         raise EnrolmentError(TOO_MANY_CHOICES_MESSAGE, code="too_many_choices")
@@ -146,6 +148,41 @@ def request_submit(
             raise DuplicateRequestError() from None
         raise
     return request
+
+
+# Until the home institution decides, the student may still change what they wrote.
+MOTIVATION_EDITABLE = (Status.SUBMITTED,)
+
+
+def motivation_editable(user, request: EnrolmentRequest) -> bool:
+    """Whether ``user`` may change the request's motivation now: what the page offers, the service's check."""
+    return request.student.user_id == user.pk and request.status in MOTIVATION_EDITABLE
+
+
+def request_motivation_edit(*, user, request_id: int, motivation: str) -> EnrolmentRequest:
+    """The student changes the motivation of their own request until the home institution decides (while it
+    is submitted); the drafts of its ranked alternatives, which share it, change with it.
+
+    Locks the request (``locks.lock_request``). Raises NotAllowedError (403) for anyone but the student who
+    owns the request (staff of either side included), WrongStateError (409) once home has decided,
+    MotivationRequiredError (400) for an empty motivation where the home policy asks for one. Idempotent.
+    """
+    with transaction.atomic():
+        held = locks.lock_request(request_id)
+        request = held.request(request_id)
+        if request.student.user_id != user.pk:
+            raise NotAllowedError()
+        if request.status not in MOTIVATION_EDITABLE:
+            raise WrongStateError(MOTIVATION_LOCKED_MESSAGE, code="motivation_locked")
+        motivation = (motivation or "").strip()
+        submission.motivation_check(submission.home_policy(request.student), motivation)
+        request.motivation = motivation
+        request.save(update_fields=["motivation", "updated_at"])
+        for draft in held.choices(request):
+            if draft.pk != request.pk and draft.status == Status.DRAFT:
+                draft.motivation = motivation
+                draft.save(update_fields=["motivation", "updated_at"])
+        return request
 
 
 def request_resubmit(*, user, request_id: int, motivation: str = "") -> EnrolmentRequest:

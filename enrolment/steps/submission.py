@@ -14,10 +14,18 @@ from django.utils import timezone
 from core.i18n import lazy_format
 from enrolment import lifecycle
 from enrolment.eligibility import eligibility_check
-from enrolment.errors import ALTERNATIVE_NOT_ELIGIBLE_MESSAGE, DuplicateRequestError
+from enrolment.errors import (
+    ALTERNATIVE_NOT_ELIGIBLE_MESSAGE,
+    NO_ROUTE_OPEN_MESSAGE,
+    ROUTE_NOT_OPEN_MESSAGE,
+    DuplicateRequestError,
+    MotivationRequiredError,
+    RouteNotOpenError,
+)
 from enrolment.lifecycle import transition
 from enrolment.locks import Held
 from enrolment.models import ACTIVE_STATES, EnrolmentRequest, HomeApprovalPolicy, ReasonCode, Status
+from institutions.routes import Route, routes_open
 
 
 def home_policy(profile) -> HomeApprovalPolicy:
@@ -29,6 +37,29 @@ def home_policy(profile) -> HomeApprovalPolicy:
         return HomeApprovalPolicy(institution_id=profile.home_institution_id)
 
 
+def route_check(*, profile, offerings, route: str | None) -> str:
+    """The route the request goes by: ``route`` when every offering asked for suits it and the home
+    institution pilots it; None means the first route open to all of them. Raises RouteNotOpenError (400)."""
+    piloted = profile.home_institution.piloted_routes
+    open_to_all = [
+        r for r in Route.values if all(r in routes_open(o.teachable.suitable_routes, piloted) for o in offerings)
+    ]
+    if route is None or route == "":
+        if not open_to_all:
+            raise RouteNotOpenError(NO_ROUTE_OPEN_MESSAGE)
+        return open_to_all[0]
+    if route not in open_to_all:
+        labels = ", ".join(str(Route(r).label) for r in open_to_all) or "-"
+        raise RouteNotOpenError(lazy_format(ROUTE_NOT_OPEN_MESSAGE, routes=labels))
+    return route
+
+
+def motivation_check(policy: HomeApprovalPolicy, motivation: str) -> None:
+    """A home institution whose policy asks for a motivation gets one: MotivationRequiredError (400)."""
+    if policy.motivation_required and not (motivation or "").strip():
+        raise MotivationRequiredError()
+
+
 def submit(
     held: Held,
     *,
@@ -37,17 +68,22 @@ def submit(
     alternative_ids: list[int],
     motivation: str,
     document,
-    route: str,
+    route: str | None,
 ) -> EnrolmentRequest:
     """Create the request with its ranked alternatives (drafts waiting their turn) and submit it.
 
     The student's profile and every offering asked for are held. Raises DuplicateRequestError (409) for an
     active request for one of the offerings, NotEligibleError (400) naming every failed rule, for the
-    first choice or for an alternative (an offering closed or out of reach today is no fallback at all).
+    first choice or for an alternative (an offering closed or out of reach today is no fallback at all),
+    RouteNotOpenError (400) for a route not open to every choice, MotivationRequiredError (400).
     """
     profile = held.profile
     offering = held.offering(offering_id)
     policy = home_policy(profile)
+    motivation_check(policy, motivation)
+    route = route_check(
+        profile=profile, offerings=[offering, *(held.offering(a) for a in alternative_ids)], route=route
+    )
     stored = policy if policy.pk else None
     # One read of the student's requests serves the duplicate check and the eligibility rules.
     mine = list(

@@ -4,13 +4,22 @@ labels for codes stored on requests and events."""
 from __future__ import annotations
 
 from django import template
+from django.utils import timezone
 
 from accounts.selectors import student_profile_of
 from enrolment.eligibility import eligibility_check
 from enrolment.forms import EnrolForm
 from enrolment.models import ReasonCode, Status
 from enrolment.permissions import HOME_ROLES, HOST_ROLES, staff_institution_ids
-from enrolment.selectors import actor_role_label, staff_sides, student_active_request
+from enrolment.seats import waitlist_place
+from enrolment.selectors import (
+    actor_role_label,
+    alternative_candidates,
+    enrol_form_options,
+    offerings_by_id,
+    staff_sides,
+    student_active_request,
+)
 
 register = template.Library()
 
@@ -37,12 +46,44 @@ def enrol_panel(context, offering) -> dict:
         panel.update(state="requested", existing=existing)
         return panel
     eligibility = eligibility_check(student=profile, offering=offering)
+    # A search for alternatives without JavaScript comes back here by GET with what was typed: keep it.
+    typed = {name: request.GET[name] for name in ("motivation", "route") if request.GET.get(name)}
+    form = context.get("enrol_form") or EnrolForm(
+        offering_id=offering.pk, initial=typed, **enrol_form_options(profile=profile, offering=offering)
+    )
+    now = timezone.now()
     panel.update(
         state="student",
         eligibility=eligibility,
-        form=context.get("enrol_form") or EnrolForm(offering_id=offering.pk),
+        form=form,
+        window_closed=now >= offering.enrol_closes_at,
+        waitlist_place=waitlist_place(offering=offering, institution_id=profile.home_institution_id, now=now),
+        alternatives=_alternatives(context, offering, form),
     )
     return panel
+
+
+def _alternatives(context, offering, form) -> list[dict]:
+    """The two ranked-alternative pickers: each its search words, the offerings found, and the one chosen
+    (kept when the page is shown again)."""
+    request = context["request"]
+    chosen_ids = {}
+    for slot in (1, 2):
+        raw = form[f"alternative_{slot}"].value() if form.is_bound else request.GET.get(f"alternative_{slot}")
+        try:
+            chosen_ids[slot] = int(raw) if raw else None
+        except (TypeError, ValueError):
+            chosen_ids[slot] = None
+    known = {o.pk: o for o in offerings_by_id(chosen_ids.values())}
+    pickers = []
+    for slot in (1, 2):
+        q = (request.POST if form.is_bound else request.GET).get(f"alternative_{slot}_q", "")
+        found = alternative_candidates(offering_id=offering.pk, q=q)
+        chosen = known.get(chosen_ids[slot])
+        if chosen is not None and chosen not in found:
+            found.insert(0, chosen)
+        pickers.append({"slot": slot, "q": q, "found": found, "chosen": chosen_ids[slot], "searched": bool(q)})
+    return pickers
 
 
 @register.simple_tag(takes_context=True)

@@ -48,7 +48,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from catalogue.services import offerings_archive
+from catalogue.services import offerings_archive, offerings_timetables_set
 from institutions.models import Institution
 from ooapi.consumer import match
 from ooapi.consumer.match import Identities, Report, Tally
@@ -59,6 +59,7 @@ from ooapi.consumer.parsing import (
     parse_organization,
     parse_program,
     parse_session,
+    read_component_slot,
 )
 from ooapi.consumer.walk import PAGE_SIZE, Page, Walk
 from ooapi.consumer.write import CatalogueWriter, PageOutcome, PageWriters, Writer, write_page
@@ -84,6 +85,7 @@ PHASE_LABELS = {
     "programs": _("programs"),
     "courses": _("courses"),
     "offerings": _("offerings"),
+    "timetables": _("timetables"),
     "archiving": _("archiving vanished offerings"),
 }
 PAGE_FAILED = _("Page %(page)s of %(path)s could not be read: %(reason)s")
@@ -187,6 +189,8 @@ class CatalogueImporter:
             if offerings_path is not None:
                 self.set_phase("offerings")
                 self.import_offerings(offerings_path)
+                self.set_phase("timetables")
+                self.import_timetables(offerings_path)
             self.set_phase("archiving")
             self.archive_vanished()
         self.report.alliance_notes(self.alliance_notes, institution=self.institution)
@@ -351,6 +355,31 @@ class CatalogueImporter:
         with PageWriters(size=self.writers if concurrent else 0, apply=self.apply) as writers:
             for page in self.walk.pages(path, self.offerings_params(), label="offerings", parse=parse):
                 writers.write("offering", page, self.offering_items(page), self.writer.offerings)
+
+    def import_timetables(self, path: str) -> None:
+        """Weekly timetables from the institution's component offerings (OOAPI v5: each one session of a part
+        of a course offering, with its start and end and its ``courseOffering``): a course offering gets the
+        distinct weekdays and hours of its sessions. One more list, read after the offerings; a peer that
+        lists no component offerings leaves the timetables as they were."""
+        assert self.walk is not None
+        found: dict[str, set[tuple[int, str, str]]] = {}
+        params = {**self.offerings_params(), "offeringType": "component"}
+        for page in self.walk.pages(path, params, label="timetables"):
+            for doc in page.items:
+                slot = read_component_slot(doc)
+                if slot is not None:
+                    offering_id, at = slot
+                    found.setdefault(offering_id, set()).add((at["weekday"], at["start"], at["end"]))
+        if not found:
+            return
+        timetables = {
+            offering_id: [{"weekday": w, "start": start, "end": end} for w, start, end in sorted(slots)]
+            for offering_id, slots in found.items()
+        }
+        with transaction.atomic():
+            started = time.perf_counter()
+            offerings_timetables_set(institution=self.institution, timetables=timetables)
+            self.timings["timetables"] += time.perf_counter() - started
 
     def import_course_offerings(self, course_id: str) -> None:
         assert self.walk is not None

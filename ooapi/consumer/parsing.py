@@ -780,6 +780,37 @@ def _read_time(value: Any) -> dt.time | None:
     return None
 
 
+def _read_moment(value: Any) -> dt.datetime | None:
+    """An RFC 3339 date-time in the portal's zone; one without an offset is taken as local time."""
+    if not isinstance(value, str) or "T" not in value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=_local_zone())
+    return moment.astimezone(_local_zone())
+
+
+def read_component_slot(doc: Any) -> tuple[str, dict] | None:
+    """One component offering (OOAPI v5: one session of a part of a course offering) as its course
+    offering's id and a weekly slot ``{"weekday", "start", "end"}`` in local time; None for anything else
+    (another type of offering, no course offering named, a moment missing or malformed, a session that ends
+    before it starts or on another day)."""
+    if not isinstance(doc, dict) or doc.get("offeringType") != "component":
+        return None
+    ref = doc.get("courseOffering")
+    if isinstance(ref, dict):
+        ref = ref.get("offeringId") or ref.get("courseOfferingId")
+    if not isinstance(ref, str) or not ref.strip():
+        return None
+    start, end = _read_moment(doc.get("startDateTime")), _read_moment(doc.get("endDateTime"))
+    if start is None or end is None or end <= start or end.date() != start.date():
+        return None
+    return ref.strip(), {"weekday": start.weekday(), "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
+
+
 def parse_offering(doc: Any, *, sessions: Mapping[str, SessionInfo], course_id: str = "") -> Parsed:
     """A course offering into ``Offering`` field values, matched on its id and ``primaryCode``.
 

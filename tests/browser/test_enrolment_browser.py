@@ -155,7 +155,7 @@ def test_enrol_approve_admit_withdraw_and_promote_from_the_waitlist(cross_zone, 
     ada.get_by_label("Supporting document (PDF, optional)").set_input_files(
         files=[{"name": "learning-agreement.pdf", "mimeType": "application/pdf", "buffer": PDF}]
     )
-    ada.get_by_label("Route").select_option("off_the_beaten_path")
+    ada.get_by_role("radio", name=re.compile("Off the beaten path")).check()
     ada.get_by_role("button", name="Submit enrolment request").click()
     expect(ada.locator("#request-status")).to_have_text("Submitted, awaiting home approval")
     public_id = re.search(r"/enrolment/requests/([0-9a-f-]{36})/", ada.url).group(1)
@@ -212,6 +212,7 @@ def test_enrol_approve_admit_withdraw_and_promote_from_the_waitlist(cross_zone, 
     nav(ada, "My requests").click()
     row(ada, zone["solar_request"]).get_by_role("link").click()
     ada.get_by_role("button", name="Cancel request").click()
+    ada.get_by_role("button", name="Yes: Cancel request").click()
     expect(ada.locator("#request-status")).to_have_text("Cancelled")
 
     # ... and withdraws from the wind farm course, which frees its only seat.
@@ -219,6 +220,7 @@ def test_enrol_approve_admit_withdraw_and_promote_from_the_waitlist(cross_zone, 
     row(ada, ada_request).get_by_role("link").click()
     ada.get_by_label("Comment (optional)").fill("I found an internship instead.")
     ada.get_by_role("button", name="Withdraw from the course").click()
+    ada.get_by_role("button", name="Yes: Withdraw from the course").click()
     expect(ada.locator("#request-status")).to_have_text("Withdrawn")
     expect(ada.locator("table.timeline")).to_contain_text("I found an internship instead.")
 

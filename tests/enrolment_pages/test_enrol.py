@@ -66,7 +66,7 @@ def test_a_closed_window_is_explained_and_no_form_shown(client, zone):
     # Posting anyway: the service refuses with every failed rule, as a 400.
     response = client.post(enrol_url(offering), {"route": "off_the_beaten_path"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
-    assert "You cannot enrol in this offering yet: Enrolment opens on" in response.content.decode()
+    assert "You cannot enrol in this offering: Enrolment opens on" in response.content.decode()
     assert not EnrolmentRequest.objects.exists()
 
 
@@ -77,10 +77,10 @@ def test_timetable_warning_is_shown_but_does_not_block(client, zone):
     requests.request_submit(user=zone["student"].user, offering_id=zone["selection"].pk)
     client.force_login(zone["student"].user)
     page = client.get(offering_url(zone["offering"]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert 'data-check="timetable" data-ok="false"' in page
+    assert 'data-check="overlap" data-ok="false"' in page
     assert "Warning" in page
-    # One verdict for the rule: the warning, not also "no clash".
-    assert page.count('data-check="timetable"') == 1 and "No timetable clash" not in page
+    # One verdict for the rule: the warning, not also "no overlap".
+    assert page.count('data-check="overlap"') == 1 and "No overlap" not in page
     assert 'id="enrol-form"' in page
 
 
@@ -178,7 +178,7 @@ def test_an_unknown_alternative_is_bad_input_not_a_server_error(client, zone):
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 400
-    assert "There is no offering with number 999999." in response.content.decode()
+    assert "The alternative you chose (999999) is no longer in the catalogue." in response.content.decode()
     assert not EnrolmentRequest.objects.exists()
 
 

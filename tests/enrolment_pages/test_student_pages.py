@@ -21,7 +21,8 @@ def detail_url(request):
 
 
 def act(client, request, verb, **data):
-    return client.post(f"/enrolment/requests/{request.public_id}/act/", {"verb": verb, **data}, **EN)
+    # As after the confirmation step (the second press) for the actions that end a request.
+    return client.post(f"/enrolment/requests/{request.public_id}/act/", {"verb": verb, "confirmed": "on", **data}, **EN)
 
 
 def test_my_requests_lists_only_my_own(client, zone, submitted):

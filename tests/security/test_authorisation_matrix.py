@@ -310,6 +310,10 @@ MATRIX: dict[str, Entry] = {
     "enrolment-act#withdraw": Entry(
         "POST", lambda o: f"{API}{rid(o)}/withdraw/", act({"student": (OK, HIDE)}), api=True
     ),
+    # The owner only (the world's request is past the home decision: a 409 for them, not a refusal).
+    "enrolment-motivation": Entry(
+        "POST", lambda o: f"{API}{rid(o)}/motivation/", act({"student": (OK, HIDE)}), data={"motivation": "x"}, api=True
+    ),
     "enrolment-act#resubmit": Entry(
         "POST", lambda o: f"{API}{rid(o)}/resubmit/", act({"student": (OK, HIDE)}), api=True
     ),
@@ -329,6 +333,15 @@ MATRIX: dict[str, Entry] = {
     ),
     # Enrolment pages
     "enrolment:enrol": Entry("GET", lambda o: f"/enrolment/offerings/{o['offering'].pk}/enrol/", logged_in()),
+    "enrolment:alternatives": Entry(
+        "GET", lambda o: f"/enrolment/offerings/{o['offering'].pk}/enrol/alternatives/?alternative_1_q=co", logged_in()
+    ),
+    "enrolment:motivation": Entry(
+        "POST",
+        lambda o: f"/enrolment/requests/{rid(o)}/motivation/",
+        act({"student": (OK, HIDE)}),
+        data={"motivation": "x"},
+    ),
     "enrolment:requests": Entry("GET", lambda o: "/enrolment/requests/", logged_in()),
     "enrolment:request": Entry("GET", lambda o: f"/enrolment/requests/{rid(o)}/", request_readers()),
     # Results: a request's result is read by whoever reads the request and recorded by its host only (here

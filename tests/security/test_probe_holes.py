@@ -155,7 +155,7 @@ def test_a_closed_offering_is_refused_as_an_alternative(zone):
     assert response.status_code == 400, response.content
     body = response.json()
     assert body["code"] == "not_eligible" and "window" in body["reasons"]
-    assert body["detail"].startswith("You cannot enrol in this offering yet: Choice 2: Enrolment closed on")
+    assert body["detail"].startswith("You cannot enrol in this offering: Choice 2: Enrolment closed on")
     assert not EnrolmentRequest.objects.filter(student=student).exists()
 
 

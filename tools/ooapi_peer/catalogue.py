@@ -25,6 +25,7 @@ import uuid
 from array import array
 from dataclasses import dataclass
 from functools import cached_property
+from zoneinfo import ZoneInfo
 
 FACULTIES = (
     ("Faculteit Bètawetenschappen", "Faculty of Science", "BETA"),
@@ -61,6 +62,7 @@ QUALIFIERS = (
 GIVEN_NAMES = ("Sanne", "Daan", "Fleur", "Bram", "Noor", "Lucas", "Eva", "Milan", "Julia", "Sem", "Lotte", "Finn")
 SURNAMES = ("de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "Mulder", "de Boer", "Bos", "Peters")
 EC_VALUES = (3, 5, 5, 6, 7.5, 10, 15)
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 MODES = (["on campus"], ["online"], ["hybrid"], ["on campus"])
 # The eduXchange alliances the reference university's courses are published to, course by course.
 ALLIANCES = ("lde", "ewuu", "kom", None)
@@ -123,7 +125,7 @@ class Catalogue:
         self.course_count = math.ceil(offerings / self.per_course)
         self.program_count = programs if programs is not None else max(2, min(40, self.course_count // 25 or 2))
         self.today = today or dt.date.today()
-        self._prefixes = {kind: self._prefix(kind) for kind in ("org", "ses", "prg", "crs", "off", "per")}
+        self._prefixes = {kind: self._prefix(kind) for kind in ("org", "ses", "prg", "crs", "off", "per", "cof")}
         first_year = (self.today.year if self.today.month >= 9 else self.today.year - 1) - 1
         self.years: list[Session] = []
         self.periods: list[Session] = []
@@ -365,6 +367,33 @@ class Catalogue:
             "enrollStartDate": (period.start - dt.timedelta(days=70)).isoformat(),
             "enrollEndDate": (period.start - dt.timedelta(days=14)).isoformat(),
             "course": course["courseId"],
+            "organization": course["organization"],
+        }
+
+    def component_offering(self, index: int) -> dict:
+        """The first weekly session of offering ``index``'s lectures: a component offering (OOAPI v5) with
+        its start and end moment in Amsterdam time. Lectures fall on a weekday and at hours derived from
+        the offering, so two offerings of the same period may clash."""
+        course = self.course(index // self.per_course)
+        period = self.periods[self.period_of_offering(index)]
+        mix = self._mix("component", index)
+        weekday, hour = mix % 5, 9 + 2 * ((mix >> 4) % 4)
+        day = period.start + dt.timedelta(days=(weekday - period.start.weekday()) % 7)
+        start = dt.datetime.combine(day, dt.time(hour), tzinfo=AMSTERDAM)
+        end = start + dt.timedelta(hours=2)
+        return {
+            "offeringId": self.make_id("cof", index),
+            "primaryCode": {"codeType": "offeringCode", "code": f"{course['abbreviation']}-{period.code}-HC"},
+            "offeringType": "component",
+            "academicSession": period.id,
+            "name": [{"language": "nl-NL", "value": "Hoorcollege"}, {"language": "en-GB", "value": "Lecture"}],
+            "abbreviation": "HC",
+            "description": [{"language": "en-GB", "value": "Weekly lecture."}],
+            "teachingLanguage": course["teachingLanguage"],
+            "resultExpected": False,
+            "startDateTime": start.isoformat(),
+            "endDateTime": end.isoformat(),
+            "courseOffering": self.make_id("off", index),
             "organization": course["organization"],
         }
 

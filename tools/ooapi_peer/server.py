@@ -137,7 +137,9 @@ class PeerApp:
                     return 200, c.organization(index), JSON_TYPE
                 if rest[1:] == ["offerings"]:
                     faculty = None if index == 0 else index
-                    return 200, self.offering_list(query, faculty=faculty, periods=None), JSON_TYPE
+                    # Course offerings unless component offerings (the lectures' sessions) are asked for.
+                    build = c.component_offering if query.get("offeringType") == "component" else None
+                    return 200, self.offering_list(query, faculty=faculty, periods=None, build=build), JSON_TYPE
             elif head == "academic-sessions":
                 if not rest:
                     return 200, self.academic_sessions(query), JSON_TYPE
@@ -284,9 +286,11 @@ class PeerApp:
         indexes.sort(reverse=query.get("sort", "").startswith("-startDate"))
         return self.list_page(query, len(indexes), lambda a, b: [self.offering(i) for _, i in indexes[a:b]])
 
-    def offering_list(self, query: dict, *, faculty: int | None, periods: list[int] | None) -> dict:
-        """All offerings of a faculty (None: the whole institution) or of some periods, chronologically."""
+    def offering_list(self, query: dict, *, faculty: int | None, periods: list[int] | None, build=None) -> dict:
+        """All offerings of a faculty (None: the whole institution) or of some periods, chronologically;
+        ``build`` makes the document of an offering index (default: the course offering)."""
         c = self.catalogue
+        document = build or self.offering
         since, until = self.since_until(query)
         candidates = range(len(c.periods)) if periods is None else periods
         chosen = [
@@ -297,18 +301,18 @@ class PeerApp:
         runs = c.offering_indexes(faculty=faculty, periods=chosen)
         total = sum(len(run) for run in runs)
 
-        def build(start: int, stop: int) -> list[dict]:
+        def page_items(start: int, stop: int) -> list[dict]:
             items, offset = [], 0
             for run in runs:
                 if offset + len(run) > start and offset < stop:
                     for index in run[max(0, start - offset) : stop - offset]:
-                        items.append(self.offering(index))
+                        items.append(document(index))
                 offset += len(run)
                 if offset >= stop:
                     break
             return items
 
-        return self.list_page(query, total, build)
+        return self.list_page(query, total, page_items)
 
     # Associations ------------------------------------------------------------------------------------
 
