@@ -44,6 +44,8 @@ def _input(data: dict) -> recording.ResultInput:
 class ResultViewSet(viewsets.ReadOnlyModelViewSet):
     """Results of the requests you may see; the host's admissions record and correct them."""
 
+    lookup_value_regex = "[0-9]+"
+
     serializer_class = ResultSerializer
     permission_classes = [permissions.IsAuthenticated]
 
@@ -104,6 +106,8 @@ class ResultViewSet(viewsets.ReadOnlyModelViewSet):
 class RecognitionViewSet(viewsets.ReadOnlyModelViewSet):
     """Your own recognitions as a student; your students' as an examination board."""
 
+    lookup_value_regex = "[0-9]+"
+
     serializer_class = RecognitionSerializer
     permission_classes = [permissions.IsAuthenticated]
     filterset_fields = ["status", "kind"]
@@ -139,6 +143,8 @@ class PrecedentViewSet(
 ):
     """The precedent library of your examination board's programmes; search with ``?q=``."""
 
+    lookup_value_regex = "[0-9]+"
+
     serializer_class = PrecedentSerializer
     permission_classes = [permissions.IsAuthenticated]
 
@@ -167,6 +173,8 @@ class PrecedentViewSet(
 
 class ConversionTableViewSet(viewsets.ReadOnlyModelViewSet):
     """The grade-conversion tables, per pair of scales and where they differ per pair of institutions."""
+
+    lookup_value_regex = "[0-9]+"
 
     serializer_class = ConversionTableSerializer
     permission_classes = [permissions.IsAuthenticated]

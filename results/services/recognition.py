@@ -28,6 +28,16 @@ from results.errors import ResultError
 from results.models import ConversionTable, Recognition, RecognitionPrecedent, Result
 from results.scales import Scale, parse
 
+
+def as_id(value) -> int | None:
+    """A primary key from outside (a URL, a form), or None for anything that is not one."""
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None
+
+
 BOARD = StaffRole.Role.EXAMINATION_BOARD
 PRE_APPROVABLE = (Status.SUBMITTED, Status.HOME_APPROVED, Status.WAITLISTED, Status.SEAT_OFFERED, Status.ADMITTED)
 HOME_SCALE = Scale.NL10  # the zone's home institutions grade on 1-10
@@ -207,7 +217,7 @@ def _board_check(user, recognition: Recognition) -> None:
 def recognition_for_board(user, recognition_id) -> Recognition:
     recognition = (
         Recognition.objects.select_related("request__offering", "request__student", "result")
-        .filter(pk=recognition_id)
+        .filter(pk=as_id(recognition_id) or 0)
         .first()
     )
     if recognition is None or not has_role(user, recognition.request.home_institution_id, BOARD):
@@ -295,7 +305,7 @@ def precedent_save(
 
 
 def precedent_delete(*, user, precedent_id: int) -> None:
-    precedent = RecognitionPrecedent.objects.select_related("programme").filter(pk=precedent_id).first()
+    precedent = RecognitionPrecedent.objects.select_related("programme").filter(pk=as_id(precedent_id) or 0).first()
     if precedent is None or not has_role(user, precedent.programme.institution_id, BOARD):
         raise RecognitionNotFoundError()
     precedent.delete()

@@ -36,7 +36,7 @@ from results.errors import (
 )
 from results.models import Result
 from results.scales import PASS_WORDS, Grade, Scale, ScaleError, parse
-from results.services.recognition import recognition_credit_open
+from results.services.recognition import as_id, recognition_credit_open
 
 RECORDABLE = (Status.REGISTERED, Status.COMPLETED)
 MAX_CSV_BYTES = 1_000_000
@@ -223,7 +223,8 @@ def result_correct(*, user, result_id: int, data: ResultInput, reason: str) -> R
     one stays in the history. Raises ResultNotFoundError (404) for a result the user may not correct,
     StaleResultError (409) when it is not the latest, ResultError (400) without a reason."""
     reason = (reason or "").strip()
-    request_id = Result.objects.filter(pk=result_id).values_list("request_id", flat=True).first()
+    result_id = as_id(result_id)
+    request_id = Result.objects.filter(pk=result_id).values_list("request_id", flat=True).first() if result_id else None
     if request_id is None:
         raise ResultNotFoundError()
     with transaction.atomic():
@@ -236,7 +237,7 @@ def result_correct(*, user, result_id: int, data: ResultInput, reason: str) -> R
         if not reason:
             raise ResultError(_("Say why the result is corrected."), code="reason_required")
         previous = current_result(request)
-        if previous is None or previous.pk != int(result_id):
+        if previous is None or previous.pk != result_id:
             raise StaleResultError()
         checked = check(request, data)
         return _write(request, checked, user=user, source=Result.Source.PORTAL, corrects=previous, reason=reason)

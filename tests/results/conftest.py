@@ -1,7 +1,7 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import StaffRole
 from enrolment.models import EnrolmentRequest, Status
@@ -15,6 +15,15 @@ from tests.factories import (
 )
 
 R = StaffRole.Role
+
+
+@pytest.fixture(autouse=True)
+def english(request):
+    """The messages these tests read are the English ones (the portal's default language is Dutch)."""
+    with translation.override("en"):
+        if "client" in request.fixturenames:
+            request.getfixturevalue("client").defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+        yield
 
 
 @pytest.fixture
