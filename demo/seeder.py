@@ -711,7 +711,7 @@ class DemoSeeder:
 
         for inst in institutions:
             if inst.integration == Institution.Integration.CONNECTED:
-                Connection.objects.get_or_create(
+                connection, created = Connection.objects.get_or_create(
                     institution=inst,
                     defaults={
                         "base_url": settings.OOAPI_DEMO_PEER_URL,
@@ -719,6 +719,12 @@ class DemoSeeder:
                         "consumer_key": "eduxchange",
                     },
                 )
+                # `make run` puts the peer beside the portal's port (PEER_PORT): follow it, but only while the
+                # connection is still the demo's own (no credentials set by an administrator).
+                demo_own = connection.auth_method == Connection.AuthMethod.NONE
+                if not created and demo_own and connection.base_url != settings.OOAPI_DEMO_PEER_URL:
+                    connection.base_url = settings.OOAPI_DEMO_PEER_URL
+                    connection.save(update_fields=["base_url"])
 
     def _alliances(self, institutions: list[Institution], courses: dict[str, list[Course]]) -> None:
         """Each institution in the alliances it belongs to, and its courses published there with a theme of
