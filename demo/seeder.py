@@ -18,6 +18,7 @@ from django.db import transaction
 from accounts.models import StaffRole, StudentProfile, User
 from catalogue.models import Course, Level, Mode, Module, Offering, OfferingSearch, Theme
 from catalogue.services import SharedIn, course_publications_replace, search_index_refresh
+from demo.scenarios import DemoScenarios
 from institutions.models import AcademicPeriod, AcademicYear, Institution, OrganisationalUnit, Programme
 from institutions.routes import Route
 from institutions.services import alliance_join, alliance_theme_add, alliances_ensure
@@ -407,6 +408,7 @@ class DemoSeeder:
         self._connections(institutions)
         with transaction.atomic():
             self._alliances(institutions, courses)
+        DemoScenarios(password=DEMO_PASSWORD, say=self.say).run()
         refreshed = search_index_refresh() if created or not self._index_complete() else 0
         summary = {
             "institutions": Institution.objects.count(),
