@@ -25,10 +25,11 @@ run: $(STAMP)
 	@mkdir -p var
 	@$(MAKE) --no-print-directory compiled-messages
 	@$(PY) manage.py ports_check --port $(PORT) --peer-port $(PEER_PORT)
-	$(PY) manage.py migrate --noinput -v0
-	OOAPI_DEMO_PEER_URL=$${OOAPI_DEMO_PEER_URL:-$(PEER_URL)} $(PY) manage.py seed_demo
 	@echo "Flexportal: starting the reference OOAPI peer on 127.0.0.1:$(PEER_PORT) for the demo's connected institutions (log: var/ooapi-peer.log)"
+# The peer first: the demo's connected institution decides and registers its student's request while seeding.
 	@$(PY) manage.py run_ooapi_peer --port $(PEER_PORT) --exit-with-parent > var/ooapi-peer.log 2>&1 & \
+	$(PY) manage.py migrate --noinput -v0 && \
+	OOAPI_DEMO_PEER_URL=$${OOAPI_DEMO_PEER_URL:-$(PEER_URL)} $(PY) manage.py seed_demo && \
 	if [ -n "$$REDIS_URL" ] && [ -n "$$DATABASE_URL" ]; then \
 		echo "Flexportal: PostgreSQL and Redis configured; starting a Celery worker and beat beside the web server"; \
 		$(VENV)/bin/celery -A portal worker -B -l warning --concurrency 2 & \
