@@ -42,6 +42,7 @@ from enrolment.selectors import (
     staff_queue,
     staff_sides,
     student_requests,
+    waiting_on_system,
 )
 from enrolment.services import approval, requests
 from enrolment.services.actions import ACTIONS, DENIAL_CHOICES, available_actions, request_act
@@ -162,9 +163,11 @@ def _detail_response(
     actions = available_actions(user, enrolment_request)
     if "decline" in actions and "cancel" in actions:
         actions.remove("cancel")  # for an offered seat, declining is the same as cancelling: one button
+    events = list(enrolment_request.events.all())
     context = {
         "er": enrolment_request,
-        "events": list(enrolment_request.events.all()),
+        "events": events,
+        "waiting_on": waiting_on_system(enrolment_request, events),
         "action_forms": _action_forms(actions),
         "is_owner": enrolment_request.student.user_id == user.pk,
         "staff_side": staff_side(user, enrolment_request),
