@@ -108,6 +108,8 @@ class DemoScenarios:
             self._two_step(offerings[TWO_STEP], students)
             self._precedent(offerings[PRECEDENT], students)
             self._connected(offerings[CONNECTED])
+        shown = ", ".join(f"{name} {o.code} (/catalogue/offerings/{o.pk}/)" for name, o in offerings.items())
+        self.say(f"Demo requests made: {shown}")
         return {name: offering.pk for name, offering in offerings.items()}
 
     # People and policies ------------------------------------------------------------------------------
