@@ -19,6 +19,7 @@ register = template.Library()
 ACTOR_ROLE_LABELS = {
     "student": _("Student"),
     "system": _("Portal (automatic)"),
+    "host_system": _("The host institution's own system"),
     **{role.value: role.label for role in StaffRole.Role},
 }
 
