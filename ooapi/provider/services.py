@@ -69,10 +69,11 @@ def association_report(*, client: ProviderClient, request: EnrolmentRequest, pat
 
     Idempotent: the same patch twice leaves the same row. Locks the report row, so concurrent patches
     of one institution apply one after the other. It records what the institution's system says. One
-    report also moves the enrolment: the host's ``remoteState`` ``denied`` or ``canceled`` ends it as
-    host-denied or cancelled through enrolment's command (``host_decision_from_institution``: only a
-    connected host, only while the request is open at the host; the seat frees and the waitlist moves),
-    in the same transaction as the report, so a refused move records nothing either (403/409).
+    report also moves the enrolment: a connected host's ``remoteState`` ``denied`` or ``canceled`` ends it
+    as host-denied or cancelled through enrolment's command (``host_decision_from_institution``: only while
+    the request is open at the host; the seat frees and the waitlist moves), in the same transaction as the
+    report, so a refused move records nothing either (409). A portal-managed host decides in the portal:
+    its system's report is recorded, as the home's is, and moves nothing.
     """
     unknown = sorted(set(patch) - set(PATCHABLE))
     if unknown:
@@ -84,7 +85,11 @@ def association_report(*, client: ProviderClient, request: EnrolmentRequest, pat
     if "result" in patch:
         _check("result", patch["result"], "CourseResult")
     with transaction.atomic():
-        ending = patch.get("remoteState") in HOST_ENDING_STATES and client.institution_id == request.host_institution_id
+        ending = (
+            patch.get("remoteState") in HOST_ENDING_STATES
+            and client.institution_id == request.host_institution_id
+            and client.institution.integration == Institution.Integration.CONNECTED
+        )
         if ending:
             _host_decision(client=client, request=request, denied=HOST_ENDING_STATES[patch["remoteState"]])
             request.refresh_from_db(fields=["status"])

@@ -7,12 +7,13 @@ records nothing."""
 import pytest
 
 from catalogue.models import Offering
+from enrolment.errors import NotAllowedError
 from enrolment.models import EnrolmentRequest, ReasonCode, RequestEvent, Status
 from enrolment.services import messages
+from enrolment.services.registration import host_decision_from_institution
 from institutions.models import Institution
 from notifications.models import Notification
 from ooapi.models import AssociationResult
-from ooapi.provider import problems
 from tests.factories import StudentProfileFactory
 from tests.ooapi_provider.conftest import request_in
 
@@ -113,16 +114,29 @@ def test_an_outsider_cannot_see_the_association(api, zone, full, make_token):
     assert EnrolmentRequest.objects.get(pk=holding.pk).status == Status.ADMITTED
 
 
-def test_a_portal_managed_host_decides_in_the_portal_not_by_patch(api, zone, full, make_token):
+def test_a_portal_managed_hosts_report_is_recorded_and_moves_nothing(api, zone, full, make_token):
+    """A portal-managed host decides in the portal; what its system reports is its record, as before."""
     holding = full["holding"]()
     Institution.objects.filter(pk=zone["alpha"].pk).update(integration=Institution.Integration.PORTAL_MANAGED)
 
     response = _patch(api, holding, {"remoteState": "canceled"}, make_token(zone["alpha"]))
 
-    assert response.status_code == 403
-    assert response.json()["detail"] == str(problems.HOST_SYSTEM_ONLY)
+    assert response.status_code == 200
     assert EnrolmentRequest.objects.get(pk=holding.pk).status == Status.ADMITTED
-    assert not AssociationResult.objects.filter(request=holding).exists()  # nothing recorded either
+    assert AssociationResult.objects.get(request=holding, institution=zone["alpha"]).remote_state == "canceled"
+
+
+def test_only_the_hosts_own_connection_may_end_the_request(zone, full):
+    """The command itself refuses anyone but the connected host, before it looks at the state."""
+    holding = full["holding"]()
+    for institution in (zone["beta"], zone["gamma"]):
+        with pytest.raises(NotAllowedError):
+            host_decision_from_institution(request_id=holding.pk, institution_id=institution.pk, denied=True)
+    Institution.objects.filter(pk=zone["alpha"].pk).update(integration=Institution.Integration.PORTAL_MANAGED)
+    with pytest.raises(NotAllowedError):
+        host_decision_from_institution(request_id=holding.pk, institution_id=zone["alpha"].pk, denied=True)
+    assert EnrolmentRequest.objects.get(pk=holding.pk).status == Status.ADMITTED
+    assert not RequestEvent.objects.filter(request=holding).exists()
 
 
 @pytest.mark.parametrize("status", [Status.COMPLETED, Status.WITHDRAWN, Status.EXPIRED, Status.HOST_DENIED])
