@@ -24,11 +24,13 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.models import StaffRole, StudentProfile, User
 from catalogue.models import AdmissionMode, Offering
+from core.errors import ApplicationError
 from credentials.models import RecognitionPrecedent
 from enrolment.models import EnrolmentRequest, HomeApprovalPolicy, SeatReservation
 from enrolment.services import admission, approval, requests
@@ -101,13 +103,21 @@ class DemoScenarios:
             return {}
         # While seeding, the demo's mail stays in the notification centre and the tasks that eager Celery runs
         # in-process keep quiet, instead of flooding the console.
+        scenarios = [
+            (SELECTION, lambda: self._selection(offerings[SELECTION], students)),
+            (LOTTERY, lambda: self._lottery(offerings[LOTTERY], students)),
+            (RESERVED, lambda: self._reserved(offerings[RESERVED])),
+            (TWO_STEP, lambda: self._two_step(offerings[TWO_STEP], students)),
+            (PRECEDENT, lambda: self._precedent(offerings[PRECEDENT], students)),
+            (CONNECTED, lambda: self._connected(offerings[CONNECTED])),
+        ]
         with _quiet(), override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
-            self._selection(offerings[SELECTION], students)
-            self._lottery(offerings[LOTTERY], students)
-            self._reserved(offerings[RESERVED])
-            self._two_step(offerings[TWO_STEP], students)
-            self._precedent(offerings[PRECEDENT], students)
-            self._connected(offerings[CONNECTED])
+            for name, scenario in scenarios:
+                try:
+                    with transaction.atomic():  # a scenario the rules refuse leaves nothing half made
+                        scenario()
+                except ApplicationError as error:
+                    self.say(f"Demo requests: the {name} scenario was left out: {error.message}")
         shown = ", ".join(f"{name} {o.code} (/catalogue/offerings/{o.pk}/)" for name, o in offerings.items())
         self.say(f"Demo requests made: {shown}")
         return {name: offering.pk for name, offering in offerings.items()}
@@ -165,7 +175,17 @@ class DemoScenarios:
             .order_by("code")
         )
         wanted = Route.OFF_THE_BEATEN_PATH.value
-        picked = [o for o in open_now if not o.course.suitable_routes or wanted in o.course.suitable_routes][:6]
+        picked, courses = [], set()
+        for offering in open_now:
+            # One run per course: a student may have one open request per course.
+            if offering.course_id in courses or (
+                offering.course.suitable_routes and wanted not in offering.course.suitable_routes
+            ):
+                continue
+            picked.append(offering)
+            courses.add(offering.course_id)
+            if len(picked) == 6:
+                break
         if len(picked) < 6:
             return {}
         return dict(zip((SELECTION, LOTTERY, RESERVED, CONNECTED, PRECEDENT, TWO_STEP), picked, strict=True))
