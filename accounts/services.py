@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from accounts.claims import institution_claims_parse
@@ -117,3 +118,14 @@ def student_profile_sync(*, user: User, identity: HomeIdentity) -> StudentProfil
         }
         transaction.on_commit(lambda: logger.info("student profile synced from institution login", extra=log_extra))
     return profile
+
+
+def user_language_set(*, user: User, language: str) -> bool:
+    """Remember the interface language a person uses, so their email is written in it too. Only the
+    portal's languages are stored; a language already stored writes nothing. Returns whether it changed."""
+    language = (language or "")[:2]
+    if not user.is_authenticated or language not in dict(settings.LANGUAGES) or user.preferred_language == language:
+        return False
+    User.objects.filter(pk=user.pk).update(preferred_language=language)
+    user.preferred_language = language
+    return True

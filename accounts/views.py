@@ -8,9 +8,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.views.i18n import set_language
 
 from accounts.ratelimits import LOCKOUT_WAIT_HTML_MESSAGE
 from accounts.selectors import student_profile_of, user_has_totp, user_requires_mfa, user_roles
+from accounts.services import user_language_set
 from core.i18n import wait_phrase
 
 
@@ -55,3 +57,11 @@ class LoginView(AllauthLoginView):
 
 
 login = LoginView.as_view()
+
+
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Django's language switcher; a signed-in person's choice is also remembered for their email."""
+    response = set_language(request)
+    if request.method == "POST" and request.user.is_authenticated:
+        user_language_set(user=request.user, language=request.POST.get("language", ""))
+    return response

@@ -40,6 +40,7 @@ from catalogue.filters import CatalogueFilterSet, parse_paging
 from catalogue.models import MAX_THEMES, ECBand, Language, Level, Mode, Offering, OfferingSearch
 from catalogue.search import RESULT_COLUMNS, CatalogueQuery, catalogue_search
 from catalogue.services import catalogue_stamp_touch
+from catalogue.vocabulary import search_vocabulary
 from demo.seeder import DemoSeeder
 from institutions.routes import ROUTE_BITS, Route
 
@@ -49,7 +50,7 @@ KINDS = ("empty", "text", "text_facets", "facets")
 # Share of each kind in the mix; "facets" means three or more facets ticked, no text.
 KIND_SHARE = {"empty": 0.10, "text": 0.30, "text_facets": 0.30, "facets": 0.30}
 STOPWORDS = {"and", "for", "the", "van", "voor", "een", "met", "het", "der", "den", "introduction", "inleiding"}
-SORT_VARIANTS = ("", "start", "title", "ec_asc", "ec_desc", "seats")
+SORT_VARIANTS = ("", "open", "start", "title", "ec_asc", "ec_desc", "seats")
 PAGE_WEIGHTS = {1: 70, 2: 15, 3: 10, 10: 5}
 
 
@@ -285,6 +286,8 @@ FLOOR_SETS = (
 )
 FLOOR_TSQUERY = "(websearch_to_tsquery('dutch', %(text)s) || websearch_to_tsquery('english', %(text)s))"
 FLOOR_ORDER = {
+    "open": "CASE WHEN enrol_opens_at <= %(now)s AND enrol_closes_at > %(now)s THEN 0"
+    " WHEN enrol_opens_at > %(now)s THEN 1 ELSE 2 END, start_date, offering_id",
     "start": "start_date, offering_id",
     "title": "{title}, start_date, offering_id",
     "ec_asc": "ec, start_date, offering_id",
@@ -321,6 +324,9 @@ class FloorSearch:
 
     def run(self, q: CatalogueQuery, now) -> FloorResult:
         params: dict = {"now": now, "text": q.text, "limit": q.page_size, "offset": (q.page - 1) * q.page_size}
+        # A question naming a theme also finds the runs carrying it: which themes it names is read in Python,
+        # from the catalogue's words, as catalogue.search does.
+        params["text_themes"] = search_vocabulary().themes_named(q.text) if q.text else 0
         ticked: list[tuple[str, str]] = []
         for name in ("institution", "ec", "language", "level", "month", "city", "mode", "microcredential", "open"):
             if getattr(q, name):
@@ -332,7 +338,7 @@ class FloorSearch:
                 ticked.append((name, f"{column} & %({name})s <> 0"))
         bit = {name: 1 << i for i, (name, _sql) in enumerate(ticked)}
         fails = " + ".join(f"CASE WHEN {sql} THEN 0 ELSE {bit[name]} END" for name, sql in ticked) or "0"
-        sort = q.effective_sort if q.text or q.effective_sort != "relevance" else "start"
+        sort = q.effective_sort
         order = FLOOR_ORDER[sort].format(title=self.title)
         counts = ", ".join(
             ["count(*) FILTER (WHERE fails = 0)"] + [f"count(*) FILTER (WHERE fails = {bit[n]})" for n, _s in ticked]
@@ -349,7 +355,9 @@ class FloorSearch:
                 f" title_en, kind, code, {FLOOR_SETS[0]}, {FLOOR_SETS[1]}, {fails} AS fails FROM catalogue_offeringsearch"
                 f" WHERE visible_public AND (document @@ {FLOOR_TSQUERY}"
                 " OR title_nl = ANY((SELECT titles FROM similar_titles)::varchar[])"
-                f" OR title_en = ANY((SELECT titles FROM similar_titles)::varchar[])) AND ({fails}) & ({fails} - 1) = 0),"
+                " OR title_en = ANY((SELECT titles FROM similar_titles)::varchar[])"
+                " OR theme_mask & %(text_themes)s <> 0)"
+                f" AND ({fails}) & ({fails} - 1) = 0),"
                 " titles AS MATERIALIZED (SELECT title_nl, title_en, greatest(word_similarity(%(text)s, title_nl),"
                 " word_similarity(%(text)s, title_en)) AS title_similarity FROM hits WHERE fails = 0"
                 " GROUP BY title_nl, title_en),"

@@ -16,7 +16,7 @@ from institutions.models import Institution
 class CatalogueChoices:
     """Choices that come from the database, loaded once per request (``catalogue_choices``)."""
 
-    institutions: list[tuple[int, str, str]]  # (id, code, label)
+    institutions: list[tuple[int, str, str]]  # (id, code, full name)
     themes: list[tuple[int, str, str]]  # (bit, code, label)
 
 
@@ -34,10 +34,17 @@ def catalogue_choices(*, stamp: dt.datetime | None = None) -> CatalogueChoices:
         if remembered is not None and remembered[0] == stamp:
             return remembered[1]
     english = language.startswith("en")
-    institutions = [
-        (pk, code, short)
-        for pk, code, short in Institution.objects.order_by("short_name").values_list("pk", "code", "short_name")
-    ]
+    # Full names, never the abbreviations ("Technische Universiteit Delft", not "TUD"): a student from
+    # elsewhere need not know them. In alphabetical order of the name shown.
+    institutions = sorted(
+        (
+            (pk, code, (en if english else nl) or nl or short)
+            for pk, code, short, nl, en in Institution.objects.values_list(
+                "pk", "code", "short_name", "name_nl", "name_en"
+            )
+        ),
+        key=lambda item: item[2].casefold(),
+    )
     themes = [
         (bit, code, (en if english else nl) or nl)
         for bit, code, nl, en in Theme.objects.order_by("bit").values_list("bit", "code", "name_nl", "name_en")

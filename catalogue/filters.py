@@ -27,6 +27,7 @@ from institutions.routes import ROUTE_BITS, Route
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 SORT_CHOICES = [
     ("relevance", _("Relevance")),
+    ("open", _("Open for enrolment first")),
     ("start", _("Start date")),
     ("title", _("Title")),
     ("ec_asc", _("EC, low to high")),

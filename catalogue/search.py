@@ -3,7 +3,9 @@
 On PostgreSQL one statement answers both, the facet counts in a single pass with ``GROUPING SETS``; text
 search combines Dutch and English stemming (``tsvector``) with trigram word similarity (``pg_trgm``) so
 that typos still find something. On SQLite (the embedded demo default) a portable ORM path answers the
-same questions with simpler ``icontains`` matching.
+same questions word by word with ``icontains``, reading a word one edit away from a title word as that word
+(``catalogue.vocabulary``). On both, a question that names a theme also finds the runs carrying it, and
+without text or a chosen sort the runs open for enrolment now come first, then those opening later.
 
 Facets are *disjunctive*: the counts of one facet ignore that facet's own selection, so a student can
 tick a second institution and see how many results it adds. A row that fails exactly one facet's filter
@@ -18,14 +20,15 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import get_language
 
 from catalogue.models import MAX_THEMES, FacetCount, OfferingSearch
+from catalogue.vocabulary import Vocabulary, search_vocabulary, stems_of, title_q, words_of
 from institutions.routes import ROUTE_BITS
 
-SORTS = ("relevance", "start", "title", "ec_asc", "ec_desc", "seats")
+SORTS = ("relevance", "open", "start", "title", "ec_asc", "ec_desc", "seats")
 
 # Facets whose value is one column of the search row, in a fixed order (their numbers in SQL).
 COLUMN_FACETS: dict[str, str] = {
@@ -101,9 +104,11 @@ class CatalogueQuery:
 
     @property
     def effective_sort(self) -> str:
-        if self.sort:
+        """Without a chosen sort: relevance for a text question, otherwise what a student can still enrol in
+        first (open now, then opening soon, then closed or started runs). Relevance without text is that too."""
+        if self.sort and not (self.sort == "relevance" and not self.text):
             return self.sort
-        return "relevance" if self.text else "start"
+        return "relevance" if self.text else "open"
 
 
 @dataclass
@@ -125,9 +130,18 @@ def catalogue_search(query: CatalogueQuery, *, now=None, portable: bool | None =
     now = now or timezone.now()
     if portable is None:
         portable = connection.vendor != "postgresql"
+    vocabulary = search_vocabulary() if query.text else None
     if portable:
-        return _PortableSearch(query, now).run()
-    return _PostgresSearch(query, now).run()
+        return _PortableSearch(query, now, vocabulary).run()
+    return _PostgresSearch(query, now, vocabulary).run()
+
+
+# The default order, "open": runs open for enrolment now, then those whose window opens later, then the rest
+# (closed, so started or about to). Within each, by start date. The same on both databases.
+ENROLMENT_BUCKET_SQL = (
+    "(CASE WHEN enrol_opens_at <= %(now)s AND enrol_closes_at > %(now)s THEN 0"
+    " WHEN enrol_opens_at > %(now)s THEN 1 ELSE 2 END)"
+)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -207,12 +221,16 @@ class _PostgresSearch:
     )
     MATCHED = "(SELECT matched FROM titles)::varchar[]"
     TEXT = f"(document @@ {TSQUERY} OR title_nl = ANY({MATCHED}) OR title_en = ANY({MATCHED}))"
+    # A question naming a theme also finds the runs carrying it (catalogue.vocabulary.Vocabulary.themes_named).
+    TEXT_OR_THEME = f"({TEXT[1:-1]} OR theme_mask & %(text_themes)s <> 0)"
     OPEN = "(enrol_opens_at <= %(now)s AND enrol_closes_at > %(now)s)"
 
-    def __init__(self, query: CatalogueQuery, now):
+    def __init__(self, query: CatalogueQuery, now, vocabulary: Vocabulary | None = None):
         self.q = query
         self.now = now
+        self.text_themes = vocabulary.themes_named(query.text) if vocabulary and query.text else 0
         self.params: dict = {
+            "text_themes": self.text_themes,
             "text": query.text,
             "now": now,
             "limit": query.page_size,
@@ -242,6 +260,7 @@ class _PostgresSearch:
             return [("text_rank + title_similarity", True), ("start_date", False), ("offering_id", False)]
         title = "title_en" if (get_language() or "nl").startswith("en") else "title_nl"
         first = {
+            "open": [(ENROLMENT_BUCKET_SQL, False)],
             "title": [(title, False)],
             "ec_asc": [("ec", False)],
             "ec_desc": [("ec", True)],
@@ -271,7 +290,8 @@ class _PostgresSearch:
             ctes.append(
                 f"hits AS MATERIALIZED (SELECT {', '.join(SORT_COLUMNS + teachable + GROUPED_COLUMNS[0] + GROUPED_COLUMNS[1])}"  # noqa: S608
                 f", {fdim} AS fdim FROM {self.table}"
-                f" WHERE visible_public AND {self.TEXT} AND {failures} <= 1)"
+                f" WHERE visible_public AND {self.TEXT_OR_THEME if self.text_themes else self.TEXT}"
+                f" AND {failures} <= 1)"
             )
             source = "hits WHERE fdim = 0"
             if relevance:
@@ -422,25 +442,53 @@ def _mask_width(name: str) -> int:
 # Portable (SQLite demo default): the same questions through the ORM.
 
 
+# Beyond this many matches the portable path keeps the text condition in every statement (SQLite allows
+# 32,766 parameters in one statement).
+MAX_MATCHED_KEYS = 20_000
+
+
 class _PortableSearch:
-    def __init__(self, query: CatalogueQuery, now):
+    """Text matches word by word: each word is in a title, a summary or the code, is in a title without its
+    plural or inflection ending, or is one edit away from a title word (a typo, read as that word). A question
+    that names a theme also finds the runs carrying it."""
+
+    def __init__(self, query: CatalogueQuery, now, vocabulary: Vocabulary | None = None):
         self.q = query
         self.now = now
+        self.vocabulary = vocabulary
 
     def _base(self) -> QuerySet:
         qs = OfferingSearch.objects.filter(visible_public=True)
         if self.q.text:
             text = Q()
             for word in self.q.text.split():
-                text &= (
+                matches = (
                     Q(title_nl__icontains=word)
                     | Q(title_en__icontains=word)
                     | Q(summary_nl__icontains=word)
                     | Q(summary_en__icontains=word)
                     | Q(code__icontains=word)
                 )
+                parts = words_of(word)
+                typo_of = [close for part in parts for close in self._close_words(part)]
+                stems = [stem for part in parts for stem in stems_of(part)]
+                if typo_of or stems:
+                    matches |= title_q(typo_of + stems)
+                text &= matches
+            themes = self.vocabulary.themes_named(self.q.text) if self.vocabulary else 0
+            if themes:
+                qs = qs.annotate(_text_themes=F("theme_mask").bitand(themes))
+                text |= Q(_text_themes__gt=0)
             qs = qs.filter(text)
+            # The text is matched once: the page and every facet count then read the matching rows by key,
+            # instead of running a dozen LIKE clauses over every row for each of their thirty-odd statements.
+            matching = list(qs.values_list("pk", flat=True)[: MAX_MATCHED_KEYS + 1])
+            if len(matching) <= MAX_MATCHED_KEYS:
+                qs = OfferingSearch.objects.filter(pk__in=matching)
         return qs
+
+    def _close_words(self, word: str) -> list[str]:
+        return self.vocabulary.close_words(word) if self.vocabulary else []
 
     def _open_q(self) -> Q:
         return Q(enrol_opens_at__lte=self.now, enrol_closes_at__gt=self.now)
@@ -482,7 +530,17 @@ class _PortableSearch:
             "ec_desc": ("-ec", "start_date", "offering_id"),
             # Most seats left first, as on PostgreSQL.
             "seats": ((F("capacity") - F("seats_taken")).desc(), "start_date", "offering_id"),
+            "open": ("_bucket", "start_date", "offering_id"),
         }.get(self.q.effective_sort, ("start_date", "offering_id"))
+        if self.q.effective_sort == "open":
+            matching = matching.annotate(
+                _bucket=Case(
+                    When(self._open_q(), then=Value(0)),
+                    When(enrol_opens_at__gt=self.now, then=Value(1)),
+                    default=Value(2),
+                    output_field=IntegerField(),
+                )
+            )
         start = (self.q.page - 1) * self.q.page_size
         rows = list(matching.order_by(*order).values(*RESULT_COLUMNS)[start : start + self.q.page_size])
         counts: dict[str, dict] = {}

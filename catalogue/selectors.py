@@ -19,6 +19,7 @@ from catalogue.choices import CatalogueChoices, catalogue_choices
 from catalogue.filters import YES_NO, CatalogueFilterSet
 from catalogue.models import CatalogueStamp, Course, ECBand, Language, Level, Mode, Offering, Theme
 from catalogue.search import FACET_ORDER, CatalogueQuery, SearchResult, catalogue_search
+from catalogue.vocabulary import search_vocabulary
 from institutions.models import AcademicPeriod, Institution, localised
 from institutions.routes import ROUTE_BITS, Route
 
@@ -131,7 +132,10 @@ def student_home_periods(user) -> list[HomePeriod]:
     )
     return [
         HomePeriod(
-            f"{p.institution.short_name} {localised(p, 'name')} {p.academic_year.name}", p.start_date, p.end_date
+            # No institution in the name: they are all the student's own ("At your home institution ...").
+            f"{localised(p, 'name')} {p.academic_year.name}",
+            p.start_date,
+            p.end_date,
         )
         for p in periods
     ]
@@ -202,6 +206,23 @@ def catalogue_overview() -> dict:
         "offerings": Offering.objects.filter(is_archived=False).count(),
         "courses": Course.objects.count(),
     }
+
+
+@dataclass
+class Suggestions:
+    """What to try instead of a question without results: the nearest themes (code, name) and words."""
+
+    themes: list[tuple[str, str]]
+    words: list[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.themes or self.words)
+
+
+def search_suggestions(*, text: str) -> Suggestions:
+    """The themes and title words nearest to ``text``'s words, for a search that found nothing."""
+    themes, words = search_vocabulary().suggestions(text)
+    return Suggestions(themes=[(theme.code, theme.name) for theme in themes], words=words)
 
 
 def run_catalogue_query(

@@ -25,6 +25,7 @@ from catalogue.selectors import (
     offering_detail,
     overlapping_periods,
     run_catalogue_query,
+    search_suggestions,
     student_home_periods,
 )
 
@@ -94,15 +95,19 @@ def catalogue(request):
         return render(request, template, context, status=400)
     home_periods = student_home_periods(request.user)
     institutions = {pk: label for pk, _code, label in choices.institutions}
+    facets = label_facets(result, filterset, choices)
     context = {
         "filterset": filterset,
         "query": query,
         "result": result,
-        "facets": label_facets(result, filterset, choices),
+        "facets": facets,
         "cards": _cards(result.rows, institutions, home_periods),
         "home_periods": home_periods,
         "page_beyond_end": result.total and query.page > result.num_pages,
         "pagination": _pagination(request.GET, query.page, result.num_pages),
+        "suggestions": search_suggestions(text=query.text) if query.text and not result.total else None,
+        # Phones show the filters behind a "Filters" button; it stays open while the student ticks them.
+        "filters_open": is_htmx and any(facet.has_selection for facet in facets),
     }
     return _cacheable(render(request, template, context), etag)
 

@@ -6,10 +6,10 @@ import functools
 import logging
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import ParamSpec, TypeVar
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 from psycopg import errors as pg_errors
 
 logger = logging.getLogger(__name__)
@@ -88,3 +88,30 @@ def postgresql_only(sql: Sequence[str], reverse_sql: Sequence[str]):
         return apply
 
     return migrations.RunPython(run(list(sql)), run(list(reverse_sql)), elidable=False)
+
+
+def on_commit_collected(key: str, items: Iterable, flush: Callable[[list], None], *, using: str | None = None) -> None:
+    """Add ``items`` to the current transaction's collection under ``key``; when the transaction commits,
+    ``flush`` is called once with everything collected in it (in the order added).
+
+    Several moves made in one transaction thus give one side effect (one notification task, one email per
+    person) instead of one each. A rolled-back transaction (or savepoint) drops its ``on_commit`` callback
+    and with it the collection; the next item starts a new one. Outside a transaction ``flush`` runs at once.
+    """
+    connection = transaction.get_connection(using)
+    collections = connection.__dict__.setdefault("_on_commit_collections", {})
+    collection = collections.get(key)
+    if collection is None or not any(func is collection[1] for _sids, func, *_rest in connection.run_on_commit):
+        pending: list = []
+
+        def run() -> None:
+            if collections.get(key, (None,))[0] is pending:
+                del collections[key]
+            flush(pending)
+
+        collection = (pending, run)
+        collections[key] = collection
+        pending.extend(items)
+        transaction.on_commit(run, using=using)
+    else:
+        collection[0].extend(items)

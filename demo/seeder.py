@@ -299,10 +299,11 @@ SUBJECTS = [
     ("Zorgtechnologie", "Care Technology", ["health", "technology"]),
     ("Veiligheid en crisisbeheersing", "Safety and Crisis Management", ["security", "law-governance"]),
 ]
+# The European Qualifications Framework puts a bachelor's courses at level 6 and a master's at 7.
 PREFIXES = [
-    ("Inleiding", "Introduction to", "bachelor", 5),
-    ("Verdieping", "Advanced", "master", 6),
-    ("Praktijk van", "Practice of", "bachelor", 5),
+    ("Inleiding", "Introduction to", "bachelor", 6),
+    ("Verdieping", "Advanced", "master", 7),
+    ("Praktijk van", "Practice of", "bachelor", 6),
     ("Onderzoeksproject", "Research Project in", "master", 7),
     ("Minor", "Minor in", "bachelor", 6),
 ]
@@ -534,12 +535,12 @@ class DemoSeeder:
                     title_nl=f"{prefix_nl} {subject_nl.lower() if prefix_nl != 'Minor' else subject_nl}",
                     title_en=f"{prefix_en} {subject_en}",
                     description_nl=(
-                        f"In dit vak van {inst.short_name} werk je aan {subject_nl.lower()}. Je leert theorie en "
+                        f"In dit vak van {inst.name_nl} werk je aan {subject_nl.lower()}. Je leert theorie en "
                         f"praktijk verbinden in opdrachten met partners uit het werkveld, en je sluit af met een "
                         f"eigen project."
                     ),
                     description_en=(
-                        f"In this {inst.short_name} course you work on {subject_en.lower()}. You learn to connect "
+                        f"In this course of {inst.name_en} you work on {subject_en.lower()}. You learn to connect "
                         f"theory and practice in assignments with partners from the field, and you finish with a "
                         f"project of your own."
                     ),
@@ -573,8 +574,8 @@ class DemoSeeder:
         result: dict[str, list[Module]] = {}
         for n, inst in enumerate(institutions):
             for j in range(3):
-                bundle = courses[inst.code][j * 3 : j * 3 + 3]
                 subject_nl, subject_en, theme_codes = SUBJECTS[(n * 3 + j) % len(SUBJECTS)]
+                bundle = self._module_bundle(n, courses[inst.code], theme_codes, subject_en)
                 module, created = Module.objects.get_or_create(
                     institution=inst,
                     code=f"{inst.code.upper()[:4]}M{j + 1}",
@@ -598,6 +599,17 @@ class DemoSeeder:
                     module.themes.set([themes[c] for c in theme_codes])
             result[inst.code] = list(Module.objects.filter(institution=inst).order_by("code"))
         return result
+
+    @staticmethod
+    def _module_bundle(n: int, courses: list[Course], themes: list[str], subject_en: str) -> list[Course]:
+        """Up to three of the institution's courses that belong together: the module's own subject first, then
+        courses of other subjects that share its main theme, then its other themes. Course ``i`` of
+        institution ``n`` teaches ``SUBJECTS[(n * 7 + i) % len(SUBJECTS)]`` (``_courses``)."""
+        subject_of = {course.pk: SUBJECTS[(n * 7 + i) % len(SUBJECTS)] for i, course in enumerate(courses[:25])}
+        bundle = [c for c in courses[:25] if subject_of[c.pk][1] == subject_en]
+        for theme in themes:
+            bundle += [c for c in courses[:25] if theme in subject_of[c.pk][2] and c not in bundle]
+        return bundle[:3]
 
     def _offering(self, inst, period, teachable, code, index) -> Offering:
         opens_day = period.start_date - dt.timedelta(weeks=10)

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Offering
+from core.forms import RadioSelect
+from enrolment.errors import REASON_REQUIRED_MESSAGE
 from enrolment.models import DENIAL_REASONS, ReasonCode, Status
 from enrolment.permissions import HOST_VISIBLE_STATES
 from enrolment.services.actions import ACTIONS
@@ -75,11 +77,76 @@ class ActionForm(forms.Form):
     motivation = forms.CharField(label=_("Motivation"), required=False, max_length=4000)
 
 
+# The actions that are a staff member's decision on a request: the request page offers them as one form.
+DECISION_ACTIONS = ("approve", "deny", "admit", "waitlist", "reject", "complete", "staff_cancel")
+CHOOSE_DECISION_MESSAGE = _("Choose a decision.")
+REASON_HELP = _("Required for: %(actions)s.")
+
+
+def _reasons(verbs) -> dict:
+    """The reason codes the given actions take, in the action table's order."""
+    reasons: dict = {}
+    for name in verbs:
+        reasons.update(ACTIONS[name].reasons)
+    return reasons
+
+
+class DecisionForm(forms.Form):
+    """A staff member's decision on one request: one choice among the actions, a reason where the chosen action
+    asks for one, and an optional comment. Whether the user may take the action, from this state, is the
+    service's call (as for every action); the form only says what the input must hold."""
+
+    # The server says what is missing, next to the field; an unchecked required radio would look invalid at once.
+    use_required_attribute = False
+
+    verb = forms.ChoiceField(
+        label=_("Your decision"), widget=RadioSelect, error_messages={"required": CHOOSE_DECISION_MESSAGE}
+    )
+    reason = forms.ChoiceField(label=_("Reason"), required=False)
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The student sees it in the request's timeline."),
+    )
+
+    def __init__(self, *args, verbs=DECISION_ACTIONS, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any decision is well-formed input; whether this user may take it now is the service's answer (403, 409).
+        # The page offers only the ones the user may take, with the reasons those take.
+        self.fields["verb"].choices = [(name, ACTIONS[name].label) for name in DECISION_ACTIONS]
+        self.fields["reason"].choices = NO_REASON + list(_reasons(DECISION_ACTIONS).items())
+        offered = [name for name in DECISION_ACTIONS if name in verbs]
+        self.fields["verb"].widget.choices = [(name, ACTIONS[name].label) for name in offered]
+        self.fields["reason"].widget.choices = NO_REASON + list(_reasons(offered).items())
+        needing = [str(ACTIONS[name].label) for name in offered if ACTIONS[name].reasons]
+        self.fields["reason"].help_text = REASON_HELP % {"actions": ", ".join(needing)} if needing else ""
+        self.offered = offered
+        self.needs_reason = bool(needing)
+
+    def clean(self):
+        data = super().clean()
+        verb = data.get("verb")
+        if verb and ACTIONS[verb].reasons and not data.get("reason"):
+            self.add_error("reason", ValidationError(REASON_REQUIRED_MESSAGE, code="reason_required"))
+        return data
+
+
 class RowActionForm(ActionForm):
     request = forms.UUIDField()
 
 
+SHOW_MINE = "mine"
+SHOW_ALL = "all"
+
+
 class QueueFilterForm(forms.Form):
+    show = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[(SHOW_MINE, _("Needs my action")), (SHOW_ALL, _("All requests"))],
+    )
     status = forms.ChoiceField(label=_("Status"), required=False)
     q = forms.CharField(
         label=_("Search"),
@@ -88,10 +155,18 @@ class QueueFilterForm(forms.Form):
         help_text=_("Last name, student number or course code."),
     )
 
-    def __init__(self, *args, side: str, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, side: str, **kwargs):
+        if data is not None and not data.get("show"):
+            data = data.copy()
+            data["show"] = SHOW_MINE  # a queue opens on what needs the person's action
+        super().__init__(data, *args, **kwargs)
         states = HOST_VISIBLE_STATES if side == "incoming" else [s for s in Status.values if s != Status.DRAFT]
         self.fields["status"].choices = [("", _("All statuses"))] + [(s, Status(s).label) for s in states]
+
+    @property
+    def needs_action(self) -> bool:
+        """The queue opens on what waits for the person; "All requests" shows the rest."""
+        return (self.cleaned_data.get("show") or SHOW_MINE) == SHOW_MINE
 
 
 class UUIDListField(forms.Field):

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from catalogue.models import Offering
+from accounts.models import StaffRole
+from catalogue.models import AdmissionMode, Offering
 from enrolment.errors import NotAllowedError, RequestNotFoundError
-from enrolment.models import ACTIVE_STATES, EnrolmentRequest, RequestEvent, SeatReservation, Status
+from enrolment.models import ACTIVE_STATES, EnrolmentRequest, ReasonCode, RequestEvent, SeatReservation, Status
 from enrolment.permissions import (
     HOME_ROLES,
     HOST_ROLES,
@@ -21,6 +25,19 @@ from enrolment.permissions import (
 )
 from enrolment.seats import seats_free
 from institutions.models import Institution
+
+ACTOR_ROLE_LABELS = {
+    "student": _("Student"),
+    "system": _("Portal (automatic)"),
+    "home_system": _("The home institution's own system"),
+    "host_system": _("The host institution's own system"),
+    **{role.value: role.label for role in StaffRole.Role},
+}
+
+
+def actor_role_label(value: str) -> str:
+    """Events show the actor's role, never a staff member's name (and never a stored code)."""
+    return str(ACTOR_ROLE_LABELS.get(value or "system", ACTOR_ROLE_LABELS["system"]))
 
 
 def requests_visible(user) -> QuerySet[EnrolmentRequest]:
@@ -33,6 +50,7 @@ def requests_visible(user) -> QuerySet[EnrolmentRequest]:
             "home_institution",
             "host_institution",
             "student__user",
+            "student__programme",
         )
         .prefetch_related(
             Prefetch("events", queryset=RequestEvent.objects.select_related("actor").order_by("at", "pk"))
@@ -44,10 +62,40 @@ def student_requests(user) -> QuerySet[EnrolmentRequest]:
     return requests_visible(user).filter(student__user_id=user.pk).order_by("-created_at")
 
 
+def _needs_action(user, institution_id: int, side: str) -> Q:
+    """The requests of one side of an institution that wait for ``user`` in one of their roles there.
+
+    Outgoing: submitted, at the home step whose role ``user`` has (the first step's, or the second's in a
+    two-step policy; an institution without a policy lets home approvers decide). Incoming: approved by
+    home, in an offering whose host selects, so host admissions must admit, waitlist or decline.
+    """
+    mine = {role for inst, role in _roles(user) if inst == institution_id}
+    if side == "incoming":
+        return Q(status=Status.HOME_APPROVED, offering__admission_mode=AdmissionMode.SELECTION)
+    first = Q(home_institution__approval_policy__first_step_role__in=mine)
+    if StaffRole.Role.HOME_APPROVER in mine:
+        first |= Q(home_institution__approval_policy__isnull=True)
+    second = Q(home_step__gte=1, home_institution__approval_policy__second_step_role__in=mine)
+    return Q(status=Status.SUBMITTED) & ((Q(home_step=0) & first) | second)
+
+
+def _deadline(side: str):
+    """What the queue is sorted by, soonest first: home's decision deadline; for the host, the offering's
+    enrolment close, by which it must have decided."""
+    return F("decision_due_at") if side == "outgoing" else F("offering__enrol_closes_at")
+
+
 def staff_queue(
-    user, *, institution_id: int, side: str, status: str | None = None, q: str = ""
+    user,
+    *,
+    institution_id: int,
+    side: str,
+    status: str | None = None,
+    q: str = "",
+    needs_action: bool = False,
 ) -> QuerySet[EnrolmentRequest]:
-    """Incoming (host) or outgoing (home) requests of one institution, for its staff only."""
+    """Incoming (host) or outgoing (home) requests of one institution, for its staff only, the soonest
+    deadline first (requests without one last). ``needs_action``: only those that wait for ``user``."""
     roles = HOST_ROLES if side == "incoming" else HOME_ROLES
     if not has_role(user, institution_id, *roles):
         raise NotAllowedError()
@@ -57,6 +105,8 @@ def staff_queue(
         if side == "incoming"
         else queryset.filter(home_institution_id=institution_id)
     )
+    if needs_action:
+        queryset = queryset.filter(_needs_action(user, institution_id, side))
     if status:
         queryset = queryset.filter(status=status)
     if q:
@@ -66,7 +116,7 @@ def staff_queue(
             | Q(offering__course__code__iexact=q)
             | Q(offering__module__code__iexact=q)
         )
-    return queryset.order_by("status", "submitted_at", "pk")
+    return queryset.order_by(_deadline(side).asc(nulls_last=True), "submitted_at", "pk")
 
 
 def offering_seats(user, *, offering_id: int) -> dict:
@@ -99,6 +149,25 @@ def offering_seats(user, *, offering_id: int) -> dict:
 # --- Reads for the HTML pages -----------------------------------------------------------------------
 
 
+# Standing decisions shown on a request's page: apps above enrolment register a finder in their
+# ``AppConfig.ready()`` (credentials: its recognition precedents); enrolment imports none of them. A finder
+# answers, for a request and a day, the decisions that match, each as a dict with at least ``label``.
+PrecedentFinder = Callable[[EnrolmentRequest, dt.date], list[dict]]
+_precedent_finders: list[PrecedentFinder] = []
+
+
+def precedent_finder_register(finder: PrecedentFinder) -> None:
+    if finder not in _precedent_finders:
+        _precedent_finders.append(finder)
+
+
+def request_precedents(request: EnrolmentRequest, *, on: dt.date | None = None) -> list[dict]:
+    """The standing decisions (such as recognition precedents) that match the request's course for the
+    student's programme, valid on ``on`` (today)."""
+    on = on or timezone.localdate()
+    return [precedent for finder in _precedent_finders for precedent in finder(request, on)]
+
+
 def request_by_public_id(user, public_id) -> EnrolmentRequest:
     """One request by its public id, with its timeline, if ``user`` may see it; else RequestNotFoundError
     (the same 404 for others' requests, unknown ids and malformed ids)."""
@@ -122,7 +191,8 @@ def student_active_request(user, *, offering_id: int) -> EnrolmentRequest | None
 
 
 def staff_sides(user) -> list[dict]:
-    """The staff console's entrances for ``user``: one per (institution, side) they may open."""
+    """The staff console's entrances for ``user``: one per (institution, side) they may open, each with
+    how many requests there wait for ``user`` (``pending``)."""
     roles = _roles(user) if user.is_authenticated else set()
     host = {inst for inst, role in roles if role in HOST_ROLES}
     home = {inst for inst, role in roles if role in HOME_ROLES}
@@ -132,6 +202,12 @@ def staff_sides(user) -> list[dict]:
             sides.append({"institution": institution, "side": "incoming"})
         if institution.pk in home:
             sides.append({"institution": institution, "side": "outgoing"})
+    for entry in sides:
+        entry["pending"] = (
+            staff_queue(user, institution_id=entry["institution"].pk, side=entry["side"], needs_action=True)
+            .prefetch_related(None)
+            .count()
+        )
     return sides
 
 
@@ -163,3 +239,31 @@ def waiting_on_system(request: EnrolmentRequest, events: list[RequestEvent] | No
         if institution.integration == connected and getattr(request, f"{side}_registered_at") is None:
             return WaitingOnSystem(institution, admitted_at, "registration")
     return None
+
+
+SYSTEM_ROLES = ("system", "home_system", "host_system")
+NEXT_CHOICE_WHY = _("Your next ranked choice, submitted because the one before it ended")
+
+
+def request_timeline(events: list[RequestEvent], *, for_staff: bool) -> list[dict]:
+    """The request's moves as people read them: labels, never stored codes. A note an institution's system or
+    the portal wrote for the record (an association id, a state code) is for staff; a student sees a
+    system's note only when the reason says to read it (the reasons a ranked choice was dropped)."""
+    rows = []
+    for event in events:
+        automatic = event.actor_role in SYSTEM_ROLES or not event.actor_role
+        next_choice = automatic and event.from_status == Status.DRAFT and event.to_status == Status.SUBMITTED
+        shows_comment = for_staff or not automatic or event.reason == ReasonCode.OTHER
+        rows.append(
+            {
+                "event": event,
+                "from": Status(event.from_status).label if event.from_status in Status.values else "",
+                "to": Status(event.to_status).label if event.to_status in Status.values else "",
+                "why": NEXT_CHOICE_WHY
+                if next_choice and not for_staff
+                else (ReasonCode(event.reason).label if event.reason in ReasonCode.values else ""),
+                "comment": event.comment if shows_comment else "",
+                "by": actor_role_label(event.actor_role),
+            }
+        )
+    return rows

@@ -4,9 +4,8 @@ writes goes (or is dropped) with them."""
 
 from __future__ import annotations
 
-from django.db import transaction
-
 from catalogue.events import capacity_raised
+from core.db import on_commit_collected
 from enrolment import lifecycle, tasks
 from enrolment.gateway import gateway, needs_gateway
 from enrolment.lifecycle import ENDED
@@ -17,9 +16,13 @@ from notifications.kinds import kind_register
 
 
 def notify_after_commit(events: list[RequestEvent]) -> None:
-    """One notification task for the moves, after commit: a rolled-back move notifies nobody."""
-    event_ids = [event.pk for event in events]
-    transaction.on_commit(lambda: tasks.notify_events.delay(event_ids))
+    """One notification task for all the moves of a transaction, after its commit: a person hears of moves
+    made together in one email, and a rolled-back move notifies nobody."""
+    on_commit_collected("enrolment.notify_events", [event.pk for event in events], _queue_notifications)
+
+
+def _queue_notifications(event_ids: list[int]) -> None:
+    tasks.notify_events.delay(event_ids)
 
 
 def tell_connected_institutions(events: list[RequestEvent]) -> None:

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -28,8 +29,10 @@ from core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from core.throttling import throttle_writes
 from enrolment.errors import NotAllowedError
 from enrolment.forms import (
+    DECISION_ACTIONS,
     ActionForm,
     BulkDecisionForm,
+    DecisionForm,
     EnrolForm,
     QueueFilterForm,
     RowActionForm,
@@ -39,6 +42,8 @@ from enrolment.permissions import policies_cached, staff_side
 from enrolment.selectors import (
     offering_seats,
     request_by_public_id,
+    request_precedents,
+    request_timeline,
     staff_queue,
     staff_sides,
     student_requests,
@@ -54,7 +59,16 @@ AMSTERDAM = ZoneInfo(settings.TIME_ZONE)
 ACTION_DONE_MESSAGE = _("Done: %(action)s. The request is now: %(status)s.")
 FORM_INVALID_MESSAGE = _("Please correct the errors below.")
 SUBMITTED_MESSAGE = _("Your request was submitted. Follow its progress here.")
-CSV_HEADER = ["name", "student_number", "home_institution", "offering_code", "status", "submitted_at"]
+CSV_HEADER = [
+    _("Name"),
+    _("Student number"),
+    _("Home institution"),
+    _("Host institution"),
+    _("Course code"),
+    _("Course title"),
+    _("Status"),
+    _("Submitted (Amsterdam time)"),
+]
 DENIAL_CHOICES = list(DENIAL_CHOICES)
 
 
@@ -156,21 +170,33 @@ def request_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_response(
-    request: HttpRequest, public_id, *, error=None, form: ActionForm | None = None, status: int = 200
+    request: HttpRequest,
+    public_id,
+    *,
+    error=None,
+    form: ActionForm | DecisionForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     enrolment_request = _visible_request(request, public_id)
     user = request.user
     actions = available_actions(user, enrolment_request)
     if "decline" in actions and "cancel" in actions:
         actions.remove("cancel")  # for an offered seat, declining is the same as cancelling: one button
+    # A staff member's decision is one form with a choice; the student's own actions stay buttons.
+    decisions = [name for name in actions if name in DECISION_ACTIONS]
+    decision_form = form if isinstance(form, DecisionForm) else DecisionForm(verbs=decisions)
+    side = staff_side(user, enrolment_request)
     events = list(enrolment_request.events.all())
     context = {
         "er": enrolment_request,
         "events": events,
         "waiting_on": waiting_on_system(enrolment_request, events),
-        "action_forms": _action_forms(actions),
+        "action_forms": _action_forms([name for name in actions if name not in DECISION_ACTIONS]),
+        "decision_form": decision_form if decisions else None,
         "is_owner": enrolment_request.student.user_id == user.pk,
-        "staff_side": staff_side(user, enrolment_request),
+        "staff_side": side,
+        "precedents": request_precedents(enrolment_request) if side else [],
+        "timeline": request_timeline(events, for_staff=side is not None),
         "error": error,
         "form": form,
     }
@@ -187,9 +213,14 @@ def request_detail(request: HttpRequest, public_id) -> HttpResponse:
 @require_POST
 @throttle_writes
 def request_action(request: HttpRequest, public_id) -> HttpResponse:
-    """One button on a request page: the service decides; its refusal is shown on the page."""
+    """One action on a request page, a student's button or a staff member's decision form: the service decides;
+    its refusal is shown on the page, next to the field it concerns."""
     enrolment_request = _visible_request(request, public_id)
-    form = ActionForm(request.POST)
+    form: ActionForm | DecisionForm
+    if request.POST.get("form") == "decision" or request.POST.get("verb") in DECISION_ACTIONS:
+        form = DecisionForm(request.POST, verbs=available_actions(request.user, enrolment_request))
+    else:
+        form = ActionForm(request.POST)
     if not form.is_valid():
         return _detail_response(request, public_id, error=FORM_INVALID_MESSAGE, form=form, status=400)
     data = form.cleaned_data
@@ -200,11 +231,14 @@ def request_action(request: HttpRequest, public_id) -> HttpResponse:
             verb=data["verb"],
             reason=data["reason"],
             comment=data["comment"],
-            motivation=data["motivation"],
+            motivation=data.get("motivation", ""),
         )
     except (EnrolmentRequest.DoesNotExist, NotFoundError):
         raise Http404 from None
     except ApplicationError as error:
+        if isinstance(form, DecisionForm) and error.code == "reason_required":
+            form.add_error("reason", error.message)  # e.g. a reason that the chosen action does not take
+            return _detail_response(request, public_id, error=FORM_INVALID_MESSAGE, form=form, status=400)
         return _detail_response(request, public_id, error=error.message, form=form, status=error.status_code)
     messages.success(request, _done_message(data["verb"], done))
     return redirect(_safe_next(request) or reverse("enrolment:request", args=[enrolment_request.public_id]))
@@ -265,6 +299,7 @@ def _queue_response(
             side=side,
             status=data.get("status") or None,
             q=data.get("q", ""),
+            needs_action=filters.needs_action if valid else False,
         )
     except PermissionDeniedError as error:
         return _forbidden(request, error)
@@ -304,6 +339,7 @@ def _queue_response(
         "bulk_results": bulk_results,
         "denial_choices": DENIAL_CHOICES,
         "any_selectable": any(row["selectable"] for row in rows),
+        "needs_action": valid and filters.needs_action,
     }
     return render(request, "enrolment/staff_queue.html", context, status=status)
 
@@ -315,27 +351,40 @@ def _csv_cell(value) -> str:
 
 
 def _queue_csv(queryset, institution: Institution, side: str) -> HttpResponse:
-    """The filtered queue with no more personal data than a spreadsheet of the queue needs."""
+    """The filtered queue with no more personal data than a spreadsheet of the queue needs: the course's
+    title and the status in the language of the page, the institutions by their short names."""
     rows = queryset.prefetch_related(None).values_list(
         "student__user__first_name",
         "student__user__last_name",
         "student__student_number",
-        "home_institution__code",
+        "home_institution__short_name",
+        "host_institution__short_name",
         "offering__course__code",
         "offering__module__code",
+        "offering__course__title_nl",
+        "offering__course__title_en",
+        "offering__module__title_nl",
+        "offering__module__title_en",
         "status",
         "submitted_at",
     )
+    english = (get_language() or "")[:2] == "en"
     today = timezone.localdate(timezone=AMSTERDAM)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{institution.code}-{side}-{today:%Y-%m-%d}.csv"'
     response["Cache-Control"] = "private, no-store"
     writer = csv.writer(response)
-    writer.writerow(CSV_HEADER)
-    for first, last, number, home, course_code, module_code, status, submitted_at in rows.iterator():
+    writer.writerow([str(column) for column in CSV_HEADER])
+    for row in rows.iterator():
+        first, last, number, home, host, course_code, module_code, *titles, status, submitted_at = row
+        course_nl, course_en, module_nl, module_en = titles
+        title_nl, title_en = (course_nl, course_en) if course_code else (module_nl, module_en)
+        title = (title_en or title_nl) if english else (title_nl or title_en)
         submitted = submitted_at.astimezone(AMSTERDAM).isoformat(timespec="seconds") if submitted_at else ""
         name = f"{first} {last}".strip()
-        writer.writerow([_csv_cell(v) for v in (name, number, home, course_code or module_code, status, submitted)])
+        label = Status(status).label if status in Status.values else status
+        cells = (name, number, home, host, course_code or module_code, title, label, submitted)
+        writer.writerow([_csv_cell(v) for v in cells])
     return response
 
 

@@ -54,14 +54,12 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = NotificationPreferenceForm(request.POST)
         if form.is_valid():
-            notification_preferences_update(user=request.user, **form.cleaned_data)
+            notification_preferences_update(user=request.user, **form.preferences())
             messages.success(request, PREFERENCES_SAVED_MESSAGE)
             return redirect("notifications:preferences")
         status = 400
     else:
-        current = notification_preferences_of(request.user)
-        form = NotificationPreferenceForm(
-            initial={"email_enabled": current.email_enabled, "email_on_every_change": current.email_on_every_change}
-        )
+        form = NotificationPreferenceForm.for_preference(notification_preferences_of(request.user))
         status = 200
-    return render(request, "notifications/preferences.html", {"form": form}, status=status)
+    current = notification_preferences_of(request.user)
+    return render(request, "notifications/preferences.html", {"form": form, "current": current}, status=status)

@@ -80,6 +80,10 @@ def result_cards(cards: list[dict], home_periods: list) -> SafeString:
     open_now = escape(gettext("Open for enrolment"))
     falls_in = escape(gettext("At your home institution this falls in:"))
     outside = escape(gettext("Outside your home institution's periods."))
+    ec_title = escape(
+        gettext("European credits: 1 EC is 28 hours of study")
+    )  # not in an f-string: xgettext skips those
+    ec = f'<abbr title="{ec_title}">EC</abbr>'
     items = []
     for card in cards:
         where = modes.get(card["mode"], modes[Mode.ON_CAMPUS]) + (f", {escape(card['city'])}" if card["city"] else "")
@@ -96,7 +100,7 @@ def result_cards(cards: list[dict], home_periods: list) -> SafeString:
         items.append(
             f'<li class="card">\n  <h3><a href="{url.format(int(card["offering_id"]))}">{escape(card["title"])}</a></h3>\n'
             f'  <p class="meta"><span class="institution">{escape(card["institution"])}</span> ·'
-            f" <span>{escape(card['ec_text'])} EC</span> · <span>{escape(card['dates'])}</span> ·"
+            f" <span>{escape(card['ec_text'])} {ec}</span> · <span>{escape(card['dates'])}</span> ·"
             f" <span>{where}</span>{badges}</p>\n"
             f'  <p class="summary">{escape(card["summary"])}</p>\n'
             f"  {seat_bar(offering_id=card['offering_id'], capacity=card['capacity'], taken=card['seats_taken'])}"
@@ -120,12 +124,21 @@ def _seats_label(left: int, capacity: int, language: str | None) -> str:
 
 @register.simple_tag
 def seat_bar(*, offering_id: int, capacity: int, taken: int) -> str:
-    """The seat bar: a ``<meter>`` with its text label. A tag rather than an ``{% include %}``: it is drawn
-    on every result card, and an include builds a context of its own for every card."""
+    """The seat bar: a ``<meter>`` of the seats LEFT, as its text label says, so a course with many seats
+    left shows a long bar and a full one an empty bar in the meter's "bad" colour, with "Full" in words
+    (colour is never the only sign). A tag rather than an ``{% include %}``: it is drawn on every result
+    card, and an include builds a context of its own for every card."""
     offering_id, capacity, taken = int(offering_id), int(capacity), int(taken)  # numbers: nothing to escape
-    label = escape(seats_label(left=max(capacity - taken, 0), capacity=capacity))
+    left = max(capacity - taken, 0)
+    label = escape(seats_label(left=left, capacity=capacity))
+    full = left == 0
+    if full:
+        full_text = escape(gettext("Full"))  # not in an f-string: xgettext skips those
+        label = f'<strong class="full">{full_text}:</strong> {label}'
+    # Fewer than a fifth left is "low" (the meter's warning colour), none at all below it.
+    low, high = max(1, capacity // 5), max(1, capacity // 2)
     return mark_safe(  # noqa: S308 (the label is escaped, the rest are numbers)
-        f'<div class="seat-bar">\n  <label for="seats-{offering_id}">{label}</label>\n'
-        f'  <meter id="seats-{offering_id}" min="0" max="{capacity}" low="{capacity}" value="{taken}">'
-        f"{taken}/{capacity}</meter>\n</div>"
+        f'<div class="seat-bar{" is-full" if full else ""}">\n  <label for="seats-{offering_id}">{label}</label>\n'
+        f'  <meter id="seats-{offering_id}" min="0" max="{max(capacity, 1)}" low="{low}" high="{high}"'
+        f' optimum="{max(capacity, 1)}" value="{left}">{left}/{capacity}</meter>\n</div>'
     )

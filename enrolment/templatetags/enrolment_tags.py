@@ -4,24 +4,15 @@ labels for codes stored on requests and events."""
 from __future__ import annotations
 
 from django import template
-from django.utils.translation import gettext_lazy as _
 
-from accounts.models import StaffRole
 from accounts.selectors import student_profile_of
 from enrolment.eligibility import eligibility_check
 from enrolment.forms import EnrolForm
 from enrolment.models import ReasonCode, Status
 from enrolment.permissions import HOME_ROLES, HOST_ROLES, staff_institution_ids
-from enrolment.selectors import student_active_request
+from enrolment.selectors import actor_role_label, staff_sides, student_active_request
 
 register = template.Library()
-
-ACTOR_ROLE_LABELS = {
-    "student": _("Student"),
-    "system": _("Portal (automatic)"),
-    "host_system": _("The host institution's own system"),
-    **{role.value: role.label for role in StaffRole.Role},
-}
 
 
 @register.simple_tag(takes_context=True)
@@ -71,6 +62,37 @@ def enrolment_nav(context) -> dict:
     return cached
 
 
+@register.simple_tag(takes_context=True)
+def staff_entrances(context) -> list[dict]:
+    """The staff queues the signed-in user may open, one per (institution, side): the home page links them."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    return staff_sides(user)
+
+
+# The NL Design System status badge of each state: how the request stands, at a glance (the text says it too).
+STATUS_BADGES = {
+    Status.ADMITTED: "success",
+    Status.REGISTERED: "success",
+    Status.COMPLETED: "success",
+    Status.HOME_DENIED: "danger",
+    Status.HOST_DENIED: "danger",
+    Status.WAITLISTED: "warning",
+    Status.SEAT_OFFERED: "warning",
+    Status.WITHDRAWN: "inactive",
+    Status.CANCELLED: "inactive",
+    Status.EXPIRED: "inactive",
+}
+
+
+@register.filter
+def status_badge(value: str) -> str:
+    """The status badge's modifier for a request's state: success, danger, warning, inactive or neutral."""
+    return STATUS_BADGES.get(value, "neutral")
+
+
 @register.filter
 def status_label(value: str) -> str:
     return Status(value).label if value in Status.values else value
@@ -81,7 +103,4 @@ def reason_label(value: str) -> str:
     return ReasonCode(value).label if value in ReasonCode.values else value
 
 
-@register.filter
-def actor_role_label(value: str) -> str:
-    """Events show the actor's role, never a staff member's name."""
-    return ACTOR_ROLE_LABELS.get(value, value or ACTOR_ROLE_LABELS["system"])
+register.filter("actor_role_label", actor_role_label)

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django.contrib.humanize",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     # third party
     "rest_framework",
     "django_filters",
@@ -103,6 +105,10 @@ TEMPLATES = [
         },
     },
 ]
+
+
+# Form fields render the NL Design System's way: label, description, error next to the field, then the input.
+FORM_RENDERER = "core.forms.PortalFormRenderer"
 
 
 def database_from_env(default: str = "postgres://postgres@127.0.0.1:5432/flexportal") -> dict:
@@ -186,6 +192,11 @@ CELERY_BEAT_SCHEDULE = {
     "enrolment-waitlists-close": {"task": "enrolment.tasks.close_waitlists", "schedule": 300.0},
     "enrolment-home-deadlines": {"task": "enrolment.tasks.home_decision_deadlines", "schedule": 900.0},
     "enrolment-host-deadlines": {"task": "enrolment.tasks.host_decision_deadlines", "schedule": 900.0},
+    # Those who chose a daily digest get their notifications of the day in one email, at 07:00.
+    "notifications-daily-digest": {
+        "task": "notifications.tasks.send_daily_digests",
+        "schedule": crontab(hour=7, minute=0),
+    },
     # Seats a partner's reservation kept, released unused: to the waitlist, in arrival order.
     "enrolment-waitlists-promote": {"task": "enrolment.tasks.promote_waitlists", "schedule": 300.0},
     # OOAPI: re-dispatch due or stuck outbox messages (and poll pending associations); import catalogues.
@@ -353,6 +364,8 @@ CATALOGUE_MAX_QUERY_LENGTH = 200
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Flexportal <no-reply@flexportal.example>")
+# Where the portal is reached from outside: links in emails start with it.
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default=f"http://localhost:{env('PORT', default='8000')}")
 
 # Structured logging: one JSON object per line on stdout.
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

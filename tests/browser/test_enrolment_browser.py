@@ -170,6 +170,9 @@ def test_enrol_approve_admit_withdraw_and_promote_from_the_waitlist(cross_zone, 
     expect(row(home, ada_request)).to_contain_text("Submitted, awaiting home approval")
     row(home, ada_request).get_by_role("button", name="Approve").click()
     expect(home.locator(".messages")).to_contain_text("The request is now: Approved by home institution.")
+    # Decided, it no longer waits for the approver: it is under "All requests".
+    expect(row(home, ada_request)).to_have_count(0)
+    home.get_by_role("link", name="Show all requests").click()
     expect(row(home, ada_request).locator(".status")).to_have_text("Approved by home institution")
 
     # 3. The host selects: admits Ada (the only seat) and waitlists Ben.
@@ -187,6 +190,7 @@ def test_enrol_approve_admit_withdraw_and_promote_from_the_waitlist(cross_zone, 
     row(host, ada_request).get_by_role("button", name="Admit").click()
     expect(host.locator(".messages")).to_contain_text("The request is now: Registered at both institutions.")
     row(host, zone["ben_request"]).get_by_role("button", name="Waitlist").click()
+    host.get_by_role("link", name="Show all requests").click()
     expect(row(host, zone["ben_request"]).locator(".status")).to_have_text("On the waitlist")
     host.goto(f"/enrolment/staff/offerings/{wind.pk}/seats/")
     expect(host.locator("#seats-free")).to_have_text("0")

@@ -108,7 +108,7 @@ def test_result_cards_escape_the_catalogues_text(client, small_catalogue, django
     course, institution = solar.course, solar.institution
     course.title_en = "<b>Solar</b> & <i>wind</i>"
     course.description_en = '<script>alert("summary")</script>'
-    institution.short_name = '<img src=x onerror="alert(1)">'
+    institution.name_en = '<img src=x onerror="alert(1)">'  # the cards show the full name
     with django_capture_on_commit_callbacks(execute=True):
         course.save()
         institution.save()

@@ -60,8 +60,11 @@ def test_worker_notifies_after_commit_and_never_for_a_rollback(transactional_db,
             process=worker,
             log=log,
         ), log.read_text()
-    assert Notification.objects.count() == 1  # the rolled-back submission produced nothing
-    assert Notification.objects.get().user == student.user
+    # The rolled-back submission produced nothing: one notification for the student, one for the approver
+    # whose turn it is.
+    assert sorted(Notification.objects.values_list("user_id", "kind")) == sorted(
+        [(student.user.pk, "enrolment.submitted"), (zone["staff"]["approver"].pk, "enrolment.work_home")]
+    )
     mails = "\n".join(p.read_text() for p in mail_dir.iterdir())
     assert "HOST101" in mails
     assert "Je aanvraag" in mails or "Beste" in mails  # Dutch, the student's language
@@ -70,10 +73,13 @@ def test_worker_notifies_after_commit_and_never_for_a_rollback(transactional_db,
 
 def test_preferences_are_respected_and_redelivery_sends_nothing_twice(zone, mailoutbox):
     student, offering = zone["student"], zone["offering"]
-    NotificationPreference.objects.create(user=student.user, email_enabled=False)
+    NotificationPreference.objects.create(user=student.user, email_delivery="off")
     request = requests.request_submit(user=student.user, offering_id=offering.pk)
     event_ids = list(request.events.values_list("pk", flat=True))
-    assert messages.events_notify(event_ids=event_ids) == 1
+    approver = zone["staff"]["approver"]
+    NotificationPreference.objects.create(user=approver, email_delivery="off")
+    assert messages.events_notify(event_ids=event_ids) == 2  # the student, and the approver of the new work
     assert messages.events_notify(event_ids=event_ids) == 0  # a redelivered task
     assert Notification.objects.filter(user=student.user).count() == 1
+    assert Notification.objects.filter(user=approver, kind="enrolment.work_home").count() == 1
     assert mailoutbox == []

@@ -73,15 +73,28 @@ def test_preferences(client, zone):
     user = zone["student"].user
     client.force_login(user)
     page = client.get("/notifications/preferences/", **EN).content.decode()
-    assert '<label for="id_email_enabled">Send me email' in page
-    assert 'name="email_enabled" id="id_email_enabled" checked' in page or 'id="id_email_enabled" checked' in page
+    # The page says in words which state is on, and the radio of that state is checked.
+    assert "Now: an email at once for every change." in page
+    assert 'value="immediately" id="id_email_delivery_0" checked' in page.replace("required ", "")
 
-    response = client.post("/notifications/preferences/", {"email_on_every_change": "on"})
+    response = client.post("/notifications/preferences/", {"email_delivery": "off", "email_scope": "every"})
     assert response.status_code == 302
     preference = NotificationPreference.objects.get(user=user)
-    assert (preference.email_enabled, preference.email_on_every_change) == (False, True)
+    assert (preference.email_delivery, preference.email_on_every_change) == ("off", True)
+    assert (
+        "Now: you get no email, only the notification centre."
+        in client.get("/notifications/preferences/", **EN).content.decode()
+    )
 
-    client.post("/notifications/preferences/", {"email_enabled": "on"})
+    client.post("/notifications/preferences/", {"email_delivery": "daily", "email_scope": "action"})
     preference.refresh_from_db()
-    assert (preference.email_enabled, preference.email_on_every_change) == (True, False)
+    assert (preference.email_delivery, preference.email_on_every_change) == ("daily", False)
+    page = client.get("/notifications/preferences/", **EN).content.decode()
+    assert "Now: one email a day, a digest of the changes that need you to act." in page
+
+    # A forged value is refused with the form's message and writes nothing.
+    response = client.post("/notifications/preferences/", {"email_delivery": "hourly", "email_scope": "every"}, **EN)
+    assert response.status_code == 400
+    preference.refresh_from_db()
+    assert preference.email_delivery == "daily"
     assert NotificationPreference.objects.filter(user=user).count() == 1

@@ -68,12 +68,16 @@ def test_outgoing_queue_filters_and_rows(client, zone):
     first, second, third = submit_for(zone, 3)
     approval.home_deny(user=zone["staff"]["approver"], request_id=third.pk, reason="study_progress")
     client.force_login(zone["staff"]["approver"])
+    # The queue opens on what needs the approver's action: the denied request is behind "All requests".
     page = client.get(OUTGOING, **EN).content.decode()
+    assert all(f'data-request="{r.public_id}"' in page for r in (first, second))
+    assert f'data-request="{third.public_id}"' not in page
+    page = client.get(OUTGOING + "?show=all", **EN).content.decode()
     assert all(f'data-request="{r.public_id}"' in page for r in (first, second, third))
     assert page.count('form="bulk-form"') == 2  # only rows that can still be approved
     assert 'name="verb" value="approve"' in page
 
-    page = client.get(OUTGOING + "?status=home_denied", **EN).content.decode()
+    page = client.get(OUTGOING + "?show=all&status=home_denied", **EN).content.decode()
     assert f'data-request="{third.public_id}"' in page and f'data-request="{first.public_id}"' not in page
 
     number = zone["students"][1].student_number
@@ -187,16 +191,40 @@ def test_csv_export_of_the_filtered_queue(client, zone):
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"].startswith('attachment; filename="home-u-outgoing-')
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0] == ["name", "student_number", "home_institution", "offering_code", "status", "submitted_at"]
+    assert rows[0] == [
+        "Name",
+        "Student number",
+        "Home institution",
+        "Host institution",
+        "Course code",
+        "Course title",
+        "Status",
+        "Submitted (Amsterdam time)",
+    ]
     assert len(rows) == 2
-    name, number, home, code, status, submitted_at = rows[1]
+    name, number, home, host, code, title, status, submitted_at = rows[1]
     assert name == "Sam =HYPERLINK(1)"
-    assert (number, home, code, status) == (student.student_number, "home-u", "HOST101", "submitted")
+    assert (number, home, host, code, title, status) == (
+        student.student_number,
+        "HOME",
+        "HOST",
+        "HOST101",
+        "Energy Systems",
+        "Submitted, awaiting home approval",
+    )
     assert submitted_at.endswith(("+01:00", "+02:00"))  # Amsterdam time
     assert student.user.email not in response.content.decode()
 
-    everything = list(csv.reader(io.StringIO(client.get(OUTGOING + "?format=csv").content.decode())))
+    everything = list(csv.reader(io.StringIO(client.get(OUTGOING + "?show=all&format=csv").content.decode())))
     assert len(everything) == 3
+    assert everything[1][6] != everything[2][6]  # readable labels, one per status
+    assert "Denied by home institution" in {row[6] for row in everything}
+
+    # In Dutch the headers, the title and the labels are Dutch.
+    dutch = client.get(OUTGOING + "?show=all&format=csv", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    dutch_rows = list(csv.reader(io.StringIO(dutch)))
+    assert dutch_rows[0][0] == "Naam"
+    assert "Afgewezen door thuisinstelling" in {row[6] for row in dutch_rows}
 
 
 def test_csv_cells_that_look_like_formulas_are_defused(client, zone):
@@ -264,7 +292,8 @@ def test_staff_cancel_needs_a_reason(client, zone, approved_for_selection):
     client.force_login(zone["staff"]["admissions"])
     url = f"/enrolment/requests/{approved_for_selection.public_id}/act/"
     page = client.get(f"/enrolment/requests/{approved_for_selection.public_id}/", **EN).content.decode()
-    assert 'data-verb="staff_cancel"' in page and 'data-verb="admit"' in page
+    # One decision form: the actions are its choices.
+    assert 'name="verb" value="staff_cancel"' in page and 'name="verb" value="admit"' in page
     assert client.post(url, {"verb": "staff_cancel"}, **EN).status_code == 400
     assert client.post(url, {"verb": "staff_cancel", "reason": "offering_cancelled"}).status_code == 302
     approved_for_selection.refresh_from_db()

@@ -222,11 +222,11 @@ def test_the_host_never_sees_a_request_cancelled_before_the_home_decision(zone):
 
     pages = Client(HTTP_ACCEPT_LANGUAGE="en")
     pages.force_login(zone["admissions"])
-    queue = f"/enrolment/staff/{zone['host'].code}/incoming/"
+    queue = f"/enrolment/staff/{zone['host'].code}/incoming/?show=all"
     page = pages.get(queue).content.decode()
     assert student.student_number not in page and other.student_number in page
     assert pages.get(f"/enrolment/requests/{cancelled.public_id}/").status_code == 404
-    rows = list(csv.reader(io.StringIO(pages.get(queue + "?format=csv").content.decode())))
+    rows = list(csv.reader(io.StringIO(pages.get(queue + "&format=csv").content.decode())))
     numbers = {row[1] for row in rows[1:]}
     assert numbers == {other.student_number}
 
