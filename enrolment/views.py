@@ -321,6 +321,7 @@ def _queue_response(
                 "buttons": [(verb, ACTIONS[verb].label) for verb in verbs],
                 "needs_reason": any(verb in ("deny", "reject") for verb in verbs),
                 "selectable": side == "outgoing" and "approve" in verbs,
+                "waiting_on": waiting_on_system(r, list(r.events.all())),  # the events are prefetched
                 "error": row_error["message"] if row_error and row_error["id"] == r.public_id else None,
             }
         )

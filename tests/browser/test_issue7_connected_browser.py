@@ -145,7 +145,9 @@ def connected_host(quiet_queues, transactional_db):
         enrol_closes_at=now + dt.timedelta(days=10),
         withdraw_deadline=now + dt.timedelta(days=20),
     )
-    StaffRoleFactory(institution=host, role=StaffRole.Role.HOST_ADMISSIONS)
+    admissions = StaffRoleFactory(institution=host, role=StaffRole.Role.HOST_ADMISSIONS).user
+    admissions.set_password(PASSWORD)
+    admissions.save()
     people = {}
     for name in ("Ada", "Ben"):
         student = StudentProfileFactory(home_institution=home, user__first_name=name, user__last_name="Student")
@@ -153,7 +155,13 @@ def connected_host(quiet_queues, transactional_db):
         student.user.save()
         people[name] = (student, requests.request_submit(user=student.user, offering_id=offering.pk))
     client = provider_client(host, (READ, ASSOCIATIONS_READ, ASSOCIATIONS_WRITE))
-    return {"host": host, "offering": offering, "people": people, "token": token_for(client)}
+    return {
+        "host": host,
+        "offering": offering,
+        "people": people,
+        "admissions": admissions,
+        "token": token_for(client),
+    }
 
 
 def _patch(base_url: str, request: EnrolmentRequest, body: dict, token: str) -> tuple[int, dict]:
@@ -180,6 +188,15 @@ def test_a_connected_hosts_denial_frees_the_seat_and_the_student_sees_why(
     ada_page.goto(f"/enrolment/requests/{ada_request.public_id}/")
     expect(ada_page.locator("#waiting-on-system")).to_contain_text("Waiting for TU Delft's system since")
     expect(ada_page.locator("#waiting-on-system")).to_contain_text("it has not confirmed the enrolment yet.")
+
+    # The host's staff see it in their queue too.
+    staff = new_person()
+    log_in(staff, connected_host["admissions"].email, PASSWORD)
+    staff.goto(f"/enrolment/staff/{connected_host['host'].code}/incoming/?show=all")
+    expect(staff.locator(f'tr[data-request="{ada_request.public_id}"] .waiting-on-system')).to_contain_text(
+        "Waiting for TU Delft's system since"
+    )
+    assert_accessible(staff, "the connected host's incoming queue")
 
     status, answer = _patch(live_server.url, ada_request, {"remoteState": "denied"}, connected_host["token"])
     assert (status, answer["state"]) == (200, "denied")
