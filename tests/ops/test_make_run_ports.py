@@ -112,3 +112,29 @@ def test_make_run_stops_on_a_clash_with_the_sentence_on_the_console(taken_port):
     assert done.returncode == 1
     assert f"port {taken_port} on 127.0.0.1 is already in use, so the portal cannot start" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.django_db
+def test_healthz_speaks_english_whatever_the_browser_asks(client, settings):
+    """Probes, operators and their logs read it: a Dutch browser (the portal's default language) gets English."""
+    settings.LANGUAGE_CODE = "nl"
+    body = client.get("/healthz", headers={"accept-language": "nl"}).json()
+    assert body["checks"]["database"]["detail"] == "Query answered."
+    assert body["checks"]["migrations"]["detail"] == "All migrations applied."
+
+
+def test_serve_prints_the_start_up_notes_once(monkeypatch, capsys):
+    """runserver's reloader runs ``serve`` again in a child (RUN_MAIN=true), and again after every change:
+    only the first process says what the demo's shortcuts are."""
+    from core.management.commands import serve
+
+    monkeypatch.setattr(serve, "startup_notes", lambda: ["Staff MFA (TOTP) is switched off for this demo"])
+    monkeypatch.setattr(serve, "call_command", lambda *args, **kwargs: None)
+    monkeypatch.setattr(serve.connections["default"], "vendor", "sqlite")
+
+    monkeypatch.delenv("RUN_MAIN", raising=False)
+    call_command("serve", port=_free_port())
+    monkeypatch.setenv("RUN_MAIN", "true")
+    call_command("serve", port=_free_port())
+
+    assert capsys.readouterr().out.count("Staff MFA (TOTP) is switched off") == 1
