@@ -1,11 +1,15 @@
 # Flexportal: two commands.
 #   make run   set up .venv, migrate, seed the demo and serve http://127.0.0.1:$(PORT)
-#              (gunicorn when DATABASE_URL names PostgreSQL, runserver on the embedded SQLite default)
+#              (gunicorn when DATABASE_URL names PostgreSQL, runserver on the embedded SQLite default), with the
+#              reference OOAPI peer on $(PEER_PORT) (PORT + 100 unless set), so two checkouts run side by side
 #   make test  the whole suite against PostgreSQL and Redis
 PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# The reference peer of the demo's connected institutions: beside the portal, PORT + 100 unless PEER_PORT says.
+PEER_PORT ?= $(shell expr $(PORT) + 100)
+PEER_URL := http://127.0.0.1:$(PEER_PORT)
 STAMP := $(VENV)/.installed
 
 .PHONY: run test install messages compiled-messages lint clean
@@ -20,10 +24,12 @@ install: $(STAMP)
 run: $(STAMP)
 	@mkdir -p var
 	@$(MAKE) --no-print-directory compiled-messages
-	$(PY) manage.py migrate --noinput -v0
-	$(PY) manage.py seed_demo
-	@echo "Flexportal: starting the reference OOAPI peer on 127.0.0.1:8100 for the demo's connected institutions (log: var/ooapi-peer.log)"
-	@$(PY) manage.py run_ooapi_peer --port 8100 --exit-with-parent > var/ooapi-peer.log 2>&1 & \
+	@$(PY) manage.py ports_check --port $(PORT) --peer-port $(PEER_PORT)
+	@echo "Flexportal: starting the reference OOAPI peer on 127.0.0.1:$(PEER_PORT) for the demo's connected institutions (log: var/ooapi-peer.log)"
+# The peer first: the demo's connected institution decides and registers its student's request while seeding.
+	@$(PY) manage.py run_ooapi_peer --port $(PEER_PORT) --exit-with-parent > var/ooapi-peer.log 2>&1 & \
+	$(PY) manage.py migrate --noinput -v0 && \
+	OOAPI_DEMO_PEER_URL=$${OOAPI_DEMO_PEER_URL:-$(PEER_URL)} $(PY) manage.py seed_demo && \
 	if [ -n "$$REDIS_URL" ] && [ -n "$$DATABASE_URL" ]; then \
 		echo "Flexportal: PostgreSQL and Redis configured; starting a Celery worker and beat beside the web server"; \
 		$(VENV)/bin/celery -A portal worker -B -l warning --concurrency 2 & \

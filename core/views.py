@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve, reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
@@ -24,8 +25,11 @@ from core.middleware import API_PREFIXES, DEFAULT_RETRY_AFTER_SECONDS
 @never_cache
 @require_safe
 def healthz(request):
-    """Database, broker and migrations as JSON: 200 when all are ok, 503 otherwise; never cached."""
-    healthy, report = health_report()
+    """Database, broker and migrations as JSON: 200 when all are ok, 503 otherwise; never cached.
+
+    Always in English, whatever the browser asks for: it is read by probes, operators and their logs."""
+    with translation.override("en"):
+        healthy, report = health_report()
     return JsonResponse(report, status=200 if healthy else 503)
 
 

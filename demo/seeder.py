@@ -19,6 +19,7 @@ from accounts.models import StaffRole, StudentProfile, User
 from catalogue.models import Course, Level, Mode, Module, Offering, OfferingSearch, Theme
 from catalogue.services import SharedIn, course_publications_replace, search_index_refresh
 from demo.results import seed_results
+from demo.scenarios import DemoScenarios
 from institutions.models import AcademicPeriod, AcademicYear, Institution, OrganisationalUnit, Programme
 from institutions.routes import Route
 from institutions.services import alliance_join, alliance_theme_add, alliances_ensure
@@ -410,6 +411,7 @@ class DemoSeeder:
         self._connections(institutions)
         with transaction.atomic():
             self._alliances(institutions, courses)
+        DemoScenarios(password=DEMO_PASSWORD, say=self.say).run()
         seed_results(email=demo_email, today=self.today, say=self.say)
         refreshed = search_index_refresh() if created or not self._index_complete() else 0
         summary = {
@@ -736,7 +738,7 @@ class DemoSeeder:
 
         for inst in institutions:
             if inst.integration == Institution.Integration.CONNECTED:
-                Connection.objects.get_or_create(
+                connection, created = Connection.objects.get_or_create(
                     institution=inst,
                     defaults={
                         "base_url": settings.OOAPI_DEMO_PEER_URL,
@@ -744,6 +746,12 @@ class DemoSeeder:
                         "consumer_key": "eduxchange",
                     },
                 )
+                # `make run` puts the peer beside the portal's port (PEER_PORT): follow it, but only while the
+                # connection is still the demo's own (no credentials set by an administrator).
+                demo_own = connection.auth_method == Connection.AuthMethod.NONE
+                if not created and demo_own and connection.base_url != settings.OOAPI_DEMO_PEER_URL:
+                    connection.base_url = settings.OOAPI_DEMO_PEER_URL
+                    connection.save(update_fields=["base_url"])
 
     def _alliances(self, institutions: list[Institution], courses: dict[str, list[Course]]) -> None:
         """Each institution in the alliances it belongs to, and its courses published there with a theme of

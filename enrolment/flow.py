@@ -30,7 +30,14 @@ SUBMITTING = (lifecycle.SUBMIT, lifecycle.RESUBMIT, lifecycle.NEXT_CHOICE)
 APPROVING = (lifecycle.APPROVE, lifecycle.HOME_DECIDE)
 ADMITTING = (lifecycle.PLACE, lifecycle.ADMIT, lifecycle.ACCEPT)
 # Ended without a seat through no choice of the student's own: the next ranked choice gets its turn.
-MISSING_OUT = (lifecycle.DENY, lifecycle.HOME_DECIDE, lifecycle.REJECT, lifecycle.DECLINE, lifecycle.EXPIRE)
+MISSING_OUT = (
+    lifecycle.DENY,
+    lifecycle.HOME_DECIDE,
+    lifecycle.HOST_DECIDE,
+    lifecycle.REJECT,
+    lifecycle.DECLINE,
+    lifecycle.EXPIRE,
+)
 # Ended by the student or staff: the request is over, with its other choices.
 ENDING = (lifecycle.CANCEL, lifecycle.HOME_CANCEL, lifecycle.HOST_CANCEL, lifecycle.WITHDRAW)
 NO_SEAT = (Status.HOME_DENIED, Status.HOST_DENIED, Status.CANCELLED, Status.EXPIRED)

@@ -64,6 +64,14 @@ DROP_CHOICE = verb("drop_choice", Actor.SYSTEM, [S.DRAFT], [S.CANCELLED], _("can
 HOME_DECIDE = verb(
     "home_decide", Actor.SYSTEM, [S.SUBMITTED], [S.HOME_APPROVED, S.HOME_DENIED], _("decided by the home institution")
 )
+# A connected host's own system denied or cancelled (OOAPI ``remoteState``), wherever the host has the request.
+HOST_DECIDE = verb(
+    "host_decide",
+    Actor.SYSTEM,
+    HOST_ACTIVE,
+    [S.HOST_DENIED, S.CANCELLED],
+    _("decided by the host institution's system"),
+)
 PLACE = verb("place", Actor.SYSTEM, [S.HOME_APPROVED], [S.ADMITTED, S.WAITLISTED], _("placed"))
 OFFER = verb("offer", Actor.SYSTEM, [S.WAITLISTED], [S.SEAT_OFFERED], _("offered a seat"))
 EXPIRE = verb("expire", Actor.SYSTEM, [S.WAITLISTED, S.SEAT_OFFERED], [S.EXPIRED], _("expired"))
@@ -127,6 +135,7 @@ REQUESTS = Lifecycle(
         NEXT_CHOICE,
         DROP_CHOICE,
         HOME_DECIDE,
+        HOST_DECIDE,
         PLACE,
         OFFER,
         EXPIRE,

@@ -58,6 +58,8 @@ class ReasonCode(models.TextChoices):
     RECOGNITION_PRECEDENT = "recognition_precedent", _("A recognition decision already covers this course")
     APPROVED = "approved", _("Approved")
     HOME_SYSTEM_DECISION = "home_system_decision", _("Decided in the home institution's own system")
+    HOST_SYSTEM_DENIED = "host_system_denied", _("The host institution's own system refused the enrolment")
+    HOST_SYSTEM_CANCELLED = "host_system_cancelled", _("The host institution's own system cancelled the enrolment")
     STEP_APPROVED = "step_approved", _("First approval step passed")
     NOT_IN_PROGRAMME = "not_in_programme", _("Does not fit the student's programme")
     OVERLAP_WITH_PROGRAMME = "overlap_with_programme", _("Overlaps with the student's own programme")
@@ -123,6 +125,10 @@ class EnrolmentRequest(models.Model):
     decision_due_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # Host decision (an offering that admits by selection): its deadline, reminder and escalation.
+    host_decision_due_at = models.DateTimeField(null=True, blank=True)
+    host_reminded_at = models.DateTimeField(null=True, blank=True)
+    host_escalated_at = models.DateTimeField(null=True, blank=True)
     # Host admission: order on the waitlist (arrival sequence, or a random draw in a lottery).
     queue_key = models.BigIntegerField(null=True, blank=True)
     seat_reservation = models.ForeignKey(

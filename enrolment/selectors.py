@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Prefetch, Q, QuerySet
@@ -253,6 +254,36 @@ def staff_sides(user) -> list[dict]:
             .count()
         )
     return sides
+
+
+@dataclass(frozen=True)
+class WaitingOnSystem:
+    """A request that waits for a connected institution's own system (``waiting_on_system``)."""
+
+    institution: Institution
+    since: dt.datetime
+    what: str  # "decision" (the home's decision) | "registration"
+
+
+def waiting_on_system(request: EnrolmentRequest, events: list[RequestEvent] | None = None) -> WaitingOnSystem | None:
+    """Whether ``request`` waits for a connected institution's own system, which, and since when: a connected
+    home deciding in its own system (the portal started no deadline of its own), or an admitted enrolment
+    that a connected side's system has not confirmed yet. ``events``: the request's timeline, if read."""
+    connected = Institution.Integration.CONNECTED
+    if request.status == Status.SUBMITTED:
+        home = request.home_institution
+        if home.integration == connected and request.decision_due_at is None and request.submitted_at:
+            return WaitingOnSystem(home, request.submitted_at, "decision")
+        return None
+    if request.status != Status.ADMITTED:
+        return None
+    timeline = events if events is not None else list(request.events.all())
+    admitted_at = next((e.at for e in reversed(timeline) if e.to_status == Status.ADMITTED), request.updated_at)
+    for side in ("host", "home"):
+        institution = getattr(request, f"{side}_institution")
+        if institution.integration == connected and getattr(request, f"{side}_registered_at") is None:
+            return WaitingOnSystem(institution, admitted_at, "registration")
+    return None
 
 
 SYSTEM_ROLES = ("system", "home_system", "host_system")

@@ -37,3 +37,8 @@ def promote_waitlists(offering_ids: list[int] | None = None) -> int:
 @shared_task(acks_late=True)
 def home_decision_deadlines() -> dict:
     return approval.home_deadlines_enforce()
+
+
+@shared_task(acks_late=True)
+def host_decision_deadlines() -> dict:
+    return admission.host_deadlines_enforce()

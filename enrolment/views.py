@@ -50,6 +50,7 @@ from enrolment.selectors import (
     staff_queue,
     staff_sides,
     student_requests,
+    waiting_on_system,
 )
 from enrolment.services import approval, requests
 from enrolment.services.actions import ACTIONS, DENIAL_CHOICES, available_actions, request_act
@@ -211,15 +212,17 @@ def _detail_response(
     decisions = [name for name in actions if name in DECISION_ACTIONS]
     decision_form = form if isinstance(form, DecisionForm) else DecisionForm(verbs=decisions)
     side = staff_side(user, enrolment_request)
+    events = list(enrolment_request.events.all())
     context = {
         "er": enrolment_request,
-        "events": list(enrolment_request.events.all()),
+        "events": events,
+        "waiting_on": waiting_on_system(enrolment_request, events),
         "action_forms": _action_forms([name for name in actions if name not in DECISION_ACTIONS]),
         "decision_form": decision_form if decisions else None,
         "is_owner": enrolment_request.student.user_id == user.pk,
         "staff_side": side,
         "precedents": request_precedents(enrolment_request) if side else [],
-        "timeline": request_timeline(list(enrolment_request.events.all()), for_staff=side is not None),
+        "timeline": request_timeline(events, for_staff=side is not None),
         "error": error,
         "form": form,
         "motivation_editable": motivation_editable(user, enrolment_request),
@@ -380,6 +383,7 @@ def _queue_response(
                 "buttons": [(verb, ACTIONS[verb].label) for verb in verbs],
                 "needs_reason": any(verb in ("deny", "reject") for verb in verbs),
                 "selectable": side == "outgoing" and "approve" in verbs,
+                "waiting_on": waiting_on_system(r, list(r.events.all())),  # the events are prefetched
                 "error": row_error["message"] if row_error and row_error["id"] == r.public_id else None,
             }
         )

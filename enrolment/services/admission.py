@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.models import StaffRole
 from catalogue.models import AdmissionMode
 from core.db import retry_on_deadlock
 from enrolment import flow, lifecycle, locks, seats
@@ -22,6 +24,7 @@ from enrolment.errors import REASON_REQUIRED_MESSAGE, EnrolmentError
 from enrolment.models import DENIAL_REASONS, EnrolmentRequest, ReasonCode, SeatReservation, Status
 from enrolment.permissions import require_verb
 from enrolment.seats import capacity_guard_disabled, seats_free
+from enrolment.services.messages import staff_notify
 from enrolment.steps import ending, placement
 from enrolment.steps.placement import lottery_draw_at
 
@@ -198,3 +201,38 @@ def waitlists_promote(*, offering_ids=None, now: dt.datetime | None = None) -> i
             held = locks.lock_offering(offering_id)
             offered += len(seats.waitlist_promote(offering=held.offering(offering_id), now=now))
     return offered
+
+
+def host_deadlines_enforce(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Beat task: the host's decision on a selection offering, as the home's decision has. Its admissions
+    staff are reminded after ``ENROLMENT_HOST_REMINDER_DAYS``; past ``host_decision_due_at`` the request is
+    escalated, to the host's admissions staff and to the student's home approvers (who can help the student
+    to another course).
+
+    Idempotent: ``host_reminded_at`` and ``host_escalated_at`` record what was done (set by a conditional
+    update, so two runs at once send nothing twice); a request decided meanwhile is no longer pending.
+    """
+    now = now or timezone.now()
+    reminded = escalated = 0
+    pending = EnrolmentRequest.objects.filter(status=Status.HOME_APPROVED, host_decision_due_at__isnull=False)
+    for request in pending.filter(host_escalated_at__isnull=True, host_decision_due_at__lt=now):
+        with transaction.atomic():
+            if EnrolmentRequest.objects.filter(pk=request.pk, host_escalated_at__isnull=True).update(
+                host_escalated_at=now
+            ):
+                staff_notify(request, StaffRole.Role.HOST_ADMISSIONS, kind="host_escalation", side="host")
+                staff_notify(request, StaffRole.Role.HOME_APPROVER, kind="host_escalation", side="home")
+                escalated += 1
+    before_deadline = dt.timedelta(
+        days=max(settings.ENROLMENT_HOST_DECISION_DAYS - settings.ENROLMENT_HOST_REMINDER_DAYS, 0)
+    )
+    for request in pending.filter(
+        host_reminded_at__isnull=True, host_escalated_at__isnull=True, host_decision_due_at__lte=now + before_deadline
+    ):
+        with transaction.atomic():
+            if EnrolmentRequest.objects.filter(pk=request.pk, host_reminded_at__isnull=True).update(
+                host_reminded_at=now
+            ):
+                staff_notify(request, StaffRole.Role.HOST_ADMISSIONS, kind="host_reminder", side="host")
+                reminded += 1
+    return {"reminded": reminded, "escalated": escalated}

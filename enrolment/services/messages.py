@@ -25,6 +25,8 @@ ACTION_NEEDED = {Status.SEAT_OFFERED, Status.HOME_DENIED}
 STAFF_KIND_TITLES = {
     "reminder": _("Reminder: a request awaits your decision"),
     "escalation": _("Escalated: a request passed its decision deadline"),
+    "host_reminder": _("Reminder: an admission awaits your decision"),
+    "host_escalation": _("Overdue: the host has not decided on an admission in time"),
     "work_home": _("New request to approve"),
     "work_host": _("New request to admit or decline"),
 }
@@ -170,11 +172,14 @@ def events_notify(*, event_ids: list[int]) -> int:
     return notify([*_student_messages(events), *_staff_messages(events)])
 
 
-def staff_notify(request: EnrolmentRequest, role: str, *, kind: str) -> int:
-    """Tell the home institution's staff in ``role`` of a request (a reminder, an escalation), in-app."""
-    staff = StaffRole.objects.filter(institution_id=request.home_institution_id, role=role).select_related("user")
+def staff_notify(request: EnrolmentRequest, role: str, *, kind: str, side: str = "home") -> int:
+    """Tell the staff in ``role`` of the request's ``side`` ("home" or "host") institution of a request (a
+    reminder, an escalation of that side's decision deadline), in-app."""
+    institution_id = request.host_institution_id if side == "host" else request.home_institution_id
+    staff = StaffRole.objects.filter(institution_id=institution_id, role=role).select_related("user")
     request = EnrolmentRequest.objects.select_related("offering__course", "offering__module").get(pk=request.pk)
-    deadline = request.decision_due_at.isoformat() if request.decision_due_at else ""
+    due = request.host_decision_due_at if kind.startswith("host_") else request.decision_due_at
+    deadline = due.isoformat() if due else ""
     return notify(
         Message(
             user=member.user,

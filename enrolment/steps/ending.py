@@ -12,7 +12,7 @@ from enrolment import lifecycle, seats
 from enrolment.errors import DEADLINE_PASSED_MESSAGE, EnrolmentError
 from enrolment.lifecycle import transition
 from enrolment.locks import Held
-from enrolment.models import SEAT_STATES, EnrolmentRequest, ReasonCode
+from enrolment.models import SEAT_STATES, EnrolmentRequest, ReasonCode, Status
 
 
 def deadline_check(held: Held, request: EnrolmentRequest) -> None:
@@ -29,6 +29,7 @@ def end(
     *,
     verb: lifecycle.Verb,
     reason: str,
+    to: str | None = None,
     actor=None,
     role: str = "system",
     comment: str = "",
@@ -37,7 +38,7 @@ def end(
     """Move ``request`` out by ``verb`` (cancel, staff cancel, withdraw, decline, expire); a held seat goes
     back and the waitlist moves up."""
     held_seat = request.status in SEAT_STATES
-    transition(request, verb=verb, actor=actor, actor_role=role, reason=reason, comment=comment)
+    transition(request, verb=verb, to=to, actor=actor, actor_role=role, reason=reason, comment=comment)
     if held_seat:
         seats.seat_give_back(offering=held.offering(request.offering_id), request=request, now=now)
 
@@ -50,5 +51,19 @@ def complete(held: Held, request: EnrolmentRequest, *, user, role: str, comment:
         actor=user,
         actor_role=role,
         reason=ReasonCode.RESULT_RECORDED,
+        comment=comment,
+    )
+
+
+def decide_by_host_system(held: Held, request: EnrolmentRequest, *, denied: bool, comment: str = "") -> None:
+    """A connected host's own system refused or cancelled the enrolment (OOAPI ``remoteState``): the request
+    ends as host-denied or cancelled, and a seat it held goes back to the waitlist."""
+    end(
+        held,
+        request,
+        verb=lifecycle.HOST_DECIDE,
+        to=Status.HOST_DENIED if denied else Status.CANCELLED,
+        reason=ReasonCode.HOST_SYSTEM_DENIED if denied else ReasonCode.HOST_SYSTEM_CANCELLED,
+        role="host_system",
         comment=comment,
     )

@@ -10,6 +10,7 @@ import datetime as dt
 import secrets
 import time
 
+from django.conf import settings
 from django.utils import timezone
 
 from catalogue.models import AdmissionMode, Offering
@@ -83,6 +84,10 @@ def place(held: Held, request: EnrolmentRequest, *, now: dt.datetime | None = No
     offering = held.offering(request.offering_id)
     mode = offering.admission_mode
     if mode == AdmissionMode.SELECTION:
+        # Host staff decide, within a deadline (reminded halfway, escalated after: ``host_deadlines_enforce``).
+        request.host_decision_due_at = now + dt.timedelta(days=settings.ENROLMENT_HOST_DECISION_DAYS)
+        request.host_reminded_at = request.host_escalated_at = None
+        request.save(update_fields=["host_decision_due_at", "host_reminded_at", "host_escalated_at"])
         return
     if mode == AdmissionMode.LOTTERY and now < lottery_draw_at(offering):
         request.queue_key = secrets.randbits(62)

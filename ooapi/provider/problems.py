@@ -25,6 +25,8 @@ PERSON_TOKEN_NEEDED = _(
 )
 NOT_OWN_STUDENT = _("Your institution may only see its own students.")
 RESULT_ONLY_FROM_HOST = _("Only the host institution (which teaches the course) may report a result.")
+HOST_SYSTEM_ONLY = _("Only the host institution's own system can deny or cancel this enrolment.")
+HOST_DECISION_TOO_LATE = _("This enrolment is {status}; the host's system can no longer deny or cancel it.")
 PATCH_MEDIA_TYPE = _("Send the changes as application/merge-patch+json.")
 PATCH_NOT_JSON = _("The body is not a JSON object.")
 PATCH_UNKNOWN_FIELDS = _("Only remoteState and result can be changed; not: {fields}.")

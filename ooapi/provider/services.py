@@ -11,8 +11,9 @@ from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import get_application_model
 from openapi_schema_validator import OAS30WriteValidator
 
-from core.errors import ApplicationError
+from core.errors import ApplicationError, PermissionDeniedError, WrongStateError
 from enrolment.models import EnrolmentRequest
+from enrolment.services.registration import host_decision_from_institution
 from institutions.models import Institution
 from ooapi.models import AssociationResult, ProviderClient
 from ooapi.provider import problems
@@ -24,6 +25,8 @@ from results.services.results import result_from_system
 
 UNKNOWN_SCOPES = _("Unknown scopes: {scopes}. Choose from: {known}.")
 PATCHABLE = ("remoteState", "result")
+# What a connected host's system reports that ends the enrolment: denied (host-denied) or canceled.
+HOST_ENDING_STATES = {"denied": True, "canceled": False}
 
 
 @functools.cache
@@ -69,7 +72,12 @@ def association_report(*, client: ProviderClient, request: EnrolmentRequest, pat
     Raises ``Problem`` (400/403/409) and then changes nothing.
 
     Idempotent: the same patch twice leaves the same row. Locks the report row, so concurrent patches
-    of one institution apply one after the other.
+    of one institution apply one after the other. It records what the institution's system says. One
+    report also moves the enrolment: a connected host's ``remoteState`` ``denied`` or ``canceled`` ends it
+    as host-denied or cancelled through enrolment's command (``host_decision_from_institution``: only while
+    the request is open at the host; the seat frees and the waitlist moves), in the same transaction as the
+    report, so a refused move records nothing either (409). A portal-managed host decides in the portal:
+    its system's report is recorded, as the home's is, and moves nothing.
     """
     unknown = sorted(set(patch) - set(PATCHABLE))
     if unknown:
@@ -81,6 +89,14 @@ def association_report(*, client: ProviderClient, request: EnrolmentRequest, pat
     if "result" in patch:
         _check("result", patch["result"], "CourseResult")
     with transaction.atomic():
+        ending = (
+            patch.get("remoteState") in HOST_ENDING_STATES
+            and client.institution_id == request.host_institution_id
+            and client.institution.integration == Institution.Integration.CONNECTED
+        )
+        if ending:
+            _host_decision(client=client, request=request, denied=HOST_ENDING_STATES[patch["remoteState"]])
+            request.refresh_from_db(fields=["status"])
         report, _created = AssociationResult.objects.select_for_update().get_or_create(
             request=request, institution=client.institution
         )
@@ -96,6 +112,17 @@ def association_report(*, client: ProviderClient, request: EnrolmentRequest, pat
             except ApplicationError as error:  # the whole patch is refused: nothing stays written
                 raise Problem(error.status_code, problems.RESULT_REFUSED.format(reason=error.message)) from None
     return report
+
+
+def _host_decision(*, client: ProviderClient, request: EnrolmentRequest, denied: bool) -> None:
+    try:
+        host_decision_from_institution(request_id=request.pk, institution_id=client.institution_id, denied=denied)
+    except PermissionDeniedError:
+        raise Problem(403, problems.HOST_SYSTEM_ONLY) from None
+    except WrongStateError:
+        request.refresh_from_db(fields=["status"])
+        status = request.get_status_display().lower()
+        raise Problem(409, problems.HOST_DECISION_TOO_LATE.format(status=status)) from None
 
 
 def provider_client_create(

@@ -192,6 +192,7 @@ CELERY_BEAT_SCHEDULE = {
     "enrolment-lotteries-draw": {"task": "enrolment.tasks.draw_due_lotteries", "schedule": 60.0},
     "enrolment-waitlists-close": {"task": "enrolment.tasks.close_waitlists", "schedule": 300.0},
     "enrolment-home-deadlines": {"task": "enrolment.tasks.home_decision_deadlines", "schedule": 900.0},
+    "enrolment-host-deadlines": {"task": "enrolment.tasks.host_decision_deadlines", "schedule": 900.0},
     # Those who chose a daily digest get their notifications of the day in one email, at 07:00.
     "notifications-daily-digest": {
         "task": "notifications.tasks.send_daily_digests",
@@ -332,6 +333,10 @@ OOAPI_DEMO_PEER_URL = env("OOAPI_DEMO_PEER_URL", default="http://127.0.0.1:8100"
 
 # How long an enrolment command waits for a row someone else holds before it answers "busy, try again".
 ENROLMENT_LOCK_TIMEOUT_MS = env.int("ENROLMENT_LOCK_TIMEOUT_MS", default=5000)
+# The host's decision on a selection offering, as the home's has (HomeApprovalPolicy): days to decide, and
+# after how many days its admissions staff are reminded; past the deadline it is escalated.
+ENROLMENT_HOST_DECISION_DAYS = env.int("ENROLMENT_HOST_DECISION_DAYS", default=10)
+ENROLMENT_HOST_REMINDER_DAYS = env.int("ENROLMENT_HOST_REMINDER_DAYS", default=5)
 
 # Content-Security-Policy (django-csp) on every answer: scripts, styles, images, fonts and requests from this
 # origin only; no inline script or style; no plugins; not framed. Forms post here, or to SURFconext's login.

@@ -5,6 +5,9 @@ open: with persistent connections (``CONN_MAX_AGE``) a busy demo filled PostgreS
 minute. On PostgreSQL the demo therefore runs under gunicorn with a fixed number of single-threaded workers,
 each keeping at most one connection, as production does; ``--reload`` restarts them when the code changes.
 The embedded SQLite default keeps runserver (and ``portal.settings.dev`` sets ``CONN_MAX_AGE`` 0 under it).
+
+The start-up notes (the demo's shortcuts) are printed here, once: runserver's reloader runs this command again
+in a child process, and again after every code change, and gunicorn starts a process per worker.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connections
+
+from core.apps import startup_notes
 
 
 def gunicorn_argv(*, host: str, port: int, workers: int, reload: bool) -> list[str]:
@@ -56,6 +61,10 @@ class Command(BaseCommand):
         parser.add_argument("--no-reload", action="store_true", help="do not restart when the code changes")
 
     def handle(self, *args, host: str, port: int, workers: int, no_reload: bool, **options) -> None:
+        if os.environ.get("RUN_MAIN") != "true":  # not runserver's reloaded child: the first start only
+            for note in startup_notes():
+                self.stdout.write(f"Flexportal: {note}")
+            self.stdout.flush()
         if connections["default"].vendor != "postgresql":
             call_command("runserver", f"{host}:{port}", use_reloader=not no_reload)
             return
