@@ -101,6 +101,7 @@ class CatalogueQuery:
     sort: str = ""
     page: int = 1
     page_size: int = 20
+    only: tuple[int, ...] | None = None  # the offerings a personal filter keeps (catalogue.personal); None: all
 
     @property
     def effective_sort(self) -> str:
@@ -235,8 +236,11 @@ class _PostgresSearch:
             "now": now,
             "limit": query.page_size,
             "offset": (query.page - 1) * query.page_size,
+            "only": list(query.only or ()),
         }
         self.active: list[str] = []
+        # A personal filter's offerings (a few hundred at most: a student's precedents or open runs).
+        self.public = "visible_public AND offering_id = ANY(%(only)s)" if query.only is not None else "visible_public"
 
     def _facet_conditions(self) -> list[tuple[str, str]]:
         """(facet, SQL true when a row passes that facet's selection) for the facets that have one."""
@@ -290,7 +294,7 @@ class _PostgresSearch:
             ctes.append(
                 f"hits AS MATERIALIZED (SELECT {', '.join(SORT_COLUMNS + teachable + GROUPED_COLUMNS[0] + GROUPED_COLUMNS[1])}"  # noqa: S608
                 f", {fdim} AS fdim FROM {self.table}"
-                f" WHERE visible_public AND {self.TEXT_OR_THEME if self.text_themes else self.TEXT}"
+                f" WHERE {self.public} AND {self.TEXT_OR_THEME if self.text_themes else self.TEXT}"
                 f" AND {failures} <= 1)"
             )
             source = "hits WHERE fdim = 0"
@@ -317,10 +321,10 @@ class _PostgresSearch:
         else:
             # Sorted by anything but start date, the page may walk that order's index (migration 0009), which
             # holds every facet column: no table rows are read, and it stops once twenty rows pass.
-            source = f"{self.table} WHERE visible_public AND {passes_all}"
+            source = f"{self.table} WHERE {self.public} AND {passes_all}"
             facets_from = (
                 f"(SELECT {fdim} AS fdim, {', '.join(grouped)} FROM {self.table}"  # noqa: S608
-                f" WHERE visible_public AND {failures} <= 1) hits"
+                f" WHERE {self.public} AND {failures} <= 1) hits"
             )
         # The page's ids in order, as one array: the rows are then fetched by primary key, without a join.
         ctes.append(
@@ -332,7 +336,7 @@ class _PostgresSearch:
         grouping = f"GROUPING({GROUPED_COLUMNS[0][0]})"
         sets = ", ".join(f"({', '.join(columns)})" for columns in GROUPED_COLUMNS)
         groups = f"GROUP BY GROUPING SETS ({sets})"
-        if not self.q.text and not conditions:
+        if not self.q.text and not conditions and self.q.only is None:
             # Browsing (no text, nothing ticked) counts the whole public catalogue: its counts are kept up to
             # date per group (FacetCount, migration 0006), so read those instead of every row.
             facets_from, grouping, per_fdim = FacetCount._meta.db_table, "grouping_set", "sum(rows)"
@@ -459,6 +463,8 @@ class _PortableSearch:
 
     def _base(self) -> QuerySet:
         qs = OfferingSearch.objects.filter(visible_public=True)
+        if self.q.only is not None:
+            qs = qs.filter(pk__in=self.q.only)
         if self.q.text:
             text = Q()
             for word in self.q.text.split():

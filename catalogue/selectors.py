@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from catalogue import personal
 from catalogue.choices import CatalogueChoices, catalogue_choices
 from catalogue.filters import YES_NO, CatalogueFilterSet
 from catalogue.models import CatalogueStamp, Course, ECBand, Language, Level, Mode, Offering, Theme
@@ -167,7 +169,8 @@ def catalogue_etag(request, *extra, stamp: dt.datetime | None = None) -> str:
     stamp = stamp or catalogue_stamp()
     minute = timezone.now().strftime("%Y%m%d%H%M")
     user = request.user.pk if getattr(request, "user", None) and request.user.is_authenticated else "-"
-    raw = "|".join(str(p) for p in (stamp, minute, get_language(), user, request.get_full_path(), *extra))
+    mine = personal.version(request.user) if user != "-" else ""  # precedents and requests change the page
+    raw = "|".join(str(p) for p in (stamp, minute, get_language(), user, mine, request.get_full_path(), *extra))
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
@@ -226,9 +229,33 @@ def search_suggestions(*, text: str) -> Suggestions:
 
 
 def run_catalogue_query(
-    params, *, choices: CatalogueChoices | None = None, page: int, page_size: int
+    params,
+    *,
+    choices: CatalogueChoices | None = None,
+    page: int,
+    page_size: int,
+    only: frozenset[int] | None = None,
 ) -> tuple[CatalogueQuery, SearchResult, CatalogueFilterSet]:
+    """``only``: the offerings the ticked personal filters keep (``catalogue.personal``), or None for all."""
     choices = choices or catalogue_choices()
     filterset = CatalogueFilterSet(params, choices=choices)
     query = filterset.to_query(page=page, page_size=page_size)
+    if only is not None:
+        query = dataclasses.replace(query, only=tuple(sorted(only)))
     return query, catalogue_search(query), filterset
+
+
+def personal_for(user, ticked: list[str]) -> tuple[list[dict], frozenset[int] | None, dict[int, list]]:
+    """For the catalogue page: the personal filters that apply to ``user`` (name, label, ticked), the
+    offerings the ticked ones keep together (None when none is ticked), and each offering's badges."""
+    found = personal.applicable(user)
+    kept = None
+    badges: dict[int, list] = {}
+    for personal_filter, offerings in found:
+        if personal_filter.name in ticked:
+            kept = offerings if kept is None else kept & offerings
+        if personal_filter.badge:
+            for offering_id in offerings:
+                badges.setdefault(offering_id, []).append(personal_filter.badge)
+    shown = [{"name": f.name, "label": f.label, "ticked": f.name in ticked} for f, _offerings in found]
+    return shown, kept, badges

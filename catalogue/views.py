@@ -24,6 +24,7 @@ from catalogue.selectors import (
     label_facets,
     offering_detail,
     overlapping_periods,
+    personal_for,
     run_catalogue_query,
     search_suggestions,
     student_home_periods,
@@ -49,7 +50,7 @@ def _ec_text(value, language: str) -> str:
     return floatformat(value, "-1")
 
 
-def _cards(rows: list[dict], institutions: dict[int, str], home_periods) -> list[dict]:
+def _cards(rows: list[dict], institutions: dict[int, str], home_periods, badges: dict[int, list]) -> list[dict]:
     """The result cards, with their text formatted here once rather than by filters per card."""
     language = get_language() or "nl"
     english = language.startswith("en")
@@ -67,6 +68,7 @@ def _cards(rows: list[dict], institutions: dict[int, str], home_periods) -> list
                 "ec_text": _ec_text(row["ec"], language),
                 "is_open": row["enrol_opens_at"] <= now < row["enrol_closes_at"],
                 "home_periods": overlapping_periods(home_periods, row["start_date"], row["end_date"]),
+                "badges": badges.get(row["offering_id"], ()),
             }
         )
     return cards
@@ -82,9 +84,12 @@ def catalogue(request):
         return not_modified
     template = "catalogue/_body.html" if is_htmx else "catalogue/catalogue.html"
     choices = catalogue_choices(stamp=stamp)
+    mine, kept, badges = personal_for(request.user, request.GET.getlist("for_me"))
     try:
         page, page_size = parse_paging(request.GET)
-        query, result, filterset = run_catalogue_query(request.GET, choices=choices, page=page, page_size=page_size)
+        query, result, filterset = run_catalogue_query(
+            request.GET, choices=choices, page=page, page_size=page_size, only=kept
+        )
     except InvalidCatalogueQuery as error:
         context = {
             "errors": error.errors,
@@ -101,7 +106,8 @@ def catalogue(request):
         "query": query,
         "result": result,
         "facets": facets,
-        "cards": _cards(result.rows, institutions, home_periods),
+        "cards": _cards(result.rows, institutions, home_periods, badges),
+        "personal_filters": mine,
         "home_periods": home_periods,
         "page_beyond_end": result.total and query.page > result.num_pages,
         "pagination": _pagination(request.GET, query.page, result.num_pages),
@@ -142,6 +148,7 @@ def offering(request, offering_id: int):
         "home_periods": home_periods,
         "overlap": overlapping_periods(home_periods, item.start_date, item.end_date),
         "is_open": item.is_open_for_enrolment(),
+        "badges": personal_for(request.user, [])[2].get(item.pk, ()),
     }
     return render(request, "catalogue/offering_detail.html", context)
 

@@ -31,11 +31,11 @@ from django.utils import timezone
 from accounts.models import StaffRole, StudentProfile, User
 from catalogue.models import AdmissionMode, Offering
 from core.errors import ApplicationError
-from credentials.models import RecognitionPrecedent
 from enrolment.models import EnrolmentRequest, HomeApprovalPolicy, SeatReservation
 from enrolment.services import admission, approval, requests
 from institutions.models import Institution
 from institutions.routes import Route
+from results.models import RecognitionPrecedent
 
 DEMO_DOMAIN = "demo.flexportal.nl"
 

@@ -18,6 +18,7 @@ from django.db import transaction
 from accounts.models import StaffRole, StudentProfile, User
 from catalogue.models import Course, Level, Mode, Module, Offering, OfferingSearch, Theme
 from catalogue.services import SharedIn, course_publications_replace, search_index_refresh
+from demo.results import seed_results
 from demo.scenarios import DemoScenarios
 from institutions.models import AcademicPeriod, AcademicYear, Institution, OrganisationalUnit, Programme
 from institutions.routes import Route
@@ -357,6 +358,7 @@ ROLE_ACCOUNTS = [
     ("approver.uu", "Eva", "Visser", "staff", "uu", StaffRole.Role.HOME_APPROVER),
     ("admissions.tud", "Lars", "Smit", "staff", "tud", StaffRole.Role.HOST_ADMISSIONS),
     ("admissions.uva", "Femke", "Meijer", "staff", "uva", StaffRole.Role.HOST_ADMISSIONS),
+    ("admissions.vu", "Sem", "Peters", "staff", "vu", StaffRole.Role.HOST_ADMISSIONS),
     ("examboard.uu", "Bram", "de Boer", "staff", "uu", StaffRole.Role.EXAMINATION_BOARD),
     ("catalogue.uva", "Lotte", "Mulder", "staff", "uva", StaffRole.Role.CATALOGUE_MANAGER),
     ("coordinator", "Joris", "de Groot", "coordinator", None, None),
@@ -410,6 +412,7 @@ class DemoSeeder:
         with transaction.atomic():
             self._alliances(institutions, courses)
         DemoScenarios(password=DEMO_PASSWORD, say=self.say).run()
+        seed_results(email=demo_email, today=self.today, say=self.say)
         refreshed = search_index_refresh() if created or not self._index_complete() else 0
         summary = {
             "institutions": Institution.objects.count(),

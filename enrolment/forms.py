@@ -104,7 +104,7 @@ class MotivationForm(forms.Form):
 
 
 # The actions that are a staff member's decision on a request: the request page offers them as one form.
-DECISION_ACTIONS = ("approve", "deny", "admit", "waitlist", "reject", "complete", "staff_cancel")
+DECISION_ACTIONS = ("approve", "deny", "admit", "waitlist", "reject", "staff_cancel")
 CHOOSE_DECISION_MESSAGE = _("Choose a decision.")
 REASON_HELP = _("Required for: %(actions)s.")
 

@@ -11,7 +11,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import StaffRole
+from accounts.models import StaffRole, StudentProfile
 from catalogue.models import AdmissionMode, Offering
 from enrolment.errors import NotAllowedError, RequestNotFoundError
 from enrolment.models import (
@@ -312,3 +312,33 @@ def request_timeline(events: list[RequestEvent], *, for_staff: bool) -> list[dic
             }
         )
     return rows
+
+
+def offerings_eligible_for(user) -> frozenset[int] | None:
+    """For the catalogue's "eligible for me": the offerings whose enrolment window is open now, that are
+    open to students of the student's institution, and whose course or module the student neither takes
+    nor has completed: the eligibility rules that hold for a whole catalogue at once (``eligibility``'s
+    window, visibility and duplicate rules). None for anyone who is not a student."""
+    profile = StudentProfile.objects.filter(user_id=user.pk).values("pk", "home_institution_id").first()
+    if profile is None:
+        return None
+    now = timezone.now()
+    own = Q(institution_id=profile["home_institution_id"])
+    taken = EnrolmentRequest.objects.filter(
+        student_id=profile["pk"], status__in=[*ACTIVE_STATES, Status.COMPLETED]
+    ).values_list("offering__course_id", "offering__module_id")
+    courses = {course for course, _module in taken if course}
+    modules = {module for _course, module in taken if module}
+    offerings = (
+        Offering.objects.filter(enrol_opens_at__lte=now, enrol_closes_at__gt=now, is_archived=False)
+        .filter((own & Q(visible_own_students=True)) | (~own & Q(visible_partners=True)))
+        .exclude(course_id__in=courses)
+        .exclude(module_id__in=modules)
+    )
+    return frozenset(offerings.values_list("pk", flat=True))
+
+
+def eligibility_version(user) -> str:
+    """Changes when the student's requests change, and each minute (windows open and close to the minute)."""
+    latest = RequestEvent.objects.filter(request__student__user_id=user.pk).order_by("-pk").values_list("pk", flat=True)
+    return f"{latest.first()}:{timezone.now():%Y%m%d%H%M}"

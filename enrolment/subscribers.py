@@ -4,12 +4,16 @@ writes goes (or is dropped) with them."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from catalogue.events import capacity_raised
+from catalogue.personal import PersonalFilter, personal_filter_register
 from core.db import on_commit_collected
 from enrolment import lifecycle, tasks
 from enrolment.gateway import gateway, needs_gateway
 from enrolment.lifecycle import ENDED
 from enrolment.models import RequestEvent, Status
+from enrolment.selectors import eligibility_version, offerings_eligible_for
 from enrolment.services.admission import waitlists_promote
 from enrolment.services.messages import notification_title
 from notifications.kinds import kind_register
@@ -44,3 +48,12 @@ def register() -> None:
     lifecycle.subscribe(notify_after_commit)
     lifecycle.subscribe(tell_connected_institutions)
     capacity_raised.connect(promote_after_capacity_raised, dispatch_uid="enrolment-promote")
+    # The catalogue's "eligible for me" filter.
+    personal_filter_register(
+        PersonalFilter(
+            name="eligible",
+            label=_("Eligible for me"),
+            offerings=offerings_eligible_for,
+            version=eligibility_version,
+        )
+    )

@@ -1,9 +1,10 @@
-from django.urls import re_path
+from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
 from catalogue import apis as catalogue_apis
 from core.views import api_not_found
 from enrolment import apis as enrolment_apis
+from results import apis as results_apis
 
 
 class JsonOnlyRouter(DefaultRouter):
@@ -17,8 +18,13 @@ router.register("institutions", catalogue_apis.InstitutionViewSet, basename="ins
 router.register("courses", catalogue_apis.CourseViewSet, basename="course")
 router.register("offerings", catalogue_apis.OfferingViewSet, basename="offering")
 router.register("enrolments", enrolment_apis.EnrolmentViewSet, basename="enrolment")
+router.register("results", results_apis.ResultViewSet, basename="result")
+router.register("recognitions", results_apis.RecognitionViewSet, basename="recognition")
+router.register("precedents", results_apis.PrecedentViewSet, basename="precedent")
+router.register("conversion-tables", results_apis.ConversionTableViewSet, basename="conversion-table")
 
 urlpatterns = [
+    path("transcript/", results_apis.TranscriptView.as_view(), name="transcript"),
     *router.urls,
     # Anything else under /api/ is a JSON 404 in the API's error shape, not Django's HTML page.
     re_path(r"^.*$", api_not_found, name="api-not-found"),

@@ -18,6 +18,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("catalogue/", include("catalogue.urls")),
     path("enrolment/", include("enrolment.urls")),
+    path("results/", include("results.urls")),
     path("notifications/", include("notifications.urls")),
     path("accounts/", include("accounts.urls")),
     path("ooapi/v5/", include("ooapi.provider.urls")),

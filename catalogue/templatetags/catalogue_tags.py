@@ -53,6 +53,23 @@ def facet_fieldsets(facets) -> SafeString:
 
 
 @register.simple_tag
+def personal_fieldset(personal_filters: list[dict]) -> SafeString:
+    """The filters that depend on who is looking ("counts for my programme", "eligible for me"), for a
+    signed-in student only."""
+    if not personal_filters:
+        return mark_safe("")
+    items = "\n".join(
+        f'<li><input type="checkbox" name="for_me" value="{escape(f["name"])}" id="for-me-{escape(f["name"])}"'
+        f'{" checked" if f["ticked"] else ""}><label for="for-me-{escape(f["name"])}">{escape(str(f["label"]))}</label></li>'
+        for f in personal_filters
+    )
+    legend = escape(gettext("For me"))
+    return mark_safe(  # noqa: S308 (every interpolated text is escaped)
+        f'<fieldset class="facet" id="facet-for-me">\n  <legend>{legend}</legend>\n  <ul>\n{items}\n  </ul>\n</fieldset>'
+    )
+
+
+@register.simple_tag
 def sort_options(selected: str) -> SafeString:
     """The sort orders as ``<option>`` elements, ``selected`` marked, in one pass rather than six template nodes each."""
     return mark_safe(  # noqa: S308 (the values are fixed codes, the labels escaped)
@@ -89,6 +106,9 @@ def result_cards(cards: list[dict], home_periods: list) -> SafeString:
         where = modes.get(card["mode"], modes[Mode.ON_CAMPUS]) + (f", {escape(card['city'])}" if card["city"] else "")
         badges = (f' · <span class="badge">{microcredential}</span>' if card["is_microcredential"] else "") + (
             f' · <span class="badge open">{open_now}</span>' if card["is_open"] else ""
+        )
+        badges += "".join(
+            f' · <span class="badge mine">{escape(str(label))}</span>' for label in card.get("badges", ())
         )
         if not home_periods:
             periods = ""

@@ -136,16 +136,6 @@ ACTIONS: dict[str, Action] = {
             comment=True,
         ),
         Action(
-            "complete",
-            (lifecycle.COMPLETE,),
-            lambda user, pk, reason, comment, motivation: requests.request_complete(
-                user=user, request_id=pk, comment=comment
-            ),
-            _("Mark completed"),
-            "Host admissions, from `registered`.",
-            comment=True,
-        ),
-        Action(
             "staff_cancel",
             (lifecycle.HOST_CANCEL, lifecycle.HOME_CANCEL),
             lambda user, pk, reason, comment, motivation: requests.request_cancel(

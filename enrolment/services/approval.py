@@ -53,6 +53,19 @@ def home_deny(*, user, request_id: int, reason: str, comment: str = "") -> Enrol
         return request
 
 
+def home_approve_recognised(*, request_id: int) -> EnrolmentRequest | None:
+    """The home examination board pre-approved the course (results' recognition): the request, if it still
+    awaits home approval, is approved, and the next steps follow. Otherwise nothing changes (None)."""
+    with transaction.atomic():
+        held = locks.lock_request(request_id)
+        request = held.request(request_id)
+        if not lifecycle.HOME_DECIDE.allows(request.status):
+            return None
+        home_review.approve_by_recognition(held, request)
+        flow.advance(held, request, after=lifecycle.HOME_DECIDE)
+        return request
+
+
 @retry_on_deadlock
 def home_decision_from_institution(*, request_id: int, approved: bool, comment: str = "") -> EnrolmentRequest | None:
     """Apply the decision a connected home institution took in its own system (reached over OOAPI).

@@ -31,7 +31,6 @@ from enrolment.errors import (
     UploadError,
     WrongStateError,
 )
-from enrolment.gateway import gateway, needs_gateway
 from enrolment.models import DENIAL_REASONS, EnrolmentRequest, ReasonCode, Status
 from enrolment.permissions import actor_role, require_verb
 from enrolment.steps import ending, submission
@@ -258,18 +257,4 @@ def request_withdraw(*, user, request_id: int, comment: str = "") -> EnrolmentRe
             comment=comment,
         )
         flow.advance(held, request, after=lifecycle.WITHDRAW)
-        return request
-
-
-def request_complete(*, user, request_id: int, comment: str = "", result: dict | None = None) -> EnrolmentRequest:
-    """Host staff mark a registered enrolment completed, optionally with its result (grade, passed, EC,
-    date, scale, examiner). A connected institution gets the result through the gateway. Raises
-    NotAllowedError (403) for anyone but the host's admissions, WrongStateError (409) unless registered."""
-    with transaction.atomic():
-        held = locks.lock_request(request_id)
-        request = held.request(request_id)
-        role = require_verb(user, request, lifecycle.COMPLETE)
-        ending.complete(held, request, user=user, role=role, comment=comment)
-        if needs_gateway(request):
-            gateway().result_recorded(request=request, result=result or {})
         return request

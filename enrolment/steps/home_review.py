@@ -82,6 +82,17 @@ def deny(held: Held, request: EnrolmentRequest, *, user, role: str, reason: str,
     transition(request, verb=lifecycle.DENY, actor=user, actor_role=role, reason=reason, comment=comment)
 
 
+def approve_by_recognition(held: Held, request: EnrolmentRequest) -> None:
+    """The home examination board pre-approved the course: that is the home approval."""
+    transition(
+        request,
+        verb=lifecycle.HOME_DECIDE,
+        to=Status.HOME_APPROVED,
+        actor_role="exam_board",
+        reason=ReasonCode.RECOGNITION_PRECEDENT,
+    )
+
+
 def decide_by_institution(held: Held, request: EnrolmentRequest, *, approved: bool, comment: str = "") -> None:
     """A connected home decided in its own system."""
     transition(

@@ -31,6 +31,7 @@ PATCH_MEDIA_TYPE = _("Send the changes as application/merge-patch+json.")
 PATCH_NOT_JSON = _("The body is not a JSON object.")
 PATCH_UNKNOWN_FIELDS = _("Only remoteState and result can be changed; not: {fields}.")
 PATCH_INVALID = _("{field} is not valid: {reason}")
+RESULT_REFUSED = _("The result was not recorded: {reason}")
 SERVER_ERROR = _("Something went wrong on the portal's side; the error has been logged.")
 REQUEST_REFUSED = _("The portal refused this request before the OOAPI provider could handle it.")
 

@@ -21,6 +21,7 @@ from ooapi.provider.params import resolve_refs
 from ooapi.provider.problems import Problem
 from ooapi.provider.scopes import PROVIDER_SCOPES, READ
 from ooapi.spec import load_spec
+from results.services.results import result_from_system
 
 UNKNOWN_SCOPES = _("Unknown scopes: {scopes}. Choose from: {known}.")
 PATCHABLE = ("remoteState", "result")
@@ -65,7 +66,10 @@ def association_report(*, client: ProviderClient, request: EnrolmentRequest, pat
     The patch must be what the spec's request body allows: a ``remoteState`` of the enum, and a complete
     ``CourseResult`` (the association is a course offering association); ``null`` is not allowed, so a
     result is corrected by sending a new one, not retracted. The new result is merged into the stored
-    one. Only the host may report a result. Raises ``Problem`` (400/403) and then changes nothing.
+    one. Only the host may report a result. A final result (state ``completed``) is recorded as the
+    request's result (``results.services.result_from_system``), which completes the enrolment; one the
+    results rules refuse (before the end date, out of scale, not registered) refuses the whole patch.
+    Raises ``Problem`` (400/403/409) and then changes nothing.
 
     Idempotent: the same patch twice leaves the same row. Locks the report row, so concurrent patches
     of one institution apply one after the other. It records what the institution's system says. One
@@ -102,6 +106,11 @@ def association_report(*, client: ProviderClient, request: EnrolmentRequest, pat
             report.result = merge_patch(report.result, patch["result"])
         report.updated_by = client
         report.save(update_fields=["remote_state", "result", "updated_by", "updated_at"])
+        if "result" in patch:
+            try:
+                result_from_system(request_id=request.pk, course_result=report.result)
+            except ApplicationError as error:  # the whole patch is refused: nothing stays written
+                raise Problem(error.status_code, problems.RESULT_REFUSED.format(reason=error.message)) from None
     return report
 
 

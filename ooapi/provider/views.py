@@ -473,6 +473,7 @@ def association_patch(request, caller: Caller, query, associationId: str):
     if not isinstance(patch, dict):
         raise Problem(400, problems.PATCH_NOT_JSON)
     association_report(client=caller.client, request=found, patch=patch)
+    found.refresh_from_db(fields=["status"])  # a final result completes the enrolment
     return _json(
         {
             "associationId": str(found.public_id),

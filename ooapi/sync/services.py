@@ -148,7 +148,7 @@ def association_body(request: EnrolmentRequest, *, remote_state: str) -> dict:
 
 
 def course_result(request: EnrolmentRequest, result: dict) -> dict:
-    """The host's result (as ``request_complete(result=...)`` records it) as an OOAPI ``CourseResult``.
+    """The host's result (as ``results.services.results.for_the_home`` gives it) as an OOAPI ``CourseResult``.
     Tolerant of the keys a result may use: grade/score, passed/pass, ec, date/resultDate, scale, examiner."""
     teachable = request.offering.course or request.offering.module
     passed = result.get("passed", result.get("pass"))

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "catalogue",
     "notifications",
     "enrolment",
+    "results",
     "routes",
     "credentials",
     "ooapi",
@@ -232,6 +233,7 @@ SPECTACULAR_SETTINGS = {
         "EnrolmentStatusEnum": "enrolment.models.Status",
         "ReasonCodeEnum": "enrolment.models.ReasonCode",
         "DenialReasonEnum": "enrolment.models.DENIAL_REASON_CHOICES",
+        "GradeScaleEnum": "results.scales.SCALE_CHOICES",
     },
     # Every operation documents the error answers core.api.exception_handler gives (portal/schema.py).
     "POSTPROCESSING_HOOKS": [

@@ -6,12 +6,12 @@ again changes nothing; the demo's connections follow the peer's port."""
 import pytest
 
 from catalogue.models import AdmissionMode, Offering
-from credentials.models import RecognitionPrecedent
 from demo.scenarios import STUDENTS
 from demo.seeder import DEMO_PASSWORD, DemoSeeder, demo_email
 from enrolment.models import EnrolmentRequest, HomeApprovalPolicy, ReasonCode, RequestEvent, SeatReservation, Status
 from ooapi.models import Connection, OutboxMessage
 from ooapi.sync import dispatcher
+from results.models import RecognitionPrecedent
 
 pytest_plugins = ["tests.ooapi_peer.fixtures"]
 pytestmark = pytest.mark.django_db

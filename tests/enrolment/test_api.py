@@ -211,7 +211,6 @@ def test_every_enrolment_endpoint_is_in_the_schema(client, zone):
         "cancel",
         "withdraw",
         "resubmit",
-        "complete",
         "staff_cancel",
     }
     assert "/api/enrolments/bulk/" in paths and "/api/enrolments/eligibility/" in paths

@@ -6,11 +6,11 @@ import pytest
 from django.utils import timezone, translation
 
 from catalogue.models import AdmissionMode
-from credentials.models import RecognitionPrecedent
 from enrolment.errors import DuplicateRequestError, EnrolmentError, NotAllowedError, NotEligibleError, WrongStateError
 from enrolment.lifecycle import ALLOWED
 from enrolment.models import EnrolmentRequest, HomeApprovalPolicy, Status
 from enrolment.services import admission, approval, requests
+from results.models import RecognitionPrecedent
 from tests.factories import CourseFactory, OfferingFactory
 
 pytestmark = pytest.mark.django_db

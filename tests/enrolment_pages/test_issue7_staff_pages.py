@@ -10,10 +10,10 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import StaffRole
-from credentials.models import RecognitionPrecedent
 from enrolment.models import EnrolmentRequest, HomeApprovalPolicy
 from enrolment.selectors import staff_queue
 from enrolment.services import approval, requests
+from results.models import RecognitionPrecedent
 from tests.factories import ProgrammeFactory
 
 pytestmark = pytest.mark.django_db

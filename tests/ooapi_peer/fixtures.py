@@ -118,6 +118,17 @@ class PeerControl:
     def requests(self, path_prefix: str = "") -> list[dict]:
         return self.call("GET", "requests", params={"path_prefix": path_prefix})["items"]
 
+    def report(self, *, portal: str, client_id: str, client_secret: str, association_id: str, patch: dict) -> dict:
+        """Make the peer PATCH the portal's association as the institution's system does."""
+        body = {
+            "portal": portal,
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "association_id": association_id,
+            "patch": patch,
+        }
+        return self.call("POST", "/report", json=body)
+
     def revoke_tokens(self) -> int:
         return self.call("POST", "auth/revoke")["revoked"]
 

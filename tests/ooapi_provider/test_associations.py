@@ -1,19 +1,25 @@
 """Associations (enrolment requests): who may read which, the state mapping, and a connected system
 reporting its own state and the result by PATCH (application/merge-patch+json)."""
 
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 
-from enrolment.models import Status
+from catalogue.models import Offering
+from enrolment.models import EnrolmentRequest, Status
 from ooapi.models import AssociationResult
 from ooapi.provider import mappers
 from ooapi.provider.scopes import ASSOCIATIONS_READ, ASSOCIATIONS_WRITE, PERSONS_READ, READ
+from results.models import Result
 from tests.factories import StudentProfileFactory
 from tests.ooapi_provider.conftest import request_in
 
 pytestmark = pytest.mark.django_db
 
-RESULT = {"state": "completed", "pass": "passed", "score": "7.5", "resultDate": "2027-06-30"}
+# A result is recorded from the offering's end date on: the fixture ``finished`` ends the course 5 days ago.
+RESULT_DATE = dt.date.today() - dt.timedelta(days=3)
+RESULT = {"state": "completed", "pass": "passed", "score": "7.5", "resultDate": RESULT_DATE.isoformat()}
 COURSE_RESULT = {**RESULT, "studyLoad": {"studyLoadUnit": "ects", "value": 5}}
 
 
@@ -153,13 +159,28 @@ def test_reading_associations_needs_its_scope(api, zone, make_token):
 # PATCH
 
 
-def test_host_reports_remote_state_and_result(api, zone, make_token):
+@pytest.fixture
+def finished(zone):
+    """Beta's student is registered for Alpha's course, which ended five days ago."""
+    ended = dt.date.today() - dt.timedelta(days=5)
+    Offering.objects.filter(pk=zone["offerings"]["algorithms"].pk).update(
+        start_date=ended - dt.timedelta(days=60), end_date=ended
+    )
+    EnrolmentRequest.objects.filter(pk=zone["requests"]["beta_at_alpha"].pk).update(status=Status.REGISTERED)
+    return zone
+
+
+def test_host_reports_remote_state_and_result(api, finished, make_token):
+    zone = finished
     alpha = make_token(zone["alpha"])
     path = f"/associations/{public_id(zone, 'beta_at_alpha')}"
     response = api.patch(path, {"remoteState": "associated", "result": COURSE_RESULT}, alpha)
     assert response.status_code == 200
     assert response.json()["associationId"] == public_id(zone, "beta_at_alpha")
-    assert response.json()["state"] == "pending"  # the portal's own lifecycle is not moved by a report
+    assert response.json()["state"] == "associated"  # a final result completes the enrolment
+    result = Result.objects.get(request=zone["requests"]["beta_at_alpha"])
+    assert (result.source, result.score, result.passed, result.ec) == ("system", "7.5", True, 5)
+    assert EnrolmentRequest.objects.get(pk=result.request_id).status == Status.COMPLETED
     report = AssociationResult.objects.get(request=zone["requests"]["beta_at_alpha"], institution=zone["alpha"])
     assert (report.remote_state, report.result) == ("associated", COURSE_RESULT)
     # Both home and host read the result; remoteState is write-only in the spec and never echoed.
@@ -169,7 +190,8 @@ def test_host_reports_remote_state_and_result(api, zone, make_token):
         assert "remoteState" not in association
 
 
-def test_filter_by_the_hosts_result_state(api, zone, make_token):
+def test_filter_by_the_hosts_result_state(api, finished, make_token):
+    zone = finished
     alpha = make_token(zone["alpha"])
     api.patch(f"/associations/{public_id(zone, 'beta_at_alpha')}", {"result": COURSE_RESULT}, alpha)
     path = f"/offerings/{mappers.offering_id(zone['offerings']['algorithms'])}/associations"
@@ -177,13 +199,14 @@ def test_filter_by_the_hosts_result_state(api, zone, make_token):
     assert ids_of(api.get(path, alpha, **{"result-state": "in progress"})) == []
 
 
-def test_a_new_result_is_merged_into_the_reported_one(api, zone, make_token):
+def test_a_new_result_is_merged_into_the_reported_one(api, finished, make_token):
+    zone = finished
     alpha = make_token(zone["alpha"])
     path = f"/associations/{public_id(zone, 'beta_at_alpha')}"
     api.patch(path, {"result": COURSE_RESULT}, alpha)
     corrected = {
         "state": "completed",
-        "resultDate": "2027-07-01",
+        "resultDate": (RESULT_DATE + dt.timedelta(days=1)).isoformat(),
         "score": "8.0",
         "studyLoad": COURSE_RESULT["studyLoad"],
     }
@@ -191,7 +214,8 @@ def test_a_new_result_is_merged_into_the_reported_one(api, zone, make_token):
     assert api.get(path, alpha).json()["result"] == {**COURSE_RESULT, **corrected}  # "pass" stays
 
 
-def test_same_patch_twice_changes_nothing_more(api, zone, make_token):
+def test_same_patch_twice_changes_nothing_more(api, finished, make_token):
+    zone = finished
     alpha = make_token(zone["alpha"])
     path = f"/associations/{public_id(zone, 'beta_at_alpha')}"
     for _ in range(2):
@@ -208,6 +232,20 @@ def test_home_reports_its_own_state_but_no_result(api, zone, make_token):
     assert refused.json()["detail"] == "Only the host institution (which teaches the course) may report a result."
     reports = AssociationResult.objects.filter(request=zone["requests"]["beta_at_alpha"])
     assert [(r.institution_id, r.remote_state, r.result) for r in reports] == [(zone["beta"].pk, "pending", None)]
+
+
+def test_a_result_the_results_rules_refuse_refuses_the_whole_patch(api, finished, make_token):
+    """Out of scale: 400; and for a request not registered (Gamma's student is waitlisted): 409. The
+    remoteState that came with it is not stored either."""
+    zone = finished
+    alpha = make_token(zone["alpha"])
+    path = f"/associations/{public_id(zone, 'beta_at_alpha')}"
+    response = api.patch(path, {"remoteState": "associated", "result": {**COURSE_RESULT, "score": "-3"}}, alpha)
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("The result was not recorded: -3 is not a score")
+    waiting = api.patch(f"/associations/{public_id(zone, 'gamma_at_alpha')}", {"result": COURSE_RESULT}, alpha)
+    assert waiting.status_code == 409
+    assert not AssociationResult.objects.exists() and not Result.objects.exists()
 
 
 @pytest.mark.parametrize(

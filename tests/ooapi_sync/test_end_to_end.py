@@ -5,12 +5,17 @@ request is registered on both sides, and the result returns by PATCH."""
 
 from __future__ import annotations
 
-import pytest
+import datetime as dt
 
+import pytest
+from django.utils import timezone
+
+from catalogue.models import Offering
 from enrolment.models import EnrolmentRequest, RequestEvent, Status
-from enrolment.services.requests import request_cancel, request_complete, request_submit
+from enrolment.services.requests import request_cancel, request_submit
 from ooapi.models import Connection, OutboxMessage
 from ooapi.sync import services
+from results.services.results import ResultInput, result_record
 from tests.ooapi_sync.conftest import fast_config, sync_processes, wait_until
 
 pytest_plugins = ["tests.ooapi_peer.fixtures"]
@@ -94,8 +99,11 @@ def test_associated_at_once_registered_on_both_sides_and_result_by_patch(sync_zo
     assert {m.status for m in messages.values()} == {OutboxMessage.Status.DELIVERED}
 
     # The host records the result: it reaches the home's association by PATCH.
-    result = {"grade": "8.5", "passed": True, "ec": 5, "date": "2027-04-20", "scale": "1-10", "examiner": "Dr. Vos"}
-    request_complete(user=zone.host_admissions, request_id=request.pk, result=result)
+    # Time passes: the course has ended, so the host may record its result.
+    ended = timezone.localdate() - dt.timedelta(days=2)
+    Offering.objects.filter(pk=zone.offering.pk).update(start_date=ended - dt.timedelta(days=60), end_date=ended)
+    result = ResultInput(scale="1-10", score="8.5", ec="5", assessed_on=ended.isoformat(), examiner="Dr. Vos")
+    result_record(user=zone.host_admissions, request_id=request.pk, data=result)
     sent = wait_until(
         lambda: peer.control.association(association["associationId"])["result"],
         what="the result at the peer",
@@ -105,7 +113,7 @@ def test_associated_at_once_registered_on_both_sides_and_result_by_patch(sync_zo
         "state": "completed",
         "pass": "passed",
         "score": "8.5",
-        "resultDate": "2027-04-20",
+        "resultDate": ended.isoformat(),
         "studyLoad": {"studyLoadUnit": "ects", "value": 5.0},
         "ext": {"flexportal": {"scale": "1-10", "examiner": "Dr. Vos"}},
     }

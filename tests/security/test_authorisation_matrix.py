@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -28,10 +29,12 @@ from catalogue.models import AdmissionMode
 from enrolment.models import EnrolmentRequest, Status
 from notifications.models import Notification
 from ooapi.models import Connection, ImportRun, OutboxMessage
+from results.models import ConversionTable, Recognition, RecognitionPrecedent, Result
 from tests.factories import (
     CourseFactory,
     InstitutionFactory,
     OfferingFactory,
+    ProgrammeFactory,
     StaffRoleFactory,
     StudentProfileFactory,
     UserFactory,
@@ -72,6 +75,34 @@ def _request(student, offering, status=Status.HOME_APPROVED) -> EnrolmentRequest
     return request
 
 
+def _results_objects(student, offering, programme) -> dict:
+    """A registered request of ``student`` for a course like ``offering`` that has ended, with its result, a
+    credit entry waiting for the home board, and a precedent of ``programme`` (set up directly)."""
+    today = timezone.localdate()
+    ended = OfferingFactory(
+        course=CourseFactory(institution=offering.institution, ec=5),
+        institution=offering.institution,
+        period=offering.period,
+        start_date=today - dt.timedelta(days=70),
+        end_date=today - dt.timedelta(days=10),
+    )
+    request = _request(student, ended, status=Status.REGISTERED)
+    result = Result.objects.create(
+        request=request, scale="1-10", score="7.0", passed=True, ec=5, assessed_on=ended.end_date
+    )
+    recognition = Recognition.objects.create(
+        request=request, kind="credit", scope="institution", programme=programme, result=result
+    )
+    precedent = RecognitionPrecedent.objects.create(programme=programme, course=ended.course, counts_as="elective")
+    return {
+        "registered": request,
+        "result": result,
+        "recognition": recognition,
+        "precedent": precedent,
+        "programme": programme,
+    }
+
+
 def build_world() -> World:
     now = timezone.now()
     home_a, host_b, home_c, host_d = (
@@ -109,7 +140,15 @@ def build_world() -> World:
                 connection=connection, kind="test", status=OutboxMessage.Status.DEAD
             ),
         }
+    ConversionTable.objects.create(
+        name="matrix", from_scale="0-100", to_scale="1-10", pass_threshold=5.5, rounding_rule="Half up."
+    )
+    student.programme = ProgrammeFactory(institution=home_a)
+    student.save(update_fields=["programme"])
+    results_own = _results_objects(student, offering_b, student.programme)
+    results_other = _results_objects(other_student, offering_d, ProgrammeFactory(institution=home_c))
     own_objects = {
+        **results_own,
         "request": request_own,
         "offering": offering_b,
         "home": home_a,
@@ -118,6 +157,7 @@ def build_world() -> World:
         **links[host_b.pk],
     }
     other_objects = {
+        **results_other,
         "request": request_other,
         "offering": offering_d,
         "home": home_c,
@@ -133,8 +173,9 @@ class Entry:
     method: str
     path: Callable[[dict], str]
     expect: dict  # role -> (own outcome, other outcome); missing roles use "default"
-    data: dict | None = None
+    data: dict | Callable[[dict], dict] | None = None
     api: bool = False
+    multipart: bool = False
 
     def outcome(self, role: str, own: bool) -> str:
         pair = self.expect.get(role, self.expect.get("default"))
@@ -174,6 +215,14 @@ def act(only: dict, *, others=DENY, hide_from_outsiders=True):
         elif own == OK and role != "admin":
             expect[role] = (others, other)
     expect["admin"] = only.get("admin", (others, others))
+    return expect
+
+
+def board_only(other=OK):
+    """A page of the examination board: its members only (the other side: ``other``); anyone else 404."""
+    expect = {role: (HIDE, HIDE) for role in ROLES}
+    expect["anonymous"] = (LOGIN, LOGIN)
+    expect["exam_board"] = (OK, other)
     return expect
 
 
@@ -256,9 +305,6 @@ MATRIX: dict[str, Entry] = {
         data={"reason": "capacity"},
         api=True,
     ),
-    "enrolment-act#complete": Entry(
-        "POST", lambda o: f"{API}{rid(o)}/complete/", act({"host_admissions": (OK, HIDE)}), api=True
-    ),
     "enrolment-act#accept": Entry("POST", lambda o: f"{API}{rid(o)}/accept/", act({"student": (OK, HIDE)}), api=True),
     "enrolment-act#decline": Entry("POST", lambda o: f"{API}{rid(o)}/decline/", act({"student": (OK, HIDE)}), api=True),
     "enrolment-act#withdraw": Entry(
@@ -298,6 +344,158 @@ MATRIX: dict[str, Entry] = {
     ),
     "enrolment:requests": Entry("GET", lambda o: "/enrolment/requests/", logged_in()),
     "enrolment:request": Entry("GET", lambda o: f"/enrolment/requests/{rid(o)}/", request_readers()),
+    # Results: a request's result is read by whoever reads the request and recorded by its host only (here
+    # the request is not registered yet, so the host's own record is a 409 about the state).
+    "results:request": Entry("GET", lambda o: f"/results/requests/{rid(o)}/", request_readers()),
+    "results:request#record": Entry(
+        "POST",
+        lambda o: f"/results/requests/{rid(o)}/",
+        act({"host_admissions": (OK, HIDE)}),
+        data={"scale": "1-10", "score": "8", "ec": "5", "assessed_on": "2026-01-01", "attempt": "1"},
+    ),
+    "results:preapproval": Entry(
+        "POST",
+        lambda o: f"/results/requests/{rid(o)}/preapproval/",
+        # Anyone who reads the request may post; only its student is heard (others: 404, as for an unknown id).
+        {
+            **request_readers(),
+            "home_approver": (HIDE, HIDE),
+            "exam_board": (HIDE, HIDE),
+            "host_admissions": (HIDE, HIDE),
+            "admin": (HIDE, HIDE),
+            "student": (OK, HIDE),
+        },
+    ),
+    "results:board": Entry("GET", lambda o: "/results/board/", board_only()),
+    "results:decide": Entry("GET", lambda o: f"/results/board/{o['recognition'].pk}/", board_only(other=HIDE)),
+    "results:decide#post": Entry(
+        "POST",
+        lambda o: f"/results/board/{o['recognition'].pk}/",
+        board_only(other=HIDE),
+        data={"decision": "recognise", "counts_as": "elective", "reason": "matrix"},
+    ),
+    "results:precedents": Entry("GET", lambda o: "/results/precedents/", board_only()),
+    "results:precedents#delete": Entry(
+        "POST", lambda o: "/results/precedents/", board_only(other=HIDE), data=lambda o: {"delete": o["precedent"].pk}
+    ),
+    "results:conversions": Entry("GET", lambda o: "/results/conversions/", board_only()),
+    "results:transcript": Entry("GET", lambda o: "/results/transcript/", logged_in()),
+    "results:transcript_pdf": Entry("GET", lambda o: "/results/transcript.pdf", logged_in()),
+    # Results API
+    "result-list": Entry("GET", lambda o: "/api/results/", logged_in(), api=True),
+    "result-list#record": Entry(
+        "POST",
+        lambda o: "/api/results/",
+        {**{r: (DENY, DENY) for r in ROLES}, "anonymous": (LOGIN, LOGIN), "host_admissions": (OK, DENY)},
+        data=lambda o: {
+            "request": str(o["registered"].public_id),
+            "scale": "1-10",
+            "score": "8",
+            "ec": "5",
+            "assessed_on": o["registered"].offering.end_date.isoformat(),
+            "attempt": 2,
+        },
+        api=True,
+    ),
+    "result-detail": Entry("GET", lambda o: f"/api/results/{o['result'].pk}/", request_readers(), api=True),
+    "result-correct": Entry(
+        "POST",
+        lambda o: f"/api/results/{o['result'].pk}/correct/",
+        {**{r: (HIDE, HIDE) for r in ROLES}, "anonymous": (LOGIN, LOGIN), "host_admissions": (OK, HIDE)},
+        data=lambda o: {
+            "scale": "1-10",
+            "score": "8",
+            "ec": "5",
+            "assessed_on": o["registered"].offering.end_date.isoformat(),
+            "reason": "matrix",
+        },
+        api=True,
+    ),
+    "result-upload": Entry(
+        "POST",
+        lambda o: "/api/results/upload/",
+        # A file for the institution of the objects: only its host admissions are heard (the row is then
+        # refused as already recorded: 400, about the input); others 403.
+        {**{r: (DENY, DENY) for r in ROLES}, "anonymous": (LOGIN, LOGIN), "host_admissions": (OK, DENY)},
+        data=lambda o: {
+            "institution": o["host"].code,
+            "file": SimpleUploadedFile(
+                "r.csv", b"offering,student,scale,score,ec,date\nX,y@z.nl,1-10,8,5,2020-01-01\n"
+            ),
+        },
+        api=True,
+        multipart=True,
+    ),
+    "recognition-list": Entry("GET", lambda o: "/api/recognitions/", logged_in(), api=True),
+    "recognition-list#preapproval": Entry(
+        "POST",
+        lambda o: "/api/recognitions/",
+        # Own request: the student is heard (409: the course has started); staff and others: 404.
+        {
+            **request_readers(),
+            "home_approver": (HIDE, HIDE),
+            "exam_board": (HIDE, HIDE),
+            "host_admissions": (HIDE, HIDE),
+            "admin": (HIDE, HIDE),
+            "student": (OK, HIDE),
+        },
+        data=lambda o: {"request": str(o["registered"].public_id)},
+        api=True,
+    ),
+    "recognition-detail": Entry(
+        "GET",
+        lambda o: f"/api/recognitions/{o['recognition'].pk}/",
+        {
+            **{r: (HIDE, HIDE) for r in ROLES},
+            "anonymous": (LOGIN, LOGIN),
+            "student": (OK, HIDE),
+            "exam_board": (OK, HIDE),
+        },
+        api=True,
+    ),
+    "recognition-decide": Entry(
+        "POST",
+        lambda o: f"/api/recognitions/{o['recognition'].pk}/decide/",
+        {**{r: (HIDE, HIDE) for r in ROLES}, "anonymous": (LOGIN, LOGIN), "exam_board": (OK, HIDE)},
+        data={"recognised": True, "reason": "matrix", "counts_as": "elective"},
+        api=True,
+    ),
+    "precedent-list": Entry("GET", lambda o: "/api/precedents/", logged_in(), api=True),
+    "precedent-list#create": Entry(
+        "POST",
+        lambda o: "/api/precedents/",
+        {**{r: (DENY, DENY) for r in ROLES}, "anonymous": (LOGIN, LOGIN), "exam_board": (OK, DENY)},
+        data=lambda o: {"programme": o["programme"].pk, "course": o["offering"].course_id, "counts_as": "minor"},
+        api=True,
+    ),
+    "precedent-detail": Entry(
+        "GET",
+        lambda o: f"/api/precedents/{o['precedent'].pk}/",
+        {**{r: (HIDE, HIDE) for r in ROLES}, "anonymous": (LOGIN, LOGIN), "exam_board": (OK, HIDE)},
+        api=True,
+    ),
+    "precedent-detail#delete": Entry(
+        "DELETE",
+        lambda o: f"/api/precedents/{o['precedent'].pk}/",
+        {**{r: (HIDE, HIDE) for r in ROLES}, "anonymous": (LOGIN, LOGIN), "exam_board": (OK, HIDE)},
+        api=True,
+    ),
+    "conversion-table-list": Entry("GET", lambda o: "/api/conversion-tables/", logged_in(), api=True),
+    "conversion-table-detail": Entry(
+        "GET", lambda o: f"/api/conversion-tables/{ConversionTable.objects.get().pk}/", logged_in(), api=True
+    ),
+    "transcript": Entry("GET", lambda o: "/api/transcript/", logged_in(), api=True),
+    "results:host": Entry(
+        "GET",
+        lambda o: f"/results/host/{o['host'].code}/",
+        {**{r: (HIDE, HIDE) for r in ROLES}, "anonymous": (LOGIN, LOGIN), "host_admissions": (OK, HIDE)},
+    ),
+    "results:host#upload": Entry(
+        "POST",
+        lambda o: f"/results/host/{o['host'].code}/",
+        {**{r: (HIDE, HIDE) for r in ROLES}, "anonymous": (LOGIN, LOGIN), "host_admissions": (OK, HIDE)},
+        data={},
+    ),
     "enrolment:request_action": Entry(
         "POST",
         lambda o: f"/enrolment/requests/{rid(o)}/act/",
@@ -517,8 +715,12 @@ def _run(entry: Entry, role: str, name: str):
         try:
             if entry.method == "GET":
                 response = client.get(entry.path(objects))
+            elif entry.method == "DELETE":
+                response = client.delete(entry.path(objects))
+            elif entry.multipart:
+                response = client.post(entry.path(objects), entry.data(objects))
             else:
-                data = dict(entry.data or {})
+                data = entry.data(objects) if callable(entry.data) else dict(entry.data or {})
                 if name == "enrolment:bulk":
                     data["ids"] = str(objects["request"].public_id)
                 if name == "enrolment-bulk":

@@ -48,7 +48,6 @@ VERBS = (
     "admit",
     "waitlist",
     "reject",
-    "complete",
 )
 ROLES = (
     "student",
@@ -88,7 +87,6 @@ ALLOWED = {
     ("host_admissions", "admit"): {S.HOME_APPROVED, S.WAITLISTED},
     ("host_admissions", "waitlist"): {S.HOME_APPROVED},
     ("host_admissions", "reject"): {S.HOME_APPROVED, S.WAITLISTED},
-    ("host_admissions", "complete"): {S.REGISTERED},
     ("host_admissions", "staff_cancel"): HOST_OPEN,
     ("host_admissions", "cancel"): HOST_OPEN,
 }

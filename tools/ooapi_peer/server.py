@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from tools.ooapi_peer.catalogue import Catalogue, text
+from tools.ooapi_peer.report import report_to_portal
 from tools.ooapi_peer.state import STATES, ControlError, PeerState
 
 logger = logging.getLogger("tools.ooapi_peer")
@@ -436,6 +437,8 @@ class PeerApp:
                     return 200, {"count": len(items), "total": state.request_count, "items": items}
             if parts[:1] == ["associations"]:
                 return self.control_associations(method, parts[1:], query, body)
+            if parts == ["report"] and method == "POST":
+                return 200, report_to_portal(_json_body(body))
         except ControlError as error:
             return 400, {"error": str(error)}
         return 404, {"error": f"no control endpoint {method} /_peer/{'/'.join(parts)}"}
