@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.i18n import lazy_format
-from notifications.services import Message, notify
+from notifications.services import Message, absolute_url, notify
 
 TITLES = {
     "results.recorded": _("Your result for %(course)s has been recorded: %(score)s."),
@@ -31,7 +31,8 @@ def _course(request) -> str:
 def _email(kind: str, params: dict, link: str):
     def write() -> tuple[str, str]:
         title = notification_title(kind, params)
-        return title, f"{title}\n\n{gettext('See it in Flexportal:')} {link}\n"
+        see = gettext("See it in Flexportal:")
+        return title, f"{title}\n\n{see} {absolute_url(link)}\n"
 
     return write
 
