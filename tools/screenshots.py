@@ -98,7 +98,8 @@ def submit_a_request(student: Page) -> None:
         motivation = form.locator("textarea[name=motivation]")
         if motivation.count():
             motivation.fill("It fits my minor.")
-        form.locator("button[type=submit]").click()
+        # The form's own submit button (the alternatives' search buttons are submit buttons too).
+        form.get_by_role("button", name=re.compile(r"^Submit")).click()
         student.wait_for_load_state()
         if "/enrolment/requests/" in student.url:
             return
