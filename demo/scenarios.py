@@ -34,7 +34,7 @@ from core.errors import ApplicationError
 from enrolment.models import EnrolmentRequest, HomeApprovalPolicy, SeatReservation
 from enrolment.services import admission, approval, requests
 from institutions.models import Institution
-from institutions.routes import Route
+from institutions.routes import routes_open
 from results.models import RecognitionPrecedent
 
 DEMO_DOMAIN = "demo.flexportal.nl"
@@ -174,12 +174,13 @@ class DemoScenarios:
             .select_related("course")
             .order_by("code")
         )
-        wanted = Route.OFF_THE_BEATEN_PATH.value
+        # The demo's students come from UU and HU: a run must be open to them by a route their home pilots.
+        pilots = [i.piloted_routes for i in Institution.objects.filter(code__in={s.institution for s in STUDENTS})]
         picked, courses = [], set()
         for offering in open_now:
             # One run per course: a student may have one open request per course.
-            if offering.course_id in courses or (
-                offering.course.suitable_routes and wanted not in offering.course.suitable_routes
+            if offering.course_id in courses or not all(
+                routes_open(offering.course.suitable_routes, piloted) for piloted in pilots
             ):
                 continue
             picked.append(offering)
@@ -200,9 +201,8 @@ class DemoScenarios:
 
     def _submit(self, student: StudentProfile, offering: Offering) -> EnrolmentRequest:
         motivation = "Dit vak past bij mijn minor en mijn afstudeerrichting."
-        return requests.request_submit(
-            user=student.user, offering_id=offering.pk, motivation=motivation, route=Route.OFF_THE_BEATEN_PATH
-        )
+        # No route named: the first the offering suits and the student's home pilots.
+        return requests.request_submit(user=student.user, offering_id=offering.pk, motivation=motivation)
 
     def _home_approve(self, request: EnrolmentRequest) -> None:
         """Every step of the home's policy, by the home's own staff."""
