@@ -224,7 +224,7 @@ def test_restyled_pages_wear_the_nl_design_system_and_are_accessible(person, des
     page = opened[zone["ada"].user.pk]
     page.goto(f"/enrolment/offerings/{zone['solar'].pk}/enrol/")
     motivation = page.locator('[data-field="motivation"]')
-    expect(motivation.locator(".utrecht-form-label")).to_have_text("Motivation")
+    expect(motivation.locator(".utrecht-form-label")).to_have_text("Motivation (optional)")  # this home asks for none
     expect(motivation.locator("textarea.utrecht-textarea")).to_have_attribute(
         "aria-describedby", "id_motivation_helptext"
     )
