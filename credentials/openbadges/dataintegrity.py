@@ -15,6 +15,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from .contexts import OfflineDocumentLoader, canonicalize
+from .dates import xsd_datetime
 from .errors import (
     BAD_SIGNATURE_MESSAGE,
     MALFORMED_PROOF_MESSAGE,
@@ -30,11 +31,6 @@ CRYPTOSUITE = "eddsa-rdfc-2022"
 ASSERTION_METHOD = "assertionMethod"
 
 KeyLookup = Mapping[str, Ed25519PublicKey] | Callable[[str], Ed25519PublicKey | None]
-
-
-def xsd_datetime(moment: datetime) -> str:
-    """UTC, whole seconds, with a ``Z``: the form the specs' examples use and every verifier parses."""
-    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _hash_data(unsecured: Mapping[str, Any], proof_config: Mapping[str, Any], loader: OfflineDocumentLoader) -> bytes:
