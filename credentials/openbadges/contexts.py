@@ -119,6 +119,18 @@ def _refusal(error: BaseException) -> ContextNotBundledError | None:
     return None
 
 
+def _reason(error: BaseException) -> str:
+    """The innermost JSON-LD error says what is wrong ("@context must be an object"); the outer ones only
+    say which step failed."""
+    deepest, current, seen = error, error, set()
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, jsonld.JsonLdError):
+            deepest = current
+        current = current.__cause__ or getattr(current, "cause", None)
+    return str(deepest.args[0]) if deepest.args else type(deepest).__name__
+
+
 def _run(operation, document: Any, loader: OfflineDocumentLoader, **options: Any) -> Any:
     try:
         return operation(copy.deepcopy(document), {**loader.options(), **options})
@@ -128,7 +140,10 @@ def _run(operation, document: Any, loader: OfflineDocumentLoader, **options: Any
         refusal = _refusal(error)
         if refusal is not None:
             raise refusal from error
-        raise CanonicalisationError(CANONICALISATION_FAILED_MESSAGE % {"reason": error.type}) from error
+        raise CanonicalisationError(CANONICALISATION_FAILED_MESSAGE % {"reason": _reason(error)}) from error
+    except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as error:
+        # pyld assumes well-formed JSON-LD in places; input from a stranger is not, and gets a verdict too.
+        raise CanonicalisationError(CANONICALISATION_FAILED_MESSAGE % {"reason": type(error).__name__}) from error
 
 
 def canonicalize(document: Mapping[str, Any], loader: OfflineDocumentLoader) -> str:

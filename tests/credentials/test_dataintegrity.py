@@ -10,6 +10,7 @@ from credentials.openbadges.errors import (
     BAD_SIGNATURE_MESSAGE,
     UNKNOWN_KEY_MESSAGE,
     UNSUPPORTED_PROOF_MESSAGE,
+    CanonicalisationError,
     ContextNotBundledError,
     VerificationError,
 )
@@ -231,3 +232,25 @@ def test_rotation_leaves_earlier_credentials_verifiable(issuer_key, key_id, load
 
     dataintegrity.verify(old, keys=published, loader=loader)
     dataintegrity.verify(sign(microcredential(), new_key, new_id, loader), keys=published, loader=loader)
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        pytest.param(lambda c: c.__setitem__("@context", 5), "@context must be an object", id="context not a list"),
+        pytest.param(lambda c: c.__setitem__("id", {"x": 1}), '"@id" value must be a string', id="id not a string"),
+        pytest.param(
+            lambda c: c["@context"].append({"name": "https://attacker.example/name"}),
+            "tried to redefine a protected term",
+            id="redefines a protected term",
+        ),
+    ],
+)
+def test_invalid_json_ld_gets_a_clear_verdict(change, reason, issuer_key, key_id, loader):
+    signed = sign(microcredential(), issuer_key, key_id, loader)
+    change(signed)
+
+    with pytest.raises(CanonicalisationError) as caught:
+        dataintegrity.verify(signed, keys={key_id: issuer_key.public_key()}, loader=loader)
+
+    assert reason in str(caught.value.message)
