@@ -60,8 +60,9 @@ def private_key_from_multibase(value: str) -> Ed25519PrivateKey:
 class PublishedKey:
     """One verification method of a controller: its full id (``urls.key_url``) and its public key.
 
-    ``revoked`` (an xsd:dateTime string) marks a key that must no longer verify anything signed after it;
-    a rotated-out key is simply left in the document without it, so earlier credentials still verify.
+    ``revoked`` (an xsd:dateTime string) marks a compromised key: it verifies nothing any more, earlier
+    credentials included. A key merely rotated out stays in the document without it, so the credentials it
+    signed still verify; the app simply stops signing with it.
     """
 
     id: str
