@@ -76,3 +76,23 @@ def test_a_bad_csv_gets_a_report_on_the_page(client, zone):
 def test_another_hosts_page_is_not_found(client, zone):
     client.force_login(zone.other_admissions)
     assert client.get(f"/results/host/{zone.host.code}/").status_code == 404
+
+
+def test_the_home_page_links_each_role_to_its_results_pages(client, zone):
+    from accounts.models import StaffRole
+    from tests.factories import StaffRoleFactory
+
+    board = StaffRoleFactory(institution=zone.home, role=StaffRole.Role.EXAMINATION_BOARD).user
+    expected = {
+        zone.student.user: ["/results/transcript/"],
+        zone.host_admissions: [f"/results/host/{zone.host.code}/"],
+        board: ["/results/board/"],
+    }
+    for user, links in expected.items():
+        client.force_login(user)
+        page = client.get("/").content.decode()
+        for link in links:
+            assert f'href="{link}"' in page
+            assert client.get(link).status_code == 200  # the page it promises exists
+    client.logout()
+    assert "/results/" not in client.get("/").content.decode()
