@@ -2,11 +2,10 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
+from core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 
 NOT_AWARDING_BOARD_MESSAGE = _("Only the examination board of the awarding institution revokes its credentials.")
 CREDENTIAL_NOT_FOUND_MESSAGE = _("No such credential.")
-ALREADY_REVOKED_MESSAGE = _("This credential has been revoked already.")
 REASON_REQUIRED_MESSAGE = _("Give the reason for the revocation.")
 STATUS_LIST_FULL_MESSAGE = _("The institution's status list is full; no credential can be issued until it grows.")
 
@@ -27,7 +26,3 @@ class CredentialNotFoundError(NotFoundError):
 
     def __init__(self):
         super().__init__(CREDENTIAL_NOT_FOUND_MESSAGE)
-
-
-class CredentialStateError(ConflictError):
-    code = "credential_state"

@@ -180,3 +180,25 @@ class IssuedCredential(models.Model):
 
     def __str__(self) -> str:
         return str(self.public_id)
+
+
+class CredentialEvent(models.Model):
+    """One move of an issued credential (issued, revoked), whose and why: the audit trail."""
+
+    credential = models.ForeignKey(IssuedCredential, on_delete=models.PROTECT, related_name="events")
+    verb = models.CharField(max_length=16)
+    from_status = models.CharField(max_length=8, blank=True)
+    to_status = models.CharField(max_length=8, choices=IssuedCredential.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField(blank=True, max_length=2000)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("credential event")
+        verbose_name_plural = _("credential events")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.credential_id}: {self.from_status} → {self.to_status}"

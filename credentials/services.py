@@ -17,15 +17,14 @@ from django.utils import timezone
 from accounts.models import StaffRole
 from credentials import selectors
 from credentials.errors import (
-    ALREADY_REVOKED_MESSAGE,
     REASON_REQUIRED_MESSAGE,
     STATUS_LIST_FULL_MESSAGE,
     CredentialError,
     CredentialNotFoundError,
-    CredentialStateError,
     NotAwardingBoardError,
 )
-from credentials.models import IssuedCredential, IssuerKey, StatusList
+from credentials.lifecycle import CREDENTIALS, REVOKE
+from credentials.models import CredentialEvent, IssuedCredential, IssuerKey, StatusList
 from credentials.openbadges import builder, dataintegrity, keys, statuslist, urls
 from enrolment.permissions import has_role
 from institutions.models import Institution
@@ -133,7 +132,7 @@ def credential_issue(*, result: Result) -> IssuedCredential | None:
             loader=selectors.loader(),
             created=issued_at,
         )
-        return IssuedCredential.objects.create(
+        credential = IssuedCredential.objects.create(
             public_id=public_id,
             definition=definition,
             result=result,
@@ -143,6 +142,8 @@ def credential_issue(*, result: Result) -> IssuedCredential | None:
             status_list=status_list,
             status_index=index,
         )
+        CredentialEvent.objects.create(credential=credential, verb="issue", to_status=credential.status)
+        return credential
 
 
 def credential_issue_after_recognition(recognition_id: int) -> None:
@@ -163,8 +164,8 @@ def credential_revoke(*, user, credential_id, reason: str) -> IssuedCredential:
     revoked credentials). Locks the credential's row.
 
     Raises CredentialNotFoundError (404) for an unknown id, NotAwardingBoardError (403) for anyone but the
-    awarding institution's examination board, CredentialError (400) without a reason, CredentialStateError
-    (409) unless issued."""
+    awarding institution's examination board, WrongStateError (409) unless issued, CredentialError (400)
+    without a reason. Writes a CredentialEvent."""
     reason = (reason or "").strip()
     with transaction.atomic():
         credential = (
@@ -177,13 +178,17 @@ def credential_revoke(*, user, credential_id, reason: str) -> IssuedCredential:
             raise CredentialNotFoundError()
         if not has_role(user, credential.definition.awarding_institution_id, StaffRole.Role.EXAMINATION_BOARD):
             raise NotAwardingBoardError()
-        if credential.status != IssuedCredential.Status.ISSUED:
-            raise CredentialStateError(ALREADY_REVOKED_MESSAGE, code="already_revoked")
+        CREDENTIALS.check(credential, REVOKE)  # from issued only: 409 before the reason is asked for
         if not reason:
             raise CredentialError(REASON_REQUIRED_MESSAGE, code="reason_required")
-        credential.status = IssuedCredential.Status.REVOKED
         credential.revoked_at, credential.revoked_by, credential.revocation_reason = timezone.now(), user, reason
-        credential.save(update_fields=["status", "revoked_at", "revoked_by", "revocation_reason"])
+        CREDENTIALS.transition(
+            credential,
+            verb=REVOKE,
+            extra_fields=["revoked_at", "revoked_by", "revocation_reason"],
+            actor=user,
+            reason=reason,
+        )
         logger.info("credential %s revoked by user %s", credential.public_id, getattr(user, "pk", None))
     return credential
 

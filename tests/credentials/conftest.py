@@ -2,12 +2,21 @@ import socket
 from datetime import UTC, datetime
 
 import pytest
+from django.utils import translation
 
 from credentials.openbadges import builder, keys, statuslist, urls
 from credentials.openbadges.contexts import OfflineDocumentLoader
 
 BASE_URL = "https://flexportal.example"
 ISSUER = "uu"
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The messages these tests read are the English ones (the portal's default language is Dutch, and the
+    package's messages have Dutch translations)."""
+    with translation.override("en"):
+        yield
 
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")

@@ -9,7 +9,6 @@ from django.db import connection
 
 from core.errors import ConflictError
 from credentials.errors import (
-    ALREADY_REVOKED_MESSAGE,
     NOT_AWARDING_BOARD_MESSAGE,
     REASON_REQUIRED_MESSAGE,
     CredentialError,
@@ -68,7 +67,11 @@ def test_revocation_starts_from_issued_only_and_needs_a_reason(zone, issued):
     credential_revoke(user=zone.host_board, credential_id=issued.public_id, reason="Fraud")
     with pytest.raises(ConflictError) as refused:
         credential_revoke(user=zone.host_board, credential_id=issued.public_id, reason="Fraud again")
-    assert refused.value.message == ALREADY_REVOKED_MESSAGE
+    assert str(refused.value.message) == "A credential that is revoked cannot be revoked."
+    assert list(issued.events.values_list("verb", "from_status", "to_status", "actor", "reason")) == [
+        ("issue", "", "issued", None, ""),
+        ("revoke", "issued", "revoked", zone.host_board.pk, "Fraud"),
+    ]
 
 
 def test_an_unknown_credential_is_not_found(zone):
