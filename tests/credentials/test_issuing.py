@@ -4,10 +4,11 @@ import json
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from credentials.models import IssuedCredential, MicrocredentialDefinition
 from credentials.services import credential_issue
-from results.models import Recognition
+from results.models import Recognition, RecognitionPrecedent
 from results.services.recognition import recognition_decide
 from results.services.results import ResultInput, result_record
 from tests.factories import CourseFactory
@@ -93,3 +94,28 @@ def test_the_size_rule_is_configurable(zone, settings):
     settings.CREDENTIALS_EC_RANGE = (1, 60)
     made = definition(course=CourseFactory(institution=zone.host), awarding_institution=zone.host, ec="60")
     assert made.pk
+
+
+def test_a_precedent_that_decides_at_once_issues_too(zone, django_capture_on_commit_callbacks):
+    RecognitionPrecedent.objects.create(programme=zone.student.programme, course=zone.course, counts_as="elective")
+    request = registered(zone)
+    data = ResultInput(scale="1-10", score="8", ec="5", assessed_on=zone.offering.end_date)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = result_record(user=zone.host_admissions, request_id=request.pk, data=data)
+    assert Recognition.objects.get(request=request).status == "recognised"
+    assert IssuedCredential.objects.get().result == result
+
+
+def test_a_grant_rolled_back_issues_nothing(zone, django_capture_on_commit_callbacks):
+    request = registered(zone)
+    data = ResultInput(scale="1-10", score="8", ec="5", assessed_on=zone.offering.end_date)
+    with django_capture_on_commit_callbacks(execute=True):
+        result_record(user=zone.host_admissions, request_id=request.pk, data=data)
+    recognition = Recognition.objects.get(request=request)
+    capture = django_capture_on_commit_callbacks(execute=True)
+    with capture as callbacks, pytest.raises(RuntimeError), transaction.atomic():
+        recognition_decide(
+            user=zone.home_board, recognition_id=recognition.pk, recognised=True, reason="Fits", counts_as="minor"
+        )
+        raise RuntimeError("rolled back")
+    assert callbacks == [] and not IssuedCredential.objects.exists()
