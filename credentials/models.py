@@ -23,7 +23,13 @@ STATUS_LIST_BITS = 16 * 1024 * 8  # the spec's minimum, for herd privacy (status
 def size_rule() -> tuple[Decimal, Decimal]:
     """The pilot's size rule in EC, (minimum, maximum) inclusive; ``CREDENTIALS_EC_RANGE`` overrides it."""
     minimum, maximum = getattr(settings, "CREDENTIALS_EC_RANGE", (3, 30))
-    return Decimal(str(minimum)), Decimal(str(maximum))
+    return _ec(minimum), _ec(maximum)
+
+
+def _ec(value) -> Decimal:
+    """3.0 from the environment reads "3" in the message, 7.5 stays 7.5."""
+    number = Decimal(str(value))
+    return number.quantize(Decimal(1)) if number == number.to_integral_value() else number
 
 
 class MicrocredentialDefinition(models.Model):
