@@ -87,8 +87,8 @@ def credential_issue(*, result: Result) -> IssuedCredential | None:
     or module that has a definition. None when it earns none.
 
     Idempotent: the result's row is locked first and a result has at most one credential (a unique
-    constraint backs it), so a second call returns the first credential. Signs with the awarding
-    institution's current key; takes the next bit of its status list under that list's lock."""
+    constraint backs it), so a second call returns the first credential. Then takes the next bit of the
+    awarding institution's status list under that list's row lock, and signs with its current key."""
     with transaction.atomic():
         result = (
             Result.objects.select_for_update()
@@ -103,8 +103,10 @@ def credential_issue(*, result: Result) -> IssuedCredential | None:
         if definition is None or not result.passed or not _granted(result):
             return None
         institution = definition.awarding_institution
-        key = _current_key(institution)
+        # The list's row lock comes first: it serialises issuing per institution, so two first credentials
+        # of an institution cannot both make its first key.
         status_list, index = _take_status_index(institution)
+        key = _current_key(institution)
         base = selectors.base_url()
         public_id = uuid.uuid4()
         issued_at = timezone.now()
