@@ -91,7 +91,7 @@ def credential_issue(*, result: Result) -> IssuedCredential | None:
     awarding institution's status list under that list's row lock, and signs with its current key."""
     with transaction.atomic():
         result = (
-            Result.objects.select_for_update()
+            Result.objects.select_for_update(of=("self",))
             .select_related("request__offering", "request__student__user")
             .get(pk=result.pk)
         )
@@ -171,7 +171,7 @@ def credential_revoke(*, user, credential_id, reason: str) -> IssuedCredential:
     reason = (reason or "").strip()
     with transaction.atomic():
         credential = (
-            IssuedCredential.objects.select_for_update()
+            IssuedCredential.objects.select_for_update(of=("self",))
             .select_related("definition")
             .filter(public_id=_as_uuid(credential_id))
             .first()
