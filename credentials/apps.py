@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class CredentialsConfig(AppConfig):
     name = "credentials"
     verbose_name = _("Microcredentials")
+
+    def ready(self) -> None:
+        # Results announces granted credit entries; credentials listens (results imports nothing above it).
+        from credentials.services import credential_issue_after_recognition
+        from results.services.recognition import recognised_subscribe
+
+        recognised_subscribe(credential_issue_after_recognition)

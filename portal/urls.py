@@ -19,6 +19,7 @@ urlpatterns = [
     path("catalogue/", include("catalogue.urls")),
     path("enrolment/", include("enrolment.urls")),
     path("results/", include("results.urls")),
+    path("credentials/", include("credentials.urls")),
     path("notifications/", include("notifications.urls")),
     path("accounts/", include("accounts.urls")),
     path("ooapi/v5/", include("ooapi.provider.urls")),

@@ -368,6 +368,9 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Flexportal <no-reply@flexportal.example>")
 # Where the portal is reached from outside: links in emails start with it.
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default=f"http://localhost:{env('PORT', default='8000')}")
+# Every URL inside an issued credential starts with PORTAL_BASE_URL too, and credentials keep them forever.
+# The microcredentials pilot's size rule, in EC, both ends included.
+CREDENTIALS_EC_RANGE = (env.float("CREDENTIALS_EC_MIN", default=3), env.float("CREDENTIALS_EC_MAX", default=30))
 
 # Structured logging: one JSON object per line on stdout.
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

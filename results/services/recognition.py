@@ -9,6 +9,8 @@ decided while waiting, once. A matching, valid precedent decides at once, and th
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -55,6 +57,25 @@ class RecognitionNotFoundError(NotFoundError):
 
     def __init__(self):
         super().__init__(_("No such recognition request."))
+
+
+# Apps above results (credentials) listen for granted credit entries; results imports none of them.
+_recognised_subscribers: list[Callable[[int], None]] = []
+
+
+def recognised_subscribe(subscriber: Callable[[int], None]) -> None:
+    """Call ``subscriber(recognition_id)`` after the commit of every granted credit entry (by the board, a
+    precedent or a pre-approval). Registered from an ``AppConfig.ready()``; subscribing twice is a no-op."""
+    if subscriber not in _recognised_subscribers:
+        _recognised_subscribers.append(subscriber)
+
+
+def _announce_recognised(recognition: Recognition) -> None:
+    """On commit, so a listener never sees a grant that was rolled back."""
+    if recognition.kind != Recognition.Kind.CREDIT or recognition.status != Recognition.Status.RECOGNISED:
+        return
+    for subscriber in list(_recognised_subscribers):
+        transaction.on_commit(partial(subscriber, recognition.pk))
 
 
 def scope_of(request: EnrolmentRequest) -> str:
@@ -165,6 +186,7 @@ def recognition_credit_open(*, result: Result) -> Recognition | None:
         recognition.counts_as, recognition.decided_at = pre.counts_as, timezone.now()
         recognition.reason = str(_("Pre-approved by the examination board before the course."))
     recognition.save()
+    _announce_recognised(recognition)
     return recognition
 
 
@@ -277,6 +299,7 @@ def recognition_decide(
                     },
                 )
         messages.recognition_decided(recognition)
+        _announce_recognised(recognition)
     if recognised and recognition.kind == Recognition.Kind.PRE_APPROVAL:
         home_approve_recognised(request_id=recognition.request_id)
     return recognition

@@ -2,6 +2,7 @@ import socket
 from datetime import UTC, datetime
 
 import pytest
+from django.utils import translation
 
 from credentials.openbadges import builder, keys, statuslist, urls
 from credentials.openbadges.contexts import OfflineDocumentLoader
@@ -11,14 +12,40 @@ ISSUER = "uu"
 
 
 @pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    """Every test here runs with sockets that cannot connect: canonicalisation must never need the network."""
+def english():
+    """The messages these tests read are the English ones (the portal's default language is Dutch, and the
+    package's messages have Dutch translations)."""
+    with translation.override("en"):
+        yield
+
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch, request):
+    """Every test here runs with sockets that cannot connect: canonicalisation must never need the network.
+    Tests of the app (they use the database) may reach the loopback services the suite runs on (PostgreSQL,
+    Redis); anything else, such as a context's or an issuer's host, is still refused."""
+    database = request.node.get_closest_marker("django_db") is not None or "db" in request.fixturenames
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def allowed(address) -> bool:
+        host = address[0] if isinstance(address, tuple) else None
+        return database and (host in LOOPBACK or isinstance(address, str | bytes))
 
     def refuse(self, address):
+        if allowed(address):
+            return real_connect(self, address)
+        raise AssertionError(f"a test of credentials.openbadges opened a connection to {address!r}")
+
+    def refuse_ex(self, address):
+        if allowed(address):
+            return real_connect_ex(self, address)
         raise AssertionError(f"a test of credentials.openbadges opened a connection to {address!r}")
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse_ex)
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from accounts.models import StaffRole
 from catalogue.models import AdmissionMode
+from credentials.models import IssuedCredential, MicrocredentialDefinition, StatusList
 from enrolment.models import EnrolmentRequest, Status
 from notifications.models import Notification
 from ooapi.models import Connection, ImportRun, OutboxMessage
@@ -103,6 +104,34 @@ def _results_objects(student, offering, programme) -> dict:
     }
 
 
+def _credential_objects(results: dict) -> dict:
+    """A definition for the results' course and a credential issued on its result (set up directly; the
+    document's content does not matter to who may fetch it)."""
+    request = results["registered"]
+    definition = MicrocredentialDefinition.objects.create(
+        course=request.offering.course,
+        awarding_institution=request.host_institution,
+        title="Matrix",
+        learning_outcomes="Reads a matrix",
+        ec=5,
+        eqf_level=6,
+        assessment_type="Exam",
+        participation_form="Onsite",
+        quality_assurance="NVAO",
+    )
+    status_list = StatusList.objects.create(institution=request.host_institution, next_index=1)
+    credential = IssuedCredential.objects.create(
+        definition=definition,
+        result=results["result"],
+        holder=request.student,
+        document="{}",
+        issued_at=timezone.now(),
+        status_list=status_list,
+        status_index=0,
+    )
+    return {"definition": definition, "status_list": status_list, "credential": credential}
+
+
 def build_world() -> World:
     now = timezone.now()
     home_a, host_b, home_c, host_d = (
@@ -147,6 +176,8 @@ def build_world() -> World:
     student.save(update_fields=["programme"])
     results_own = _results_objects(student, offering_b, student.programme)
     results_other = _results_objects(other_student, offering_d, ProgrammeFactory(institution=home_c))
+    results_own |= _credential_objects(results_own)
+    results_other |= _credential_objects(results_other)
     own_objects = {
         **results_own,
         "request": request_own,
@@ -630,6 +661,23 @@ MATRIX.update(
             lambda o: f"/ooapi/imports/start/{o['connection'].pk}/",
             only({"catalogue_manager": (OK, HIDE), "admin": (OK, OK)}),
         ),
+    }
+)
+
+# Microcredentials: what every issued credential points at is public, for anyone, without login.
+MATRIX.update(
+    {
+        "credentials:context": Entry("GET", lambda o: "/credentials/contexts/eu-microcredential-v1.jsonld", everyone()),
+        "credentials:issuer": Entry("GET", lambda o: f"/credentials/issuers/{o['host'].code}", everyone()),
+        "credentials:status-list": Entry(
+            "GET",
+            lambda o: f"/credentials/issuers/{o['host'].code}/status/{o['status_list'].pk}",
+            everyone(),
+        ),
+        "credentials:achievement": Entry(
+            "GET", lambda o: f"/credentials/achievements/{o['definition'].public_id}", everyone()
+        ),
+        "credentials:credential": Entry("GET", lambda o: f"/credentials/{o['credential'].public_id}", everyone()),
     }
 )
 

@@ -1,0 +1,103 @@
+"""Reads: the documents the portal publishes for its credentials, built from the models and
+``PORTAL_BASE_URL`` through ``credentials.openbadges``."""
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from credentials.models import IssuedCredential, IssuerKey, MicrocredentialDefinition, StatusList
+from credentials.openbadges import builder, keys, urls
+from credentials.openbadges.contexts import CREDENTIALS_V2, OPEN_BADGES_V3, OfflineDocumentLoader
+from institutions.models import Institution
+
+
+def base_url() -> str:
+    return settings.PORTAL_BASE_URL
+
+
+def loader() -> OfflineDocumentLoader:
+    return OfflineDocumentLoader(base_url=base_url())
+
+
+def eu_elements(definition: MicrocredentialDefinition, *, grade: str = "") -> builder.EuElements:
+    return builder.EuElements(
+        ects=definition.ec,
+        eqf_level=definition.eqf_level,
+        learning_outcomes=definition.outcomes,
+        assessment_type=definition.assessment_type,
+        participation_form=definition.participation_form,
+        quality_assurance=definition.quality_assurance,
+        awarding_body_country=definition.awarding_country,
+        prerequisites=definition.prerequisites,
+        supervision_and_identity_verification=definition.supervision_and_identity_verification,
+        grade=grade if definition.grade_shown else "",
+        stackability=definition.stackability,
+    )
+
+
+def criteria_of(definition: MicrocredentialDefinition) -> str:
+    return f"A passing result for {definition.title}, recognised by the student's home examination board."
+
+
+def definition_for_teachable(*, course_id: int | None, module_id: int | None) -> MicrocredentialDefinition | None:
+    definitions = MicrocredentialDefinition.objects.select_related("awarding_institution")
+    if course_id:
+        return definitions.filter(course_id=course_id).first()
+    if module_id:
+        return definitions.filter(module_id=module_id).first()
+    return None
+
+
+def achievement_document(definition: MicrocredentialDefinition) -> dict[str, Any]:
+    """The Achievement at ``urls.achievement_url``: what the credentials of this definition carry."""
+    base = base_url()
+    return {
+        "@context": [CREDENTIALS_V2, OPEN_BADGES_V3, urls.eu_microcredential_context_url(base)],
+        "id": urls.achievement_url(base, str(definition.public_id)),
+        "type": ["Achievement"],
+        "achievementType": builder.MICROCREDENTIAL,
+        "name": definition.title,
+        "description": definition.description or definition.title,
+        "criteria": {"narrative": criteria_of(definition)},
+        **eu_elements(definition).as_terms(),
+    }
+
+
+def issuer_keys(institution: Institution) -> QuerySet[IssuerKey]:
+    """Every key the institution ever signed with, current and retired: all stay published."""
+    return IssuerKey.objects.filter(institution=institution).order_by("created_at", "pk")
+
+
+def issuer_document(institution: Institution) -> dict[str, Any]:
+    """The issuer's controller document, at ``urls.issuer_url``: every key, each may assert (a rotated key
+    keeps verifying what it signed)."""
+    base = base_url()
+    published = [
+        keys.PublishedKey(
+            urls.key_url(base, institution.code, key.key_id), keys.public_key_from_multibase(key.public_key_multibase)
+        )
+        for key in issuer_keys(institution)
+    ]
+    return keys.controller_document(urls.issuer_url(base, institution.code), published)
+
+
+def revoked_indexes(status_list: StatusList) -> list[int]:
+    return list(
+        status_list.credentials.filter(status=IssuedCredential.Status.REVOKED).values_list("status_index", flat=True)
+    )
+
+
+def status_list_for(*, issuer: str, list_id: str) -> StatusList | None:
+    if not list_id.isdigit():
+        return None
+    return StatusList.objects.select_related("institution").filter(pk=int(list_id), institution__code=issuer).first()
+
+
+def credential_by_public_id(public_id: uuid.UUID) -> IssuedCredential | None:
+    return IssuedCredential.objects.select_related("definition", "holder").filter(public_id=public_id).first()
+
+
+def issued_credentials() -> QuerySet[IssuedCredential]:
+    return IssuedCredential.objects.order_by("issued_at", "pk")

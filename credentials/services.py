@@ -1,0 +1,222 @@
+"""Every write of the credentials app: issuing, revoking, issuer keys.
+
+Who: issuing follows a granted credit entry and has no actor (the system, on the board's decision);
+revoking is the examination board's of the awarding institution — in Dutch law the board that awards a
+certificate (WHW 7.11) is the one that may take it back, and host admissions only records results. From
+which state: a credential is revoked while issued, once.
+"""
+
+import json
+import logging
+import secrets
+import uuid
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import StaffRole
+from credentials import selectors
+from credentials.errors import (
+    REASON_REQUIRED_MESSAGE,
+    STATUS_LIST_FULL_MESSAGE,
+    CredentialError,
+    CredentialNotFoundError,
+    NotAwardingBoardError,
+)
+from credentials.lifecycle import CREDENTIALS, REVOKE
+from credentials.models import CredentialEvent, IssuedCredential, IssuerKey, StatusList
+from credentials.openbadges import builder, dataintegrity, keys, statuslist, urls
+from enrolment.permissions import has_role
+from institutions.models import Institution
+from results.models import Recognition, Result
+
+logger = logging.getLogger(__name__)
+
+
+def _new_key_id() -> str:
+    return f"key-{timezone.now():%Y%m%d}-{secrets.token_hex(4)}"
+
+
+def issuer_key_create(*, institution: Institution) -> IssuerKey:
+    """A fresh current key for ``institution``, retiring the current one if there is one (rotation). The
+    retired key stays published, so what it signed keeps verifying. Locks the institution's keys."""
+    with transaction.atomic():
+        current = list(IssuerKey.objects.select_for_update().filter(institution=institution, retired_at__isnull=True))
+        now = timezone.now()
+        for key in current:
+            key.retired_at = now
+            key.save(update_fields=["retired_at"])
+        private = keys.generate_private_key()
+        return IssuerKey.objects.create(
+            institution=institution,
+            key_id=_new_key_id(),
+            secret=keys.secret_key_multibase(private),
+            public_key_multibase=keys.public_key_multibase(private),
+        )
+
+
+def _current_key(institution: Institution) -> IssuerKey:
+    """The key to sign with; an institution that never had one gets its first here."""
+    key = IssuerKey.objects.filter(institution=institution, retired_at__isnull=True).first()
+    return key if key is not None else issuer_key_create(institution=institution)
+
+
+def _take_status_index(institution: Institution) -> tuple[StatusList, int]:
+    """The next free bit of the institution's list, counted under the list's row lock."""
+    StatusList.objects.get_or_create(institution=institution)
+    status_list = StatusList.objects.select_for_update().get(institution=institution)
+    if status_list.next_index >= status_list.size:
+        raise CredentialError(STATUS_LIST_FULL_MESSAGE, code="status_list_full")
+    index = status_list.next_index
+    status_list.next_index = index + 1
+    status_list.save(update_fields=["next_index"])
+    return status_list, index
+
+
+def _granted(result: Result) -> bool:
+    return Recognition.objects.filter(
+        request_id=result.request_id,
+        kind=Recognition.Kind.CREDIT,
+        status=Recognition.Status.RECOGNISED,
+        result=result,
+    ).exists()
+
+
+def credential_issue(*, result: Result) -> IssuedCredential | None:
+    """Issue the microcredential ``result`` earns: a passing result with a granted credit entry, for a course
+    or module that has a definition. None when it earns none.
+
+    Idempotent: the result's row is locked first and a result has at most one credential (a unique
+    constraint backs it), so a second call returns the first credential. Then takes the next bit of the
+    awarding institution's status list under that list's row lock, and signs with its current key."""
+    with transaction.atomic():
+        result = (
+            Result.objects.select_for_update(of=("self",))
+            .select_related("request__offering", "request__student__user")
+            .get(pk=result.pk)
+        )
+        existing = IssuedCredential.objects.filter(result=result).first()
+        if existing is not None:
+            return existing
+        offering = result.request.offering
+        definition = selectors.definition_for_teachable(course_id=offering.course_id, module_id=offering.module_id)
+        if definition is None or not result.passed or not _granted(result):
+            return None
+        institution = definition.awarding_institution
+        # The list's row lock comes first: it serialises issuing per institution, so two first credentials
+        # of an institution cannot both make its first key.
+        status_list, index = _take_status_index(institution)
+        key = _current_key(institution)
+        base = selectors.base_url()
+        public_id = uuid.uuid4()
+        issued_at = timezone.now()
+        holder = result.request.student
+        unsigned = builder.build_microcredential(
+            base_url=base,
+            credential_id=str(public_id),
+            issuer=institution.code,
+            issuer_name=institution.name_en,
+            achievement=str(definition.public_id),
+            name=definition.title,
+            description=definition.description or definition.title,
+            criteria=selectors.criteria_of(definition),
+            eu=selectors.eu_elements(definition, grade=result.score),
+            valid_from=issued_at,
+            subject_identifier=builder.identity_object(holder.user.email, salt=secrets.token_hex(8)),
+            credential_status=statuslist.status_entry(
+                base_url=base, issuer=institution.code, list_id=status_list.list_id, index=index
+            ),
+        )
+        signed = dataintegrity.sign(
+            unsigned,
+            private_key=keys.private_key_from_multibase(key.secret),
+            verification_method=urls.key_url(base, institution.code, key.key_id),
+            loader=selectors.loader(),
+            created=issued_at,
+        )
+        credential = IssuedCredential.objects.create(
+            public_id=public_id,
+            definition=definition,
+            result=result,
+            holder=holder,
+            document=json.dumps(signed, ensure_ascii=False, indent=2),
+            issued_at=issued_at,
+            status_list=status_list,
+            status_index=index,
+        )
+        CredentialEvent.objects.create(credential=credential, verb="issue", to_status=credential.status)
+        return credential
+
+
+def credential_issue_after_recognition(recognition_id: int) -> None:
+    """The listener ``CredentialsConfig.ready()`` subscribes to granted credit entries. It runs after the
+    grant's commit, so a failure here must not surface as a failed decision: it is logged, and issuing
+    again later (``credential_issue`` is idempotent) completes it."""
+    recognition = Recognition.objects.select_related("result").filter(pk=recognition_id).first()
+    if recognition is None or recognition.result is None:
+        return
+    try:
+        credential_issue(result=recognition.result)
+    except Exception:
+        logger.exception("credential for recognition %s not issued", recognition_id)
+
+
+def credential_revoke(*, user, credential_id, reason: str) -> IssuedCredential:
+    """Revoke an issued credential: its status bit is set (the published list is regenerated from the
+    revoked credentials). Locks the credential's row.
+
+    Raises CredentialNotFoundError (404) for an unknown id, NotAwardingBoardError (403) for anyone but the
+    awarding institution's examination board, WrongStateError (409) unless issued, CredentialError (400)
+    without a reason. Writes a CredentialEvent."""
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        credential = (
+            IssuedCredential.objects.select_for_update(of=("self",))
+            .select_related("definition")
+            .filter(public_id=_as_uuid(credential_id))
+            .first()
+        )
+        if credential is None:
+            raise CredentialNotFoundError()
+        if not has_role(user, credential.definition.awarding_institution_id, StaffRole.Role.EXAMINATION_BOARD):
+            raise NotAwardingBoardError()
+        CREDENTIALS.check(credential, REVOKE)  # from issued only: 409 before the reason is asked for
+        if not reason:
+            raise CredentialError(REASON_REQUIRED_MESSAGE, code="reason_required")
+        credential.revoked_at, credential.revoked_by, credential.revocation_reason = timezone.now(), user, reason
+        CREDENTIALS.transition(
+            credential,
+            verb=REVOKE,
+            extra_fields=["revoked_at", "revoked_by", "revocation_reason"],
+            actor=user,
+            reason=reason,
+        )
+        logger.info("credential %s revoked by user %s", credential.public_id, getattr(user, "pk", None))
+    return credential
+
+
+def _as_uuid(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def status_list_document(status_list: StatusList) -> dict:
+    """The signed status list credential, regenerated from the revoked credentials' bits, signed with the
+    institution's current key."""
+    institution = status_list.institution
+    bits = statuslist.Bitstring(status_list.size)
+    for index in selectors.revoked_indexes(status_list):
+        bits.set(index)
+    base = selectors.base_url()
+    key = _current_key(institution)
+    unsigned = statuslist.status_list_credential(
+        base_url=base, issuer=institution.code, list_id=status_list.list_id, bits=bits, valid_from=timezone.now()
+    )
+    return dataintegrity.sign(
+        unsigned,
+        private_key=keys.private_key_from_multibase(key.secret),
+        verification_method=urls.key_url(base, institution.code, key.key_id),
+        loader=selectors.loader(),
+    )
