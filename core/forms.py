@@ -40,7 +40,12 @@ class RadioSelect(forms.RadioSelect):
 class PortalBoundField(forms.BoundField):
     def build_widget_attrs(self, attrs, widget=None):
         attrs = super().build_widget_attrs(attrs, widget)
-        names = widget_classes(widget or self.field.widget, invalid=bool(self.errors))
+        widget = widget or self.field.widget
+        if isinstance(widget, forms.RadioSelect) and widget.template_name == forms.RadioSelect.template_name:
+            # Any form's radio buttons, not only those declared with ``RadioSelect`` above: Django's own template
+            # would put the radio's class names on the group's container and squeeze the labels beside it.
+            widget.template_name = RadioSelect.template_name
+        names = widget_classes(widget, invalid=bool(self.errors))
         if names:
             attrs["class"] = f"{attrs['class']} {names}" if attrs.get("class") else names
         return attrs
