@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from credentials import verification
-from credentials.errors import CredentialError
+from credentials.errors import REASON_REQUIRED_MESSAGE, CredentialError
 
 ONE_OF_MESSAGE = _("Give one of the three: a file, pasted JSON or a link.")
 
@@ -45,3 +45,11 @@ class VerifyForm(forms.Form):
         except CredentialError as error:
             self.add_error(name, str(error.message))
         return cleaned
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the revocation"),
+        max_length=2000,
+        error_messages={"required": REASON_REQUIRED_MESSAGE},
+    )
