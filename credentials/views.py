@@ -139,6 +139,8 @@ def revoke(request: HttpRequest, code: str, credential) -> HttpResponse:
     institution = get_object_or_404(Institution, code=code)
     if institution not in selectors.awarding_board_institutions(request.user):
         raise Http404
+    if not selectors.credentials_awarded_by(institution).filter(public_id=credential).exists():
+        raise Http404  # another institution's credential: the service would refuse it; this page does not show it
     form = RevokeForm(request.POST)
     if form.is_valid():
         try:
