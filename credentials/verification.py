@@ -244,11 +244,11 @@ def _status_list(url: str) -> StatusList | None:
     return selectors.status_list_for(issuer=issuer, list_id=rest) if issuer and rest else None
 
 
-def _check_status(document: dict[str, Any], institution_known: bool) -> Check:
+def _check_status(document: dict[str, Any], institution: Institution | None) -> Check:
     entry = document.get("credentialStatus")
     if not isinstance(entry, dict):
         return Check("status", LABEL_STATUS, FAILED, STATUS_MISSING)
-    if not institution_known:
+    if institution is None:
         return Check("status", LABEL_STATUS, NOT_CHECKED, NOT_CHECKED_BECAUSE_ISSUER)
     url = entry.get("statusListCredential")
     status_list = _status_list(url) if isinstance(url, str) else None
@@ -256,6 +256,9 @@ def _check_status(document: dict[str, Any], institution_known: bool) -> Check:
         index = int(entry.get("statusListIndex"))
     except (TypeError, ValueError):
         index = None
+    # Only the issuer's own list says whether it revoked: another institution's list is not its word.
+    if status_list is not None and status_list.institution_id != institution.pk:
+        status_list = None
     if status_list is None or index is None or not 0 <= index < status_list.size:
         return Check("status", LABEL_STATUS, FAILED, STATUS_UNKNOWN_LIST % {"url": url})
     # The bit the published list carries, read where the list is made from: the revoked credentials.
@@ -292,7 +295,7 @@ def credential_verify(document: dict[str, Any], *, now: datetime | None = None) 
             issuer,
             proof,
             _check_dates(document, now),
-            _check_status(document, institution_known=issuer.outcome == OK),
+            _check_status(document, _known_institution(_issuer_id(document)) if issuer.outcome == OK else None),
         ]
     except Exception:  # a fault of ours must still read as a verdict, never a 500
         logger.exception("verifying a credential failed unexpectedly")

@@ -144,3 +144,14 @@ def test_links_are_resolved_from_the_database_only(issued):
     with pytest.raises(CredentialError) as unknown:
         verification.credential_from_link(f"{BASE_URL}/credentials/00000000-0000-0000-0000-000000000000")
     assert unknown.value.code == "unknown_link"
+
+
+def test_a_status_list_of_another_institution_is_not_the_issuers_word(issued, zone):
+    document = json.loads(issued.document)
+    other_list = verification.StatusList.objects.create(institution=zone.other)
+    document["credentialStatus"]["statusListCredential"] = (
+        f"{BASE_URL}/credentials/issuers/{zone.other.code}/status/{other_list.pk}"
+    )
+    found = credential_verify(document)
+    assert outcomes(found)["status"] == FAILED
+    assert found.verdict == INVALID
