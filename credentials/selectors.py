@@ -11,6 +11,7 @@ from credentials.models import IssuedCredential, IssuerKey, MicrocredentialDefin
 from credentials.openbadges import builder, keys, urls
 from credentials.openbadges.contexts import CREDENTIALS_V2, OPEN_BADGES_V3, OfflineDocumentLoader
 from institutions.models import Institution
+from results.selectors import board_institutions
 
 
 def base_url() -> str:
@@ -101,3 +102,27 @@ def credential_by_public_id(public_id: uuid.UUID) -> IssuedCredential | None:
 
 def issued_credentials() -> QuerySet[IssuedCredential]:
     return IssuedCredential.objects.order_by("issued_at", "pk")
+
+
+def credentials_of(user) -> QuerySet[IssuedCredential]:
+    """The signed-in person's own credentials, newest first (none for anyone who is not a student)."""
+    return (
+        IssuedCredential.objects.select_related("definition__awarding_institution")
+        .filter(holder__user_id=getattr(user, "pk", None))
+        .order_by("-issued_at", "-pk")
+    )
+
+
+def awarding_board_institutions(user) -> list[Institution]:
+    """The institutions on whose examination board ``user`` sits: the boards that may revoke what they award."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return board_institutions(user)
+
+
+def credentials_awarded_by(institution: Institution) -> QuerySet[IssuedCredential]:
+    return (
+        IssuedCredential.objects.select_related("definition", "holder__user", "revoked_by")
+        .filter(definition__awarding_institution=institution)
+        .order_by("-issued_at", "-pk")
+    )

@@ -18,6 +18,7 @@ from django.db import transaction
 from accounts.models import StaffRole, StudentProfile, User
 from catalogue.models import Course, Level, Mode, Module, Offering, OfferingSearch, Theme
 from catalogue.services import SharedIn, course_publications_replace, search_index_refresh
+from demo.credentials import seed_credentials
 from demo.results import seed_results
 from demo.scenarios import DemoScenarios
 from institutions.models import AcademicPeriod, AcademicYear, Institution, OrganisationalUnit, Programme
@@ -360,6 +361,7 @@ ROLE_ACCOUNTS = [
     ("admissions.uva", "Femke", "Meijer", "staff", "uva", StaffRole.Role.HOST_ADMISSIONS),
     ("admissions.vu", "Sem", "Peters", "staff", "vu", StaffRole.Role.HOST_ADMISSIONS),
     ("examboard.uu", "Bram", "de Boer", "staff", "uu", StaffRole.Role.EXAMINATION_BOARD),
+    ("examboard.vu", "Iris", "Hendriks", "staff", "vu", StaffRole.Role.EXAMINATION_BOARD),
     ("catalogue.uva", "Lotte", "Mulder", "staff", "uva", StaffRole.Role.CATALOGUE_MANAGER),
     ("coordinator", "Joris", "de Groot", "coordinator", None, None),
     ("admin", "Anna", "Bos", "admin", None, None),
@@ -413,6 +415,7 @@ class DemoSeeder:
             self._alliances(institutions, courses)
         DemoScenarios(password=DEMO_PASSWORD, say=self.say).run()
         seed_results(email=demo_email, today=self.today, say=self.say)
+        seed_credentials(email=demo_email, say=self.say)
         refreshed = search_index_refresh() if created or not self._index_complete() else 0
         summary = {
             "institutions": Institution.objects.count(),

@@ -3,6 +3,7 @@ from rest_framework.routers import DefaultRouter
 
 from catalogue import apis as catalogue_apis
 from core.views import api_not_found
+from credentials import apis as credentials_apis
 from enrolment import apis as enrolment_apis
 from results import apis as results_apis
 
@@ -25,6 +26,7 @@ router.register("conversion-tables", results_apis.ConversionTableViewSet, basena
 
 urlpatterns = [
     path("transcript/", results_apis.TranscriptView.as_view(), name="transcript"),
+    path("credentials/verify/", credentials_apis.VerifyView.as_view(), name="credentials-verify"),
     *router.urls,
     # Anything else under /api/ is a JSON 404 in the API's error shape, not Django's HTML page.
     re_path(r"^.*$", api_not_found, name="api-not-found"),

@@ -678,6 +678,27 @@ MATRIX.update(
             "GET", lambda o: f"/credentials/achievements/{o['definition'].public_id}", everyone()
         ),
         "credentials:credential": Entry("GET", lambda o: f"/credentials/{o['credential'].public_id}", everyone()),
+        # The verifier (page and API) is public; a student's own credentials are theirs alone.
+        "credentials:verify": Entry("GET", lambda o: "/credentials/verify/", everyone()),
+        "credentials:verify#post": Entry("POST", lambda o: "/credentials/verify/", everyone(), data={"pasted": "{}"}),
+        "credentials-verify": Entry("POST", lambda o: "/api/credentials/verify/", everyone(), data={}, api=True),
+        "credentials:mine": Entry("GET", lambda o: "/credentials/mine/", logged_in()),
+        "credentials:download": Entry(
+            "GET",
+            lambda o: f"/credentials/mine/{o['credential'].public_id}.json",
+            {**{r: (HIDE, HIDE) for r in ROLES}, "anonymous": (LOGIN, LOGIN), "student": (OK, HIDE)},
+        ),
+        # The awarding institution's examination board only. The matrix's board sits at the student's home,
+        # which awards nothing: it sees its own (empty) list, and no other institution's list or credential.
+        "credentials:awarded": Entry(
+            "GET", lambda o: f"/credentials/awarded/{o['home'].code}/", board_only(other=HIDE)
+        ),
+        "credentials:revoke": Entry(
+            "POST",
+            lambda o: f"/credentials/awarded/{o['host'].code}/{o['credential'].public_id}/revoke/",
+            {**{r: (HIDE, HIDE) for r in ROLES}, "anonymous": (LOGIN, LOGIN)},
+            data={"reason": "matrix"},
+        ),
     }
 )
 
