@@ -12,10 +12,12 @@ ISSUER = "uu"
 
 
 @pytest.fixture(autouse=True)
-def english():
+def english(request):
     """The messages these tests read are the English ones (the portal's default language is Dutch, and the
-    package's messages have Dutch translations)."""
+    package's messages have Dutch translations); pages are asked for in English too."""
     with translation.override("en"):
+        if "client" in request.fixturenames:
+            request.getfixturevalue("client").defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
         yield
 
 
