@@ -122,6 +122,14 @@ class ConversionRow(models.Model):
         return f"{self.from_score} → {self.to_score}"
 
 
+class PrecedentQuerySet(models.QuerySet):
+    def valid_on(self, day) -> "PrecedentQuerySet":
+        """The precedents valid on ``day``: from ``valid_from`` (if any) until ``valid_until`` (if any)."""
+        return self.filter(models.Q(valid_from__isnull=True) | models.Q(valid_from__lte=day)).filter(
+            models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=day)
+        )
+
+
 class RecognitionPrecedent(models.Model):
     """An examination board's standing decision: this host course counts for this home programme, within
     its validity dates. A matching, valid precedent decides a recognition (and a home approval) at once."""
@@ -145,6 +153,8 @@ class RecognitionPrecedent(models.Model):
         related_name="+",
         verbose_name=_("created from the decision"),
     )
+
+    objects = PrecedentQuerySet.as_manager()
 
     class Meta:
         db_table = "credentials_recognitionprecedent"  # moved here from credentials with its rows

@@ -186,8 +186,7 @@ def precedents_matching(request: EnrolmentRequest, on) -> list[dict]:
         return []
     precedents = (
         RecognitionPrecedent.objects.filter(programme_id=programme_id, course_id=course_id)
-        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on))
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+        .valid_on(on)
         .select_related("programme")
     )
     return [
@@ -213,12 +212,7 @@ def offerings_counting_for(user) -> frozenset[int] | None:
     if not programme_id:
         return None
     today = timezone.localdate()
-    courses = (
-        RecognitionPrecedent.objects.filter(programme_id=programme_id)
-        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=today))
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
-        .values("course_id")
-    )
+    courses = RecognitionPrecedent.objects.filter(programme_id=programme_id).valid_on(today).values("course_id")
     return frozenset(Offering.objects.filter(course_id__in=courses, is_archived=False).values_list("pk", flat=True))
 
 

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from functools import partial
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -100,12 +99,7 @@ def precedent_matching(*, programme_id, course_id, on: dt.date) -> RecognitionPr
     """The precedent for this course and programme that is valid on ``on``, if any."""
     if not programme_id or not course_id:
         return None
-    return (
-        RecognitionPrecedent.objects.filter(programme_id=programme_id, course_id=course_id)
-        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on))
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
-        .first()
-    )
+    return RecognitionPrecedent.objects.filter(programme_id=programme_id, course_id=course_id).valid_on(on).first()
 
 
 def precedent_recognises(request: EnrolmentRequest, on: dt.date) -> str | None:
