@@ -55,9 +55,13 @@ INSTALLED_APPS = [
     "notifications",
     "enrolment",
     "results",
+    "billing",
     "routes",
+    "routes.own_pace",
+    "routes.mijndiploma",
     "credentials",
     "ooapi",
+    "insights",
     "demo",
 ]
 

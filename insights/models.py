@@ -1,0 +1,1 @@
+"""Read-only: aggregates computed in the database; no tables of its own yet."""
