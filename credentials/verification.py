@@ -2,7 +2,8 @@
 
 It reads the portal's own data only. An issuer's keys and status lists come from the database, never from
 the network: a credential of an issuer the portal does not know is refused with a clear verdict instead of
-being fetched. Every step is one ``Check`` (ok, failed or not checked, with the reason); nothing here raises
+being fetched. Revocation is read as any verifier reads it: the bit in the signed status list credential the
+portal publishes, once that list's proof holds. Every step is one ``Check`` (ok, failed or not checked, with the reason); nothing here raises
 for bad input, so neither the page nor the API can answer a 500 for it.
 """
 
@@ -16,10 +17,10 @@ from typing import Any
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from credentials import selectors
+from credentials import selectors, services
 from credentials.errors import CredentialError
 from credentials.models import IssuedCredential, StatusList
-from credentials.openbadges import dataintegrity, keys, terms, urls
+from credentials.openbadges import dataintegrity, keys, statuslist, terms, urls
 from credentials.openbadges.errors import ContextNotBundledError, OpenBadgesError
 from institutions.models import Institution
 
@@ -67,6 +68,7 @@ STATUS_UNKNOWN_LIST = _("The status list %(url)s is not one this portal keeps.")
 STATUS_OK = _("The issuer has not revoked it.")
 STATUS_REVOKED = _("Revoked on %(date)s. Reason: %(reason)s")
 STATUS_REVOKED_NO_DETAILS = _("Revoked by the issuer.")
+STATUS_LIST_UNREADABLE = _("The issuer's status list could not be read: %(reason)s")
 
 HEADLINE_VALID = _("This credential is valid.")
 HEADLINE_INVALID = _("This credential is not valid.")
@@ -261,7 +263,21 @@ def _check_status(document: dict[str, Any], institution: Institution | None) -> 
         status_list = None
     if status_list is None or index is None or not 0 <= index < status_list.size:
         return Check("status", LABEL_STATUS, FAILED, STATUS_UNKNOWN_LIST % {"url": url})
-    # The bit the published list carries, read where the list is made from: the revoked credentials.
+    # The bit is read from the list anyone can fetch, as any verifier would: the signed status list
+    # credential, its proof checked against the issuer's published keys, then the credential's bit decoded.
+    published = services.status_list_document(status_list)
+    try:
+        dataintegrity.verify(
+            published,
+            keys=keys.keys_from_controller_document(selectors.issuer_document(institution)),
+            loader=selectors.loader(),
+        )
+        revoked_bit = statuslist.entry_is_set(entry, published)
+    except OpenBadgesError as error:
+        return Check("status", LABEL_STATUS, FAILED, STATUS_LIST_UNREADABLE % {"reason": error.message})
+    if not revoked_bit:
+        return Check("status", LABEL_STATUS, OK, STATUS_OK)
+    # Revoked: the portal's own record says when and why, for people reading the verdict.
     revoked = (
         IssuedCredential.objects.filter(
             status_list=status_list, status_index=index, status=IssuedCredential.Status.REVOKED
@@ -269,9 +285,7 @@ def _check_status(document: dict[str, Any], institution: Institution | None) -> 
         .only("revoked_at", "revocation_reason")
         .first()
     )
-    if revoked is None:
-        return Check("status", LABEL_STATUS, OK, STATUS_OK)
-    if revoked.revoked_at:
+    if revoked is not None and revoked.revoked_at:
         reason = STATUS_REVOKED % {"date": _shown(revoked.revoked_at), "reason": revoked.revocation_reason}
         return Check("status", LABEL_STATUS, FAILED, reason)
     return Check("status", LABEL_STATUS, FAILED, STATUS_REVOKED_NO_DETAILS)

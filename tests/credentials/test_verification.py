@@ -155,3 +155,53 @@ def test_a_status_list_of_another_institution_is_not_the_issuers_word(issued, zo
     found = credential_verify(document)
     assert outcomes(found)["status"] == FAILED
     assert found.verdict == INVALID
+
+
+def test_revocation_is_read_from_the_signed_published_list(issued, zone, monkeypatch):
+    """The verdict follows the bit in the list anyone can fetch: a list whose bit was flipped after signing
+    is not believed, whatever the portal's own rows say."""
+    from credentials import services
+    from credentials.openbadges import statuslist
+
+    signed = services.status_list_document
+    index = issued.status_index
+
+    def flipped_after_signing(status_list):
+        document = copy.deepcopy(signed(status_list))
+        bits = statuslist.Bitstring.decode(document["credentialSubject"]["encodedList"])
+        bits.set(index)
+        document["credentialSubject"]["encodedList"] = bits.encode()
+        return document
+
+    monkeypatch.setattr(services, "status_list_document", flipped_after_signing)
+    found = credential_verify(json.loads(issued.document))
+    assert outcomes(found)["status"] == FAILED
+    assert reason(found, "status").startswith("The issuer's status list could not be read")
+
+
+def test_a_set_bit_in_the_published_list_reads_as_revoked(issued, zone, monkeypatch):
+    """The control of the test above: the same list, bit set and then signed, reads as revoked."""
+    from credentials import services
+    from credentials.openbadges import dataintegrity as di
+    from credentials.openbadges import statuslist
+
+    signed = services.status_list_document
+    index = issued.status_index
+
+    def revoked_and_signed(status_list):
+        document = copy.deepcopy(signed(status_list))
+        proof = document.pop("proof")
+        bits = statuslist.Bitstring.decode(document["credentialSubject"]["encodedList"])
+        bits.set(index)
+        document["credentialSubject"]["encodedList"] = bits.encode()
+        key = services._current_key(status_list.institution)
+        return di.sign(
+            document,
+            private_key=keys.private_key_from_multibase(key.secret),
+            verification_method=proof["verificationMethod"],
+            loader=verification.selectors.loader(),
+        )
+
+    monkeypatch.setattr(services, "status_list_document", revoked_and_signed)
+    found = credential_verify(json.loads(issued.document))
+    assert (found.verdict, reason(found, "status")) == (REVOKED, "Revoked by the issuer.")
