@@ -5,6 +5,7 @@ from catalogue import apis as catalogue_apis
 from core.views import api_not_found
 from credentials import apis as credentials_apis
 from enrolment import apis as enrolment_apis
+from privacy import apis as privacy_apis
 from results import apis as results_apis
 
 
@@ -27,6 +28,7 @@ router.register("conversion-tables", results_apis.ConversionTableViewSet, basena
 urlpatterns = [
     path("transcript/", results_apis.TranscriptView.as_view(), name="transcript"),
     path("credentials/verify/", credentials_apis.VerifyView.as_view(), name="credentials-verify"),
+    path("privacy/export/", privacy_apis.ExportView.as_view(), name="privacy-export"),
     *router.urls,
     # Anything else under /api/ is a JSON 404 in the API's error shape, not Django's HTML page.
     re_path(r"^.*$", api_not_found, name="api-not-found"),

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "credentials",
     "ooapi",
     "insights",
+    "privacy",
     "demo",
 ]
 

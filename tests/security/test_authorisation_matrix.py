@@ -702,6 +702,20 @@ MATRIX.update(
     }
 )
 
+# A person's own data: everyone signed in sees and exports only their own (no id in any URL), and may ask
+# for erasure (the matrix's confirmation is wrong on purpose: a 400 about the input, nothing erased).
+MATRIX.update(
+    {
+        "privacy:mine": Entry("GET", lambda o: "/privacy/", logged_in()),
+        "privacy:export": Entry("GET", lambda o: "/privacy/export.json", logged_in()),
+        "privacy:erase": Entry("GET", lambda o: "/privacy/erase/", logged_in()),
+        "privacy:erase#post": Entry(
+            "POST", lambda o: "/privacy/erase/", logged_in(), data={"confirmation": "nobody@example.invalid"}
+        ),
+        "privacy-export": Entry("GET", lambda o: "/api/privacy/export/", logged_in(), api=True),
+    }
+)
+
 # URL groups that third-party apps own, each with a representative check of who gets in.
 THIRD_PARTY = {
     "admin": Entry("GET", lambda o: "/admin/", {**{r: (LOGIN, LOGIN) for r in ROLES}, "admin": (OK, OK)}),
