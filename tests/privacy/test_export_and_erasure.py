@@ -117,7 +117,7 @@ def registered_other(zone):
 def test_the_readable_page_shows_each_kind(student, client):
     client.force_login(student)
     page = client.get(reverse("privacy:mine")).content.decode()
-    for declaration, model in selectors.personal_declarations():
+    for declaration, _model in selectors.personal_declarations():
         assert f'data-kind="{declaration.label}"' in page
     assert "I want to learn data science" in page
     assert "Kept after erasure, without your name." in page
