@@ -99,3 +99,29 @@ class StaffRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.institution.short_name}"
+
+
+class RecordRead(models.Model):
+    """A staff member opened a student's record. The student sees the role and the institution it was read
+    for, what was read and when (``accounts.selectors.record_reads_of``); not the staff member's name."""
+
+    class What(models.TextChoices):
+        REQUEST = "request", _("an enrolment request")
+        RESULTS = "results", _("results and recognition")
+        DOCUMENT = "document", _("a supporting document")
+
+    student = models.ForeignKey(StudentProfile, on_delete=models.CASCADE, related_name="record_reads")
+    reader = models.ForeignKey(User, on_delete=models.CASCADE, related_name="records_read")
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(_("role"), max_length=20, choices=StaffRole.Role.choices)
+    what = models.CharField(_("what was read"), max_length=20, choices=What.choices)
+    ref = models.CharField(_("reference"), max_length=64)
+    at = models.DateTimeField(_("read at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("record read by staff")
+        verbose_name_plural = _("records read by staff")
+        indexes = [models.Index(fields=["student", "-at"], name="record_read_student_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} · {self.institution_id} · {self.what} · {self.at:%Y-%m-%d %H:%M}"

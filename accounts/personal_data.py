@@ -39,3 +39,10 @@ personal_data(
     erasure=DELETE,
     why=_("The roles you hold for an institution."),
 )
+personal_data(
+    "accounts.RecordRead",
+    about=("student__user", "reader"),
+    erasure=DELETE,
+    why=_("Which institution's staff opened your record, in which role, what and when."),
+    hidden=("reader",),
+)

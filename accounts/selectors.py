@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import StaffRole, StudentProfile, User
+from accounts.models import RecordRead, StaffRole, StudentProfile, User
 from institutions.models import Institution
 
 STUDENT = "student"
@@ -131,3 +131,8 @@ def session_passed_mfa(*, session: SessionBase, user: User) -> bool:
         isinstance(record, dict) and record.get("method") == "mfa" and record.get("type") in SECOND_FACTORS
         for record in records
     )
+
+
+def record_reads_of(*, user: User) -> QuerySet[RecordRead]:
+    """Who read ``user``'s record, newest first: role, institution, what, when."""
+    return RecordRead.objects.filter(student__user=user).select_related("institution").order_by("-at", "-pk")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -9,10 +10,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.claims import institution_claims_parse
 from accounts.errors import HomeInstitutionMissingError, HomeInstitutionUnknownError, StudentNumberTakenError
-from accounts.models import StudentProfile, User
+from accounts.models import RecordRead, StudentProfile, User
 from accounts.selectors import institution_by_schac_home
 from institutions.models import Institution
 
@@ -129,3 +131,23 @@ def user_language_set(*, user: User, language: str) -> bool:
     User.objects.filter(pk=user.pk).update(preferred_language=language)
     user.preferred_language = language
     return True
+
+
+# A staff member who reloads a page has not read the record again: one row per reader, record and this span.
+READ_COALESCE = dt.timedelta(minutes=10)
+
+
+def record_read_log(
+    *, reader: User, student: StudentProfile, institution_id: int, role: str, what: str, ref: str
+) -> RecordRead | None:
+    """Note that ``reader``, as ``role`` of institution ``institution_id``, opened ``what`` (``ref``) of
+    ``student``'s record. The student's own reading is not logged."""
+    if reader.pk == student.user_id:
+        return None
+    since = timezone.now() - READ_COALESCE
+    again = RecordRead.objects.filter(reader=reader, student=student, what=what, ref=ref, at__gte=since)
+    if again.exists():
+        return None
+    return RecordRead.objects.create(
+        reader=reader, student=student, institution_id=institution_id, role=role, what=what, ref=str(ref)[:64]
+    )

@@ -22,6 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import RecordRead
 from accounts.selectors import student_profile_of
 from catalogue.models import Offering
 from catalogue.selectors import offering_detail
@@ -212,6 +213,8 @@ def _detail_response(
     decisions = [name for name in actions if name in DECISION_ACTIONS]
     decision_form = form if isinstance(form, DecisionForm) else DecisionForm(verbs=decisions)
     side = staff_side(user, enrolment_request)
+    if side:
+        requests.request_read_log(user=user, request=enrolment_request, what=RecordRead.What.REQUEST)
     events = list(enrolment_request.events.all())
     context = {
         "er": enrolment_request,
@@ -314,6 +317,7 @@ def request_document(request: HttpRequest, public_id) -> HttpResponse:
     enrolment_request = _visible_request(request, public_id)
     if not enrolment_request.document:
         raise Http404
+    requests.request_read_log(user=request.user, request=enrolment_request, what=RecordRead.What.DOCUMENT)
     try:
         handle = enrolment_request.document.open("rb")
     except FileNotFoundError:

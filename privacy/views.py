@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.selectors import record_reads_of
 from core.errors import ApplicationError
 from core.privacy import DELETE, PSEUDONYMISE
 from privacy import selectors, services
@@ -36,7 +37,8 @@ def mine(request: HttpRequest) -> HttpResponse:
                 "total": section.rows.count(),
             }
         )
-    return render(request, "privacy/mine.html", {"sections": sections})
+    reads = record_reads_of(user=request.user)[:100]
+    return render(request, "privacy/mine.html", {"sections": sections, "reads": reads})
 
 
 @login_required

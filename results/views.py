@@ -14,7 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from accounts.models import RecordRead
 from core.errors import ApplicationError, NotFoundError
+from enrolment.services.requests import request_read_log
 from institutions.models import Institution, Programme
 from results import pdf, selectors
 from results.errors import NotHostError, NotRegisteredError
@@ -66,6 +68,7 @@ def request_results(request: HttpRequest, public_id) -> HttpResponse:
     except NotFoundError:
         raise Http404 from None
     current = history[0] if history else None
+    request_read_log(user=request.user, request=enrolment_request, what=RecordRead.What.RESULTS)
     may_record = selectors.may_record(request.user, enrolment_request)
     form = ResultForm(initial=_record_initial(enrolment_request, current)) if may_record else None
     correction = CorrectionForm(initial=_correction_initial(current), prefix="fix") if may_record and current else None

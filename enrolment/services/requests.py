@@ -12,6 +12,7 @@ import contextlib
 from django.db import IntegrityError, transaction
 
 from accounts.models import StudentProfile
+from accounts.services import record_read_log
 from catalogue.models import Offering
 from core.i18n import lazy_format
 from enrolment import flow, lifecycle, locks
@@ -32,7 +33,7 @@ from enrolment.errors import (
     WrongStateError,
 )
 from enrolment.models import DENIAL_REASONS, EnrolmentRequest, ReasonCode, Status
-from enrolment.permissions import actor_role, require_verb
+from enrolment.permissions import HOME_ROLES, HOST_ROLES, actor_role, has_role, require_verb, staff_side
 from enrolment.steps import ending, submission
 from institutions.models import Institution
 
@@ -258,3 +259,18 @@ def request_withdraw(*, user, request_id: int, comment: str = "") -> EnrolmentRe
         )
         flow.advance(held, request, after=lifecycle.WITHDRAW)
         return request
+
+
+def request_read_log(*, user, request: EnrolmentRequest, what: str) -> None:
+    """Staff opened ``request`` (or its ``what``): noted in the student's log of who read their record, as the
+    side the reader acts for. A student's own reading, and anyone not staff of either side, leave no row."""
+    side = staff_side(user, request)
+    if side is None:
+        return
+    host = side == "host_admissions"
+    institution_id = request.host_institution_id if host else request.home_institution_id
+    # The role the reader holds there, as the student should read it (an examination board, not an approver).
+    role = next(r for r in (HOST_ROLES if host else HOME_ROLES) if has_role(user, institution_id, r))
+    record_read_log(
+        reader=user, student=request.student, institution_id=institution_id, role=role, what=what, ref=request.public_id
+    )
