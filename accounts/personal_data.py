@@ -3,7 +3,7 @@
 from django.contrib.auth.hashers import make_password
 from django.utils.translation import gettext_lazy as _
 
-from core.privacy import DELETE, PSEUDONYMISE, personal_data
+from core.privacy import DELETE, PSEUDONYMISE, Retention, personal_data
 
 personal_data(
     "accounts.User",
@@ -45,4 +45,5 @@ personal_data(
     erasure=DELETE,
     why=_("Which institution's staff opened your record, in which role, what and when."),
     hidden=("reader",),
+    retention=Retention("record_reads", "at"),
 )

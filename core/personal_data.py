@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from core.privacy import DELETE, personal_data
+from core.privacy import DELETE, Retention, personal_data
 
 personal_data(
     "core.IdempotencyRecord",
@@ -10,4 +10,5 @@ personal_data(
     erasure=DELETE,
     why=_("Answers to your recent API writes, kept for a day so that a repeated write is not done twice."),
     hidden=("body",),
+    retention=Retention("idempotency", "created_at"),
 )

@@ -12,7 +12,11 @@ by name. A declaration says:
   points at the person points at their pseudonymised account;
 - **why**: one sentence, shown to the person on their data page, saying what the data is and, when kept,
   why;
-- **hidden**: fields never shown or exported (secrets such as key material).
+- **hidden**: fields never shown or exported (secrets such as key material);
+- **retention**: optionally, how long the rows live: a kind (whose number of days the settings give,
+  ``PRIVACY_RETENTION_DAYS``), the date field it counts from, whether the rows are then deleted or
+  pseudonymised, and which rows it applies to (e.g. only finished requests). The ``privacy`` app's beat task
+  enforces it every night.
 
 A model that holds nothing about a person (an institution's calendar) is declared with ``no_personal_data``;
 ``tests/privacy`` fails for any model that points at a person, or at a model that is about one, and declares
@@ -33,6 +37,14 @@ Replacement = Any | Callable[[str], Any]
 
 
 @dataclass(frozen=True)
+class Retention:
+    kind: str
+    field: str
+    action: str = DELETE
+    only: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Declaration:
     label: str
     erasure: str
@@ -40,6 +52,7 @@ class Declaration:
     about: tuple[str, ...] = ()
     replace: dict[str, Replacement] = field(default_factory=dict)
     hidden: tuple[str, ...] = ()
+    retention: Retention | None = None
 
     @property
     def holds_personal_data(self) -> bool:
@@ -57,6 +70,7 @@ def personal_data(
     why: Any,
     replace: dict[str, Replacement] | None = None,
     hidden: tuple[str, ...] | list[str] = (),
+    retention: Retention | None = None,
 ) -> Declaration:
     """Declare that ``label`` ("app_label.ModelName") holds data about the person reached through ``about``."""
     if erasure not in (DELETE, PSEUDONYMISE):
@@ -65,7 +79,11 @@ def personal_data(
         raise ValueError(f"{label}: say through which fields the rows are about a person")
     if replace and erasure != PSEUDONYMISE:
         raise ValueError(f"{label}: only pseudonymised rows have fields replaced")
-    return _register(Declaration(label, erasure, why, tuple(about), dict(replace or {}), tuple(hidden)))
+    if retention is not None and retention.action not in (DELETE, PSEUDONYMISE):
+        raise ValueError(f"{label}: retention deletes or pseudonymises")
+    if retention is not None and retention.action == PSEUDONYMISE and not replace:
+        raise ValueError(f"{label}: pseudonymising after retention needs fields to replace")
+    return _register(Declaration(label, erasure, why, tuple(about), dict(replace or {}), tuple(hidden), retention))
 
 
 def no_personal_data(label: str, *, why: Any) -> Declaration:

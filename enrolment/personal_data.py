@@ -2,7 +2,8 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from core.privacy import PSEUDONYMISE, no_personal_data, personal_data
+from core.privacy import PSEUDONYMISE, Retention, no_personal_data, personal_data
+from enrolment.models import FINAL_STATES
 
 personal_data(
     "enrolment.EnrolmentRequest",
@@ -13,6 +14,8 @@ personal_data(
         "counts in settlement and the zone's figures); your motivation and uploaded document are removed."
     ),
     replace={"motivation": "", "document": ""},
+    # A finished request's motivation and document have served their purpose after the retention period.
+    retention=Retention("request_motivations", "updated_at", PSEUDONYMISE, only={"status__in": FINAL_STATES}),
 )
 personal_data(
     "enrolment.RequestEvent",

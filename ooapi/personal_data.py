@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from core.privacy import PSEUDONYMISE, no_personal_data, personal_data
+from core.privacy import PSEUDONYMISE, Retention, no_personal_data, personal_data
 
 personal_data(
     "ooapi.OutboxMessage",
@@ -13,6 +13,7 @@ personal_data(
         "what it carried is removed."
     ),
     replace={"payload": {}, "response": None},
+    retention=Retention("sync_messages", "delivered_at", PSEUDONYMISE, only={"status": "delivered"}),
 )
 personal_data(
     "ooapi.AssociationResult",

@@ -1,16 +1,21 @@
-"""Writes: erasing an account (the right to erasure), done through the models' declarations."""
+"""Writes: erasing an account (the right to erasure) and enforcing retention, both through the models'
+declarations."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
 from collections import Counter
 
+from django.apps import apps
+from django.conf import settings
 from django.db import transaction
-from django.db.models import FileField
+from django.db.models import FileField, Q
+from django.utils import timezone
 
 from accounts.models import StaffRole, User
-from core.privacy import DELETE, PSEUDONYMISE
+from core.privacy import DELETE, PSEUDONYMISE, declarations
 from enrolment.models import ACTIVE_STATES, EnrolmentRequest
 from privacy import selectors
 from privacy.errors import (
@@ -91,3 +96,38 @@ def _files_remove(section: selectors.Section, replace: dict) -> None:
 
         if stored:
             transaction.on_commit(remove)
+
+
+def retention_enforce(*, now=None) -> dict[str, int]:
+    """Rows past their kind's retention period (``PRIVACY_RETENTION_DAYS``), per declaration: deleted, or
+    pseudonymised with the declaration's replacements. Returns the rows touched per model. A kind set to 0
+    (or missing) is kept."""
+    now = now or timezone.now()
+    days = settings.PRIVACY_RETENTION_DAYS
+    touched: dict[str, int] = {}
+    for label, declaration in sorted(declarations().items()):
+        retention = declaration.retention
+        if retention is None or not days.get(retention.kind):
+            continue
+        model = apps.get_model(label)
+        cutoff = now - dt.timedelta(days=days[retention.kind])
+        rows = model._default_manager.filter(**{f"{retention.field}__lt": cutoff, **retention.only})
+        with transaction.atomic():
+            if retention.action == DELETE:
+                count, _per_model = rows.delete()
+            else:
+                section = selectors.Section(declaration, model, _not_yet_replaced(rows, declaration))
+                count = _pseudonymise(section, pseudonym="retention")
+        if count:
+            touched[label] = count
+    logger.info("privacy: retention enforced: %s", touched)
+    return touched
+
+
+def _not_yet_replaced(rows, declaration):
+    """Rows some replaced field still differs in: what retention pseudonymised before is not counted again."""
+    plain = {name: value for name, value in declaration.replace.items() if not callable(value)}
+    condition = Q()
+    for name, value in plain.items():
+        condition |= ~Q(**{name: value}) if value is not None else Q(**{f"{name}__isnull": False})
+    return rows.filter(condition) if plain else rows

@@ -208,6 +208,8 @@ CELERY_BEAT_SCHEDULE = {
     # OOAPI: re-dispatch due or stuck outbox messages (and poll pending associations); import catalogues.
     "ooapi-outbox-sweep": {"task": "ooapi.sync.tasks.sweep_outbox", "schedule": 15.0},
     "ooapi-imports-due": {"task": "ooapi.consumer.tasks.import_due", "schedule": 300.0},
+    # Personal data past its retention period (PRIVACY_RETENTION_DAYS): deleted or pseudonymised at night.
+    "privacy-retention": {"task": "privacy.tasks.enforce_retention", "schedule": crontab(hour=3, minute=30)},
 }
 
 # Django REST framework and the OpenAPI schema
@@ -327,6 +329,17 @@ OAUTH2_PROVIDER = {
     # An OOAPI access token lives an hour at most (django-oauth-toolkit's default is ten hours).
     "ACCESS_TOKEN_EXPIRE_SECONDS": min(env.int("OOAPI_ACCESS_TOKEN_SECONDS", default=3600), 3600),
 }
+
+# How long each kind of personal data is kept, in days (core.privacy: each model's declaration names its kind);
+# the privacy app's beat task deletes or pseudonymises older rows every night. Override per kind with
+# PRIVACY_RETENTION_DAYS="notifications=180,record_reads=365"; 0 keeps a kind for ever.
+PRIVACY_RETENTION_DAYS = {
+    "notifications": 365,
+    "record_reads": 730,
+    "idempotency": 1,
+    "request_motivations": 730,
+    "sync_messages": 180,
+} | {kind: int(days) for kind, days in env.dict("PRIVACY_RETENTION_DAYS", default={}).items()}
 
 # Secrets stored in the database (OOAPI credentials) are encrypted with this Fernet key; derived from
 # SECRET_KEY when unset. Generate one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
