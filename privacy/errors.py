@@ -11,6 +11,7 @@ ACTIVE_REQUESTS = _(
     "erase your account: the institutions need to reach you while a request runs."
 )
 CONFIRMATION_WRONG = _("Type your own email address to confirm.")
+CONSENT_OUTDATED = _("What the screen says has changed since you opened it. Read it again, then answer.")
 
 
 class ConfirmationWrongError(ApplicationError):
@@ -23,3 +24,7 @@ class NotErasedHereError(PermissionDeniedError):
 
 class RequestsRunningError(ConflictError):
     code = "requests_running"
+
+
+class ConsentOutdatedError(ConflictError):
+    code = "consent_outdated"

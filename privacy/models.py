@@ -21,3 +21,20 @@ class ErasureRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pseudonym} ({self.erased_at:%Y-%m-%d})"
+
+
+class ConsentAnswer(models.Model):
+    """A person's answer to the consent screen, for one version of its words (``privacy.consent``)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consent_answers")
+    version = models.CharField(_("version of the text"), max_length=32)
+    agreed = models.BooleanField(_("agreed"))
+    answered_at = models.DateTimeField(_("answered at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("consent answer")
+        verbose_name_plural = _("consent answers")
+        indexes = [models.Index(fields=["user", "version"], name="consent_user_version_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.version} {'agreed' if self.agreed else 'declined'}"

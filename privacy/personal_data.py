@@ -63,3 +63,9 @@ SECRETS = {
 }
 for label, secrets in SECRETS.items():
     personal_data(f"oauth2_provider.{label}", about=("user",), erasure=DELETE, why=TOKEN, hidden=secrets)
+personal_data(
+    "privacy.ConsentAnswer",
+    about=("user",),
+    erasure=DELETE,
+    why=_("Your answers to the screen that says which data goes to which institution, and why."),
+)

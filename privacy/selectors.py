@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import Q, QuerySet
 
 from core.privacy import Declaration, declarations
+from privacy.consent import consent_version
+from privacy.models import ConsentAnswer
 
 
 @dataclass
@@ -84,3 +86,11 @@ def export_of(user) -> dict[str, Any]:
             "rows": rows,
         }
     return {"person": user.email, "kinds": kinds}
+
+
+def consent_needed(user) -> bool:
+    """Whether ``user`` must meet the consent screen: a student or learner (not staff, coordinators or
+    administrators, who act under their institution's terms) without an agreement to the current words."""
+    if not user.is_authenticated or user.is_superuser or user.is_zone_coordinator or user.is_institution_staff:
+        return False
+    return not ConsentAnswer.objects.filter(user=user, version=consent_version(), agreed=True).exists()

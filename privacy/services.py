@@ -18,15 +18,18 @@ from accounts.models import StaffRole, User
 from core.privacy import DELETE, PSEUDONYMISE, declarations
 from enrolment.models import ACTIVE_STATES, EnrolmentRequest
 from privacy import selectors
+from privacy.consent import consent_version
 from privacy.errors import (
     ACTIVE_REQUESTS,
     CONFIRMATION_WRONG,
+    CONSENT_OUTDATED,
     STAFF_NOT_ERASED,
     ConfirmationWrongError,
+    ConsentOutdatedError,
     NotErasedHereError,
     RequestsRunningError,
 )
-from privacy.models import ErasureRecord
+from privacy.models import ConsentAnswer, ErasureRecord
 
 logger = logging.getLogger(__name__)
 
@@ -131,3 +134,11 @@ def _not_yet_replaced(rows, declaration):
     for name, value in plain.items():
         condition |= ~Q(**{name: value}) if value is not None else Q(**{f"{name}__isnull": False})
     return rows.filter(condition) if plain else rows
+
+
+def consent_answer(*, user: User, version: str, agreed: bool) -> ConsentAnswer:
+    """Record ``user``'s answer to the consent screen for the words of ``version`` (the current ones only:
+    a page left open while the words changed answers nothing)."""
+    if version != consent_version():
+        raise ConsentOutdatedError(CONSENT_OUTDATED)
+    return ConsentAnswer.objects.create(user=user, version=version, agreed=agreed)

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.mine, name="mine"),
     path("export.json", views.export, name="export"),
     path("erase/", views.erase, name="erase"),
+    path("consent/", views.consent, name="consent"),
 ]

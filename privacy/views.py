@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -15,9 +16,15 @@ from accounts.selectors import record_reads_of
 from core.errors import ApplicationError
 from core.privacy import DELETE, PSEUDONYMISE
 from privacy import selectors, services
+from privacy.consent import FLOWS, consent_version
 from privacy.forms import ErasureForm
+from privacy.middleware import SESSION_KEY
 
 ERASED_MESSAGE = _("Your account has been erased. What institutions must keep no longer names you.")
+DECLINED_MESSAGE = _(
+    "You are signed out. The portal cannot enrol you without passing your data to the institutions concerned; "
+    "sign in again when you want to continue."
+)
 
 
 @login_required
@@ -72,3 +79,29 @@ def erase(request: HttpRequest) -> HttpResponse:
         "kept": [(model._meta.verbose_name_plural, d.why) for d, model in sections if d.erasure == PSEUDONYMISE],
     }
     return render(request, "privacy/erase.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consent(request: HttpRequest) -> HttpResponse:
+    """Which data goes to the home and host institutions, and why; agree (and go on) or decline (and sign
+    out). Either answer is recorded."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+        target = ""
+    error, status = None, 200
+    if request.method == "POST":
+        agreed = request.POST.get("answer") == "agree"
+        try:
+            services.consent_answer(user=request.user, version=request.POST.get("version", ""), agreed=agreed)
+        except ApplicationError as refused:
+            error, status = refused.message, refused.status_code
+        else:
+            if not agreed:
+                logout(request)
+                messages.info(request, str(DECLINED_MESSAGE))
+                return redirect("home")
+            request.session[SESSION_KEY] = consent_version()
+            return redirect(target or "home")
+    context = {"flows": FLOWS, "version": consent_version(), "next": target, "error": error}
+    return render(request, "privacy/consent.html", context, status=status)

@@ -90,6 +90,8 @@ MIDDLEWARE = [
     # After authentication and messages: sends staff without TOTP to the setup page, and staff whose session has
     # not passed TOTP to the code prompt (PORTAL_REQUIRE_STAFF_MFA).
     "accounts.middleware.StaffMfaMiddleware",
+    # After authentication: a student or learner meets the consent screen until they agreed to its current words.
+    "privacy.middleware.ConsentMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -329,6 +331,9 @@ OAUTH2_PROVIDER = {
     # An OOAPI access token lives an hour at most (django-oauth-toolkit's default is ten hours).
     "ACCESS_TOKEN_EXPIRE_SECONDS": min(env.int("OOAPI_ACCESS_TOKEN_SECONDS", default=3600), 3600),
 }
+
+# Students and learners meet the consent screen at first login, and again when its words change (privacy.consent).
+PRIVACY_CONSENT_REQUIRED = env.bool("PRIVACY_CONSENT_REQUIRED", default=True)
 
 # How long each kind of personal data is kept, in days (core.privacy: each model's declaration names its kind);
 # the privacy app's beat task deletes or pseudonymises older rows every night. Override per kind with

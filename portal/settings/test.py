@@ -23,6 +23,8 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 PORTAL_REQUIRE_STAFF_MFA = False
+# Off for the tests of everything else; tests/privacy turns it on for the consent screen's own tests.
+PRIVACY_CONSENT_REQUIRED = False
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default="")
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405

@@ -713,6 +713,11 @@ MATRIX.update(
             "POST", lambda o: "/privacy/erase/", logged_in(), data={"confirmation": "nobody@example.invalid"}
         ),
         "privacy-export": Entry("GET", lambda o: "/api/privacy/export/", logged_in(), api=True),
+        "privacy:consent": Entry("GET", lambda o: "/privacy/consent/", logged_in()),
+        # An answer to words that are not the current ones: a 409 about the state, nothing recorded.
+        "privacy:consent#post": Entry(
+            "POST", lambda o: "/privacy/consent/", logged_in(), data={"answer": "agree", "version": "outdated"}
+        ),
     }
 )
 
