@@ -35,14 +35,14 @@ class StatementQuerySerializer(serializers.Serializer):
     period = serializers.IntegerField(required=False, min_value=1, help_text="One host period's id.")
 
 
-class InstitutionRefSerializer(serializers.Serializer):
+class SettlementPartySerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
 
 
 class SettlementRowSerializer(serializers.Serializer):
-    payer = InstitutionRefSerializer()
-    payee = InstitutionRefSerializer()
+    payer = SettlementPartySerializer()
+    payee = SettlementPartySerializer()
     enrolments = serializers.IntegerField()
     ec = serializers.DecimalField(max_digits=8, decimal_places=1)
     enrolments_without_tariff = serializers.IntegerField(source="untariffed")
@@ -50,14 +50,14 @@ class SettlementRowSerializer(serializers.Serializer):
 
 
 class NetRowSerializer(serializers.Serializer):
-    debtor = InstitutionRefSerializer()
-    creditor = InstitutionRefSerializer()
+    debtor = SettlementPartySerializer()
+    creditor = SettlementPartySerializer()
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
 
 
 class StatementSerializer(serializers.Serializer):
     year = serializers.CharField()
-    institution = InstitutionRefSerializer(allow_null=True)
+    institution = SettlementPartySerializer(allow_null=True)
     rows = SettlementRowSerializer(many=True)
     nets = NetRowSerializer(many=True)
     total = serializers.DecimalField(max_digits=14, decimal_places=2)
