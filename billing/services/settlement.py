@@ -12,14 +12,16 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from psycopg import errors as pg_errors
 
 from accounts.models import User
 from billing.errors import NotTariffManagerError, TariffError, TariffNotFoundError, TariffOverlapError
 from billing.models_settlement import Tariff, TariffBasis
 from core.i18n import lazy_format
+from enrolment.errors import BusyError
 from institutions.models import AcademicYear, Institution
 
 NEGATIVE_RATE = _("A tariff cannot be negative.")
@@ -65,7 +67,12 @@ def _lock_pair(payer_id: int, payee_id: int) -> list[Institution]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL lock_timeout = %s", [f"{int(settings.ENROLMENT_LOCK_TIMEOUT_MS)}ms"])
-    return list(Institution.objects.select_for_update().filter(pk__in=[payer_id, payee_id]).order_by("pk"))
+    try:
+        return list(Institution.objects.select_for_update().filter(pk__in=[payer_id, payee_id]).order_by("pk"))
+    except OperationalError as error:
+        if isinstance(error.__cause__, pg_errors.LockNotAvailable):
+            raise BusyError() from None
+        raise
 
 
 def _overlapping(payer_id: int, payee_id: int, start: dt.date, end: dt.date | None):
