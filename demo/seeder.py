@@ -21,6 +21,7 @@ from catalogue.services import SharedIn, course_publications_replace, search_ind
 from demo.credentials import seed_credentials
 from demo.results import seed_results
 from demo.scenarios import DemoScenarios
+from demo.settlement import seed_settlement
 from institutions.models import AcademicPeriod, AcademicYear, Institution, OrganisationalUnit, Programme
 from institutions.routes import Route
 from institutions.services import alliance_join, alliance_theme_add, alliances_ensure
@@ -416,6 +417,7 @@ class DemoSeeder:
         DemoScenarios(password=DEMO_PASSWORD, say=self.say).run()
         seed_results(email=demo_email, today=self.today, say=self.say)
         seed_credentials(email=demo_email, say=self.say)
+        seed_settlement(email=demo_email, say=self.say)
         refreshed = search_index_refresh() if created or not self._index_complete() else 0
         summary = {
             "institutions": Institution.objects.count(),

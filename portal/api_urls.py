@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
+from billing import apis_settlement as settlement_apis
 from catalogue import apis as catalogue_apis
 from core.views import api_not_found
 from credentials import apis as credentials_apis
@@ -24,11 +25,13 @@ router.register("results", results_apis.ResultViewSet, basename="result")
 router.register("recognitions", results_apis.RecognitionViewSet, basename="recognition")
 router.register("precedents", results_apis.PrecedentViewSet, basename="precedent")
 router.register("conversion-tables", results_apis.ConversionTableViewSet, basename="conversion-table")
+router.register("settlement/tariffs", settlement_apis.TariffViewSet, basename="settlement-tariff")
 
 urlpatterns = [
     path("transcript/", results_apis.TranscriptView.as_view(), name="transcript"),
     path("credentials/verify/", credentials_apis.VerifyView.as_view(), name="credentials-verify"),
     path("privacy/export/", privacy_apis.ExportView.as_view(), name="privacy-export"),
+    path("settlement/statement/", settlement_apis.StatementView.as_view(), name="settlement-statement"),
     *router.urls,
     # Anything else under /api/ is a JSON 404 in the API's error shape, not Django's HTML page.
     re_path(r"^.*$", api_not_found, name="api-not-found"),

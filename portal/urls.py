@@ -20,6 +20,7 @@ urlpatterns = [
     path("enrolment/", include("enrolment.urls")),
     path("results/", include("results.urls")),
     path("credentials/", include("credentials.urls")),
+    path("billing/", include("billing.urls")),
     path("notifications/", include("notifications.urls")),
     path("privacy/", include("privacy.urls")),
     path("accounts/", include("accounts.urls")),

@@ -25,6 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from accounts.models import StaffRole
+from billing.models_settlement import Tariff
 from catalogue.models import AdmissionMode
 from credentials.models import IssuedCredential, MicrocredentialDefinition, StatusList
 from enrolment.models import EnrolmentRequest, Status
@@ -720,6 +721,83 @@ MATRIX.update(
         ),
     }
 )
+
+
+def _tariff(objects):
+    """A tariff between the objects' home and host, made when the path is built: inside the entry's
+    savepoint, so every check starts without one."""
+    tariff, _created = Tariff.objects.get_or_create(
+        payer=objects["home"],
+        payee=objects["host"],
+        defaults={"basis": "per_ec", "rate": 10, "valid_from": dt.date(2026, 1, 1)},
+    )
+    return tariff
+
+
+def _settlement(side_roles: tuple[str, ...]):
+    """An institution's statement: its own staff (any role), coordinators and admins; anyone else 404."""
+    expect = {r: (HIDE, HIDE) for r in ROLES}
+    expect.update({"anonymous": (LOGIN, LOGIN), "coordinator": (OK, OK), "admin": (OK, OK)})
+    expect.update({r: (OK, HIDE) for r in side_roles})
+    return expect
+
+
+HOME_SIDE, HOST_SIDE = ("home_approver", "exam_board"), ("host_admissions", "catalogue_manager")
+ZONE_ONLY = only({"coordinator": (OK, OK), "admin": (OK, OK)})
+TARIFF_READERS = _settlement(HOME_SIDE + HOST_SIDE)
+
+# Settlement between institutions: staff see their own institution's statement (as the paying home or the paid
+# host), coordinators the zone's and manage the tariffs.
+MATRIX.update(
+    {
+        "billing:settlement_zone": Entry("GET", lambda o: "/billing/settlement/", ZONE_ONLY),
+        "billing:settlement_zone_csv": Entry("GET", lambda o: "/billing/settlement/zone.csv", ZONE_ONLY),
+        "billing:tariffs": Entry("GET", lambda o: "/billing/settlement/tariffs/", ZONE_ONLY),
+        "billing:tariffs#create": Entry("POST", lambda o: "/billing/settlement/tariffs/", ZONE_ONLY, data={}),
+        "billing:tariffs#delete": Entry(
+            "POST", lambda o: "/billing/settlement/tariffs/", ZONE_ONLY, data=lambda o: {"delete": _tariff(o).pk}
+        ),
+        "billing:settlement": Entry("GET", lambda o: f"/billing/settlement/{o['home'].code}/", _settlement(HOME_SIDE)),
+        "billing:settlement#host": Entry(
+            "GET", lambda o: f"/billing/settlement/{o['host'].code}/", _settlement(HOST_SIDE)
+        ),
+        "billing:settlement_csv": Entry(
+            "GET", lambda o: f"/billing/settlement/{o['home'].code}.csv", _settlement(HOME_SIDE)
+        ),
+        "billing:settlement_csv#host": Entry(
+            "GET", lambda o: f"/billing/settlement/{o['host'].code}.csv", _settlement(HOST_SIDE)
+        ),
+        "settlement-statement": Entry(
+            "GET",
+            lambda o: f"/api/settlement/statement/?institution={o['home'].code}",
+            _settlement(HOME_SIDE),
+            api=True,
+        ),
+        "settlement-statement#host": Entry(
+            "GET",
+            lambda o: f"/api/settlement/statement/?institution={o['host'].code}",
+            _settlement(HOST_SIDE),
+            api=True,
+        ),
+        "settlement-statement#zone": Entry(
+            "GET", lambda o: "/api/settlement/statement/", {**ZONE_ONLY, "anonymous": (LOGIN, LOGIN)}, api=True
+        ),
+        "settlement-tariff-list": Entry("GET", lambda o: "/api/settlement/tariffs/", logged_in(), api=True),
+        "settlement-tariff-list#create": Entry(
+            "POST", lambda o: "/api/settlement/tariffs/", ZONE_ONLY, data={}, api=True
+        ),
+        "settlement-tariff-detail": Entry(
+            "GET", lambda o: f"/api/settlement/tariffs/{_tariff(o).pk}/", TARIFF_READERS, api=True
+        ),
+        "settlement-tariff-detail#delete": Entry(
+            "DELETE",
+            lambda o: f"/api/settlement/tariffs/{_tariff(o).pk}/",
+            {**TARIFF_READERS, **{r: (DENY, HIDE) for r in HOME_SIDE + HOST_SIDE}},
+            api=True,
+        ),
+    }
+)
+
 
 # URL groups that third-party apps own, each with a representative check of who gets in.
 THIRD_PARTY = {
