@@ -11,4 +11,7 @@ class OwnPaceRulesAdmin(admin.ModelAdmin):
 @admin.register(EcContract)
 class EcContractAdmin(admin.ModelAdmin):
     list_display = ["student", "academic_year", "ec", "status", "agreed_at"]
-    readonly_fields = ["status", "agreed_by", "agreed_at"]
+    readonly_fields = ["student", "academic_year", "ec", "status", "agreed_by", "agreed_at"]
+
+    def has_add_permission(self, request):
+        return False  # contracts are proposed, agreed and changed through the services, with their history

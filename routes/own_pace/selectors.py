@@ -100,7 +100,7 @@ def plan_overview(user) -> PlanOverview:
                 )
     completed = rules.completed_ec(student)
     total = rules.programme_ec(student.programme) if student.programme_id else Decimal("0")
-    pace = _pace(student, planned, completed_ids)
+    pace = _pace(student)
     projected = rules.projected_completion(
         total=total,
         completed=completed,
@@ -123,7 +123,7 @@ def plan_overview(user) -> PlanOverview:
     )
 
 
-def _pace(student, planned, completed_ids) -> Decimal:
+def _pace(student) -> Decimal:
     """EC a year: the current academic year's contract, else the latest contract, else none."""
     today = timezone.localdate()
     contracts = list(EcContract.objects.filter(student=student).select_related("academic_year"))

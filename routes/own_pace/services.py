@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from accounts.models import StudentProfile
 from billing.ledger import ledger_entries
 from billing.services.tuition import ledger_charge, ledger_correct
 from billing.tuition import tuition_quote, whole_ec
@@ -127,8 +128,10 @@ def contract_propose(*, user, academic_year_id, ec) -> EcContract:
         if year.end_date < timezone.localdate():
             raise errors.OwnPaceError(errors.YEAR_ENDED, code="year_ended")
         rules.ec_within_limits(amount, rules.rules_for(student.home_institution))
-        # The unique constraint backs this up against two tabs proposing at once.
-        if EcContract.objects.select_for_update().filter(student=student, academic_year=year).exists():
+        # The student's row is the lock: two tabs proposing at once take turns, and the second sees the first's
+        # contract (the unique constraint stands behind it).
+        StudentProfile.objects.select_for_update().filter(pk=student.pk).first()
+        if EcContract.objects.filter(student=student, academic_year=year).exists():
             raise errors.OwnPaceError(lazy_format(errors.CONTRACT_EXISTS, year=year.name), code="contract_exists")
         contract = EcContract.objects.create(student=student, academic_year=year, ec=amount)
         ContractEvent.objects.create(contract=contract, kind=ContractEvent.Kind.PROPOSED, to_ec=amount, actor=user)
