@@ -2,3 +2,4 @@
 between institutions. Each part keeps its tables in a module of its own, gathered here."""
 
 from billing.models_settlement import *  # noqa: F401,F403
+from billing.models_tuition import *  # noqa: F401,F403

@@ -10,7 +10,7 @@ When a cross-enrolment is billable (the rule, written once, in ``billable_reques
   so the host is never paid twice; a request whose home is the host itself never is either.
 
 Amounts: a per-EC tariff times the course's or module's EC, or a per-module tariff as is; summed per
-ordered pair exactly in the database, then rounded once per pair with ``billing.money.quantize_cents``.
+ordered pair exactly in the database, then rounded once per pair with ``billing.money.to_cents``, billing's one rounding rule.
 The net of a pair is the difference of its two rounded gross amounts, so it needs no rounding of its own.
 """
 
@@ -40,7 +40,7 @@ from django.utils import timezone
 from accounts.models import StaffRole, User
 from billing.errors import StatementNotFoundError, ZoneStatementDeniedError
 from billing.models_settlement import Tariff, TariffBasis
-from billing.money import quantize_cents
+from billing.money import to_cents
 from enrolment.models import EnrolmentRequest, RequestEvent, Status
 from institutions.models import AcademicPeriod, AcademicYear, Institution
 from institutions.routes import Route
@@ -168,9 +168,14 @@ class Statement:
         return sum((row.amount for row in self.rows if row.payee == institution), ZERO)
 
 
+def _decimal(value) -> Decimal:
+    """A database sum as ``Decimal``: PostgreSQL gives one; SQLite (the embedded demo) a float or None."""
+    return value if isinstance(value, Decimal) else Decimal(str(value or 0))
+
+
 def settlement_matrix(period=None, year: str | None = None, *, institution=None) -> list[SettlementRow]:
     """Rows (payer, payee, amount) per ordered pair, aggregated in the database; ``amount`` rounded once
-    with ``quantize_cents``. For dashboards (zone-wide aggregates, no student records): callers decide who
+    with ``to_cents``. For dashboards (zone-wide aggregates, no student records): callers decide who
     may see it. ``period`` is a host period or its id; ``year`` an academic year's name."""
     totals = list(pair_totals(year=year, period=period, institution=institution))
     ids = {t["home_institution"] for t in totals} | {t["host_institution"] for t in totals}
@@ -179,7 +184,7 @@ def settlement_matrix(period=None, year: str | None = None, *, institution=None)
         SettlementRow(
             payer=institutions[t["home_institution"]],
             payee=institutions[t["host_institution"]],
-            amount=quantize_cents(t["gross"]),
+            amount=to_cents(_decimal(t["gross"])),
             enrolments=t["enrolments"],
             ec=t["ec"],
             untariffed=t["untariffed"],

@@ -8,6 +8,7 @@ from credentials import apis as credentials_apis
 from enrolment import apis as enrolment_apis
 from privacy import apis as privacy_apis
 from results import apis as results_apis
+from routes.own_pace import apis as own_pace_apis
 
 
 class JsonOnlyRouter(DefaultRouter):
@@ -32,6 +33,12 @@ urlpatterns = [
     path("credentials/verify/", credentials_apis.VerifyView.as_view(), name="credentials-verify"),
     path("privacy/export/", privacy_apis.ExportView.as_view(), name="privacy-export"),
     path("settlement/statement/", settlement_apis.StatementView.as_view(), name="settlement-statement"),
+    path("own-pace/plan/", own_pace_apis.PlanView.as_view(), name="own-pace-plan"),
+    path("own-pace/plan/<int:pk>/", own_pace_apis.PlannedCourseView.as_view(), name="own-pace-planned"),
+    path("own-pace/contracts/", own_pace_apis.ContractListView.as_view(), name="own-pace-contracts"),
+    path("own-pace/contracts/<int:pk>/change/", own_pace_apis.ContractChangeView.as_view(), name="own-pace-change"),
+    path("own-pace/contracts/<int:pk>/agree/", own_pace_apis.ContractAgreeView.as_view(), name="own-pace-agree"),
+    path("own-pace/ledger/", own_pace_apis.LedgerView.as_view(), name="own-pace-ledger"),
     *router.urls,
     # Anything else under /api/ is a JSON 404 in the API's error shape, not Django's HTML page.
     re_path(r"^.*$", api_not_found, name="api-not-found"),

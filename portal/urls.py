@@ -21,6 +21,7 @@ urlpatterns = [
     path("results/", include("results.urls")),
     path("credentials/", include("credentials.urls")),
     path("billing/", include("billing.urls")),
+    path("own-pace/", include("routes.own_pace.urls")),
     path("notifications/", include("notifications.urls")),
     path("privacy/", include("privacy.urls")),
     path("accounts/", include("accounts.urls")),

@@ -799,6 +799,126 @@ MATRIX.update(
 )
 
 
+# Own pace (issue #16): a student's own plan, contracts and ledger; the home approvers of the student's
+# institution agree contracts and read ledgers. Objects are made on first use, inside the entry's savepoint.
+def _own_pace(o) -> dict:
+    if "own_pace" not in o:
+        from billing.models_tuition import StatutoryFee
+        from institutions.models import AcademicPeriod, AcademicYear
+        from routes.own_pace.models import EcContract, PlannedCourse, StudyPlan
+
+        student = o["registered"].student
+        today = timezone.localdate()
+        year = AcademicYear.objects.create(
+            institution=student.home_institution,
+            name="op-matrix",
+            start_date=today - dt.timedelta(days=10),
+            end_date=today + dt.timedelta(days=350),
+        )
+        period = AcademicPeriod.objects.create(
+            academic_year=year,
+            institution=student.home_institution,
+            kind="quarter",
+            sequence=1,
+            name_nl="P1",
+            name_en="Q1",
+            start_date=year.start_date,
+            end_date=year.start_date + dt.timedelta(days=80),
+        )
+        StatutoryFee.objects.get_or_create(academic_year="op-matrix", defaults={"annual_fee": 2601})
+        plan = StudyPlan.objects.create(student=student, programme=student.programme)
+        o["own_pace"] = {
+            "student": student,
+            "year": year,
+            "period": period,
+            "contract": EcContract.objects.create(student=student, academic_year=year, ec=30),
+            "planned": PlannedCourse.objects.create(plan=plan, course=o["offering"].course, period=period),
+        }
+    return o["own_pace"]
+
+
+def own_student(other=OK):
+    return only({"student": (OK, other)})
+
+
+def own_approver():
+    return {**{r: (HIDE, HIDE) for r in ROLES}, "anonymous": (LOGIN, LOGIN), "home_approver": (OK, HIDE)}
+
+
+MATRIX.update(
+    {
+        "own_pace:plan": Entry("GET", lambda o: "/own-pace/", own_student()),
+        "own_pace:plan#add": Entry(
+            "POST",
+            lambda o: "/own-pace/",
+            own_student(),
+            data=lambda o: {"institution": o["host"].pk, "code": "X", "period": _own_pace(o)["period"].pk},
+        ),
+        "own_pace:plan_remove": Entry(
+            "POST", lambda o: f"/own-pace/plan/{_own_pace(o)['planned'].pk}/remove/", own_student(HIDE)
+        ),
+        "own_pace:contract": Entry("GET", lambda o: "/own-pace/contract/", own_student()),
+        "own_pace:contract#change": Entry(
+            "POST",
+            lambda o: "/own-pace/contract/",
+            own_student(HIDE),
+            data=lambda o: {
+                "change-contract": _own_pace(o)["contract"].pk,
+                f"c{_own_pace(o)['contract'].pk}-ec": "31",
+                f"c{_own_pace(o)['contract'].pk}-reason": "matrix",
+            },
+        ),
+        "own_pace:ledger": Entry("GET", lambda o: "/own-pace/ledger/", own_student()),
+        "own_pace:ledger_csv": Entry("GET", lambda o: "/own-pace/ledger.csv", own_student()),
+        "own_pace:staff": Entry("GET", lambda o: f"/own-pace/staff/{o['home'].code}/", own_approver()),
+        "own_pace:staff#agree": Entry(
+            "POST",
+            lambda o: f"/own-pace/staff/{_own_pace(o)['student'].home_institution.code}/",
+            own_approver(),
+            data=lambda o: {"contract": _own_pace(o)["contract"].pk},
+        ),
+        "own_pace:staff_ledger": Entry(
+            "GET",
+            lambda o: f"/own-pace/staff/{o['home'].code}/students/{_own_pace(o)['student'].pk}/ledger/",
+            own_approver(),
+        ),
+        "own-pace-plan": Entry("GET", lambda o: "/api/own-pace/plan/", own_student(), api=True),
+        "own-pace-plan#add": Entry(
+            "POST",
+            lambda o: "/api/own-pace/plan/",
+            own_student(HIDE),
+            data=lambda o: {"course": o["offering"].course_id, "period": _own_pace(o)["period"].pk},
+            api=True,
+        ),
+        "own-pace-planned": Entry(
+            "DELETE", lambda o: f"/api/own-pace/plan/{_own_pace(o)['planned'].pk}/", own_student(HIDE), api=True
+        ),
+        "own-pace-contracts": Entry("GET", lambda o: "/api/own-pace/contracts/", own_student(), api=True),
+        "own-pace-contracts#propose": Entry(
+            "POST",
+            lambda o: "/api/own-pace/contracts/",
+            own_student(HIDE),
+            data=lambda o: {"academic_year": _own_pace(o)["year"].pk, "ec": "30"},
+            api=True,
+        ),
+        "own-pace-change": Entry(
+            "POST",
+            lambda o: f"/api/own-pace/contracts/{_own_pace(o)['contract'].pk}/change/",
+            own_student(HIDE),
+            data={"ec": "32", "reason": "matrix"},
+            api=True,
+        ),
+        "own-pace-agree": Entry(
+            "POST",
+            lambda o: f"/api/own-pace/contracts/{_own_pace(o)['contract'].pk}/agree/",
+            own_approver(),
+            api=True,
+        ),
+        "own-pace-ledger": Entry("GET", lambda o: "/api/own-pace/ledger/", own_student(), api=True),
+    }
+)
+
+
 # URL groups that third-party apps own, each with a representative check of who gets in.
 THIRD_PARTY = {
     "admin": Entry("GET", lambda o: "/admin/", {**{r: (LOGIN, LOGIN) for r in ROLES}, "admin": (OK, OK)}),
