@@ -6,6 +6,7 @@ from core.views import api_not_found
 from credentials import apis as credentials_apis
 from enrolment import apis as enrolment_apis
 from results import apis as results_apis
+from routes.mijndiploma import apis as mijndiploma_apis
 
 
 class JsonOnlyRouter(DefaultRouter):
@@ -23,10 +24,15 @@ router.register("results", results_apis.ResultViewSet, basename="result")
 router.register("recognitions", results_apis.RecognitionViewSet, basename="recognition")
 router.register("precedents", results_apis.PrecedentViewSet, basename="precedent")
 router.register("conversion-tables", results_apis.ConversionTableViewSet, basename="conversion-table")
+router.register("mijndiploma/versions", mijndiploma_apis.VersionViewSet, basename="mijndiploma-version")
+router.register("mijndiploma/portfolios", mijndiploma_apis.PortfolioViewSet, basename="mijndiploma-portfolio")
 
 urlpatterns = [
     path("transcript/", results_apis.TranscriptView.as_view(), name="transcript"),
     path("credentials/verify/", credentials_apis.VerifyView.as_view(), name="credentials-verify"),
+    path("mijndiploma/programme/", mijndiploma_apis.ProgrammeView.as_view(), name="mijndiploma-programme"),
+    path("mijndiploma/new-version/", mijndiploma_apis.NewVersionView.as_view(), name="mijndiploma-new-version"),
+    path("mijndiploma/items/<int:pk>/enrol/", mijndiploma_apis.EnrolView.as_view(), name="mijndiploma-enrol"),
     *router.urls,
     # Anything else under /api/ is a JSON 404 in the API's error shape, not Django's HTML page.
     re_path(r"^.*$", api_not_found, name="api-not-found"),
