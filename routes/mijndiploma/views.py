@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -98,7 +99,7 @@ def _compose_action(request, profile) -> HttpResponse | None:
         return None
     composing.version_save(user=user, version_id=version.pk, row_version=post.get("row_version"), items=items)
     messages.success(request, SAVED_MESSAGE)
-    return redirect(reverse("mijndiploma:compose") + (f"?q={post['q']}" if post.get("q") else ""))
+    return redirect(reverse("mijndiploma:compose") + (f"?{urlencode({'q': post['q'][:100]})}" if post.get("q") else ""))
 
 
 @login_required
