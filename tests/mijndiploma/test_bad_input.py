@@ -5,12 +5,13 @@ import pytest
 
 from routes.mijndiploma.errors import (
     CircularPrerequisitesError,
+    MijnDiplomaError,
     NotAllowedError,
     OfferingNotAllowedError,
     VersionNotFoundError,
 )
 from routes.mijndiploma.models import VersionItem
-from routes.mijndiploma.services import composing
+from routes.mijndiploma.services import composing, review
 from tests.factories import StudentProfileFactory
 
 
@@ -107,3 +108,40 @@ def test_a_chain_without_a_circle_is_fine(zone, draft):
 def test_a_non_student_cannot_start(zone):
     with pytest.raises(NotAllowedError):
         composing.programme_start(user=zone.board)
+
+
+def _rules(zone, user, **changes):
+    values = {
+        "ec_min": "10",
+        "ec_max": "30",
+        "outside_home_max": "15",
+        "level_minimums": {"bachelor": 10},
+        "core_course_ids": [],
+    }
+    return review.rules_set(user=user, programme_id=zone.student.programme_id, **{**values, **changes})
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"ec_max": "5"},  # below the minimum
+        {"ec_min": "NaN"},
+        {"outside_home_max": "-1"},
+        {"level_minimums": {"doctorate": 10}},
+        {"core_course_ids": ["99999999"]},
+        {"core_course_ids": ["x"]},
+    ],
+)
+def test_the_boards_rules_refuse_nonsense_and_keep_the_old_ones(zone, changes):
+    with pytest.raises(MijnDiplomaError) as refused:
+        _rules(zone, zone.board, **changes)
+    assert refused.value.code == "invalid_rules"
+    zone.rules.refresh_from_db()
+    assert (zone.rules.ec_min, zone.rules.ec_max, zone.rules.outside_home_max) == (10, 30, 15)
+
+
+def test_only_the_programmes_own_board_sets_its_rules(zone):
+    with pytest.raises(NotAllowedError):
+        _rules(zone, zone.other_board, ec_max="60")
+    saved = _rules(zone, zone.board, ec_max="60", core_course_ids=[zone.offer(code="CORE9").course_id])
+    assert saved.ec_max == 60 and list(saved.core_courses.values_list("code", flat=True)) == ["CORE9"]

@@ -76,13 +76,18 @@ def _student(user) -> StudentProfile:
 
 
 def lock_version(user, version_id) -> ProgrammeVersion:
-    """The version, row locked, if ``user`` may see it; otherwise 404 (ids of others' versions reveal nothing)."""
+    """The version, its composed programme's row and its own locked, if ``user`` may see it; otherwise 404 (ids
+    of others' versions reveal nothing). Call inside ``transaction.atomic``."""
     try:
         pk = int(version_id)
     except (TypeError, ValueError):
         raise VersionNotFoundError() from None
-    if not visible_versions(user).filter(pk=pk).exists():
+    composed_id = visible_versions(user).filter(pk=pk).values_list("composed_id", flat=True).first()
+    if composed_id is None:
         raise VersionNotFoundError()
+    # Always the composed programme first, then the version: every write to a student's programme takes its
+    # locks in this one order, so a save, a decision and a new version never wait on each other in a circle.
+    ComposedProgramme.objects.select_for_update().filter(pk=composed_id).first()
     return (
         ProgrammeVersion.objects.select_for_update(of=("self",))
         .select_related("composed__student__home_institution", "composed__programme")
@@ -175,7 +180,7 @@ def version_save(*, user, version_id, row_version, items: list[dict]) -> Program
     """Replace the draft version's items by ``items`` (each ``{"offering": id, "portfolio": id or None}``),
     in the order given; the board's comments on items that stay are kept.
 
-    Locks the version row, then: StaleVersionError (409) unless ``row_version`` is the stored one;
+    Locks the programme and the version (``lock_version``), then: StaleVersionError (409) unless ``row_version`` is the stored one;
     VersionNotFoundError (404) for a version the user may not see; NotAllowedError (403) for anyone but its
     student; NotEditableError (409) unless it is a draft; OfferingNotAllowedError (400) for an unknown or
     invisible offering; CircularPrerequisitesError (400). All or nothing. Returns the version with its new
@@ -243,7 +248,7 @@ def _portfolio_ids(wanted: dict[int, object]) -> dict[int, int]:
 def version_submit(*, user, version_id, row_version) -> ProgrammeVersion:
     """Submit the draft to the home examination board; from then on it is frozen.
 
-    Locks the version; StaleVersionError (409), NotAllowedError (403) for anyone but the student,
+    Locks the programme and the version; StaleVersionError (409), NotAllowedError (403) for anyone but the student,
     WrongStateError (409) unless a draft, NotCompliantError (400) naming every failed rule (evaluated in
     this transaction)."""
     with transaction.atomic():

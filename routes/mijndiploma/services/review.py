@@ -24,7 +24,7 @@ from routes.mijndiploma.errors import (
     NotAllowedError,
     StaleVersionError,
 )
-from routes.mijndiploma.models import ComposedProgramme, ProgrammeRules, ProgrammeVersion, VersionStatus
+from routes.mijndiploma.models import ProgrammeRules, ProgrammeVersion, VersionStatus
 from routes.mijndiploma.permissions import is_board_of, may_decide
 from routes.mijndiploma.services.composing import lock_version, stale_check
 
@@ -40,7 +40,7 @@ def version_decide(
 ) -> ProgrammeVersion:
     """Decide on a submitted version: ``approve``, ``deny`` or ``ask_changes`` (with at least one comment).
 
-    Locks the composed programme, then the version. Raises VersionNotFoundError (404) for a version the
+    Locks the composed programme, then the version (``lock_version``). Raises VersionNotFoundError (404) for a version the
     user may not see, NotAllowedError (403) for anyone but the board of the student's home institution,
     StaleVersionError (409) for a stale ``row_version`` or a version that is not the latest,
     WrongStateError (409) unless submitted, MijnDiplomaError (400) for an unknown decision or item.
@@ -55,7 +55,6 @@ def version_decide(
         version = lock_version(user, version_id)
         if not may_decide(user, version):
             raise NotAllowedError()
-        ComposedProgramme.objects.select_for_update().get(pk=version.composed_id)
         latest = version.composed.versions.order_by("-number").values_list("pk", flat=True).first()
         if latest != version.pk:
             raise StaleVersionError()
