@@ -20,6 +20,7 @@ from catalogue.models import Course, Level, Mode, Module, Offering, OfferingSear
 from catalogue.services import SharedIn, course_publications_replace, search_index_refresh
 from demo.credentials import seed_credentials
 from demo.own_pace import seed_own_pace
+from demo.mijndiploma import seed_mijndiploma
 from demo.results import seed_results
 from demo.scenarios import DemoScenarios
 from demo.settlement import seed_settlement
@@ -420,6 +421,7 @@ class DemoSeeder:
         seed_credentials(email=demo_email, say=self.say)
         seed_settlement(email=demo_email, say=self.say)
         seed_own_pace(email=demo_email, password=DEMO_PASSWORD, today=self.today, say=self.say)
+        seed_mijndiploma(email=demo_email, password=DEMO_PASSWORD, say=self.say)
         refreshed = search_index_refresh() if created or not self._index_complete() else 0
         summary = {
             "institutions": Institution.objects.count(),

@@ -9,6 +9,7 @@ from enrolment import apis as enrolment_apis
 from privacy import apis as privacy_apis
 from results import apis as results_apis
 from routes.own_pace import apis as own_pace_apis
+from routes.mijndiploma import apis as mijndiploma_apis
 
 
 class JsonOnlyRouter(DefaultRouter):
@@ -27,6 +28,8 @@ router.register("recognitions", results_apis.RecognitionViewSet, basename="recog
 router.register("precedents", results_apis.PrecedentViewSet, basename="precedent")
 router.register("conversion-tables", results_apis.ConversionTableViewSet, basename="conversion-table")
 router.register("settlement/tariffs", settlement_apis.TariffViewSet, basename="settlement-tariff")
+router.register("mijndiploma/versions", mijndiploma_apis.VersionViewSet, basename="mijndiploma-version")
+router.register("mijndiploma/portfolios", mijndiploma_apis.PortfolioViewSet, basename="mijndiploma-portfolio")
 
 urlpatterns = [
     path("transcript/", results_apis.TranscriptView.as_view(), name="transcript"),
@@ -39,6 +42,9 @@ urlpatterns = [
     path("own-pace/contracts/<int:pk>/change/", own_pace_apis.ContractChangeView.as_view(), name="own-pace-change"),
     path("own-pace/contracts/<int:pk>/agree/", own_pace_apis.ContractAgreeView.as_view(), name="own-pace-agree"),
     path("own-pace/ledger/", own_pace_apis.LedgerView.as_view(), name="own-pace-ledger"),
+    path("mijndiploma/programme/", mijndiploma_apis.ProgrammeView.as_view(), name="mijndiploma-programme"),
+    path("mijndiploma/new-version/", mijndiploma_apis.NewVersionView.as_view(), name="mijndiploma-new-version"),
+    path("mijndiploma/items/<int:pk>/enrol/", mijndiploma_apis.EnrolView.as_view(), name="mijndiploma-enrol"),
     *router.urls,
     # Anything else under /api/ is a JSON 404 in the API's error shape, not Django's HTML page.
     re_path(r"^.*$", api_not_found, name="api-not-found"),

@@ -29,6 +29,7 @@ urlpatterns = [
     path("ooapi/imports/", include("ooapi.consumer.urls")),
     path("ooapi/connections/", include("ooapi.sync.urls")),
     path("ooapi/", include("ooapi.urls")),
+    path("mijndiploma/", include("routes.mijndiploma.urls")),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -919,6 +919,145 @@ MATRIX.update(
 )
 
 
+# MijnDiploma: each student's composed programme with version 1 submitted (one item, at the host), and a
+# published portfolio curated by each host. Added to the world without changing how it is built above.
+def _mijndiploma_objects(student, offering, curator) -> dict:
+    from routes.mijndiploma.models import ComposedProgramme, Portfolio, VersionItem
+
+    composed = ComposedProgramme.objects.create(student=student, programme=student.programme)
+    version = composed.versions.create(number=1, status="submitted", submitted_at=timezone.now())
+    item = VersionItem.objects.create(version=version, offering=offering)
+    portfolio = Portfolio.objects.create(institution=curator, title_nl="Matrix", title_en="Matrix", is_published=True)
+    portfolio.offerings.add(offering)
+    return {"md_version": version, "md_item": item, "md_portfolio": portfolio}
+
+
+_build_world_without_mijndiploma = build_world
+
+
+def build_world() -> World:  # noqa: F811 - extends the world above with MijnDiploma's objects
+    world = _build_world_without_mijndiploma()
+    own, other = world.own["student"], world.other["student"]
+    own |= _mijndiploma_objects(own["request"].student, own["offering"], own["host"])
+    other |= _mijndiploma_objects(other["request"].student, other["offering"], other["host"])
+    return world
+
+
+def md_readers():
+    """Who sees a composed programme's version: its student, the board of the student's home, admins."""
+    return {
+        **{role: (HIDE, HIDE) for role in ROLES},
+        "anonymous": (LOGIN, LOGIN),
+        "student": (OK, HIDE),
+        "exam_board": (OK, HIDE),
+        "admin": (OK, OK),
+    }
+
+
+def md_student_move():
+    """A student's move on a version: theirs only; the board and admins see it but may not (403)."""
+    return {**md_readers(), "exam_board": (DENY, HIDE), "admin": (DENY, DENY)}
+
+
+def students_only(other=OK):
+    return {**{role: (HIDE, HIDE) for role in ROLES}, "anonymous": (LOGIN, LOGIN), "student": (OK, other)}
+
+
+def md_curators(other=OK):
+    return {
+        **{role: (HIDE, HIDE) for role in ROLES},
+        "anonymous": (LOGIN, LOGIN),
+        "catalogue_manager": (OK, other),
+        "admin": (OK, OK),
+    }
+
+
+MDV = "/api/mijndiploma/versions/"
+MATRIX.update(
+    {
+        "mijndiploma:compose": Entry("GET", lambda o: "/mijndiploma/", students_only()),
+        "mijndiploma:compose#add": Entry(
+            "POST",
+            lambda o: "/mijndiploma/",
+            students_only(other=HIDE),
+            data=lambda o: {
+                "action": "add",
+                "version": o["md_version"].pk,
+                "row_version": o["md_version"].row_version,
+                "offering": o["offering"].pk,
+            },
+        ),
+        "mijndiploma:audit": Entry("GET", lambda o: "/mijndiploma/audit/", students_only()),
+        "mijndiploma:portfolios": Entry("GET", lambda o: "/mijndiploma/portfolios/", everyone()),
+        "mijndiploma:overview": Entry("GET", lambda o: f"/mijndiploma/versions/{o['md_version'].pk}/", md_readers()),
+        "mijndiploma:overview_pdf": Entry(
+            "GET", lambda o: f"/mijndiploma/versions/{o['md_version'].pk}.pdf", md_readers()
+        ),
+        "mijndiploma:enrol": Entry(
+            "POST", lambda o: f"/mijndiploma/items/{o['md_item'].pk}/enrol/", students_only(other=HIDE)
+        ),
+        "mijndiploma:board": Entry("GET", lambda o: "/mijndiploma/board/", board_only()),
+        "mijndiploma:review": Entry(
+            "GET", lambda o: f"/mijndiploma/board/{o['md_version'].pk}/", board_only(other=HIDE)
+        ),
+        "mijndiploma:review#post": Entry(
+            "POST",
+            lambda o: f"/mijndiploma/board/{o['md_version'].pk}/",
+            board_only(other=HIDE),
+            data=lambda o: {"decision": "ask_changes", "comment": "matrix", "row_version": o["md_version"].row_version},
+        ),
+        "mijndiploma:rules": Entry("GET", lambda o: "/mijndiploma/board/rules/", board_only()),
+        "mijndiploma:portfolio_manage": Entry("GET", lambda o: "/mijndiploma/staff/portfolios/", md_curators()),
+        "mijndiploma:portfolio_new": Entry("GET", lambda o: "/mijndiploma/staff/portfolios/new/", md_curators()),
+        "mijndiploma:portfolio_edit": Entry(
+            "GET", lambda o: f"/mijndiploma/staff/portfolios/{o['md_portfolio'].pk}/", md_curators(other=HIDE)
+        ),
+        "mijndiploma-version-list": Entry("GET", lambda o: MDV, logged_in(), api=True),
+        "mijndiploma-version-detail": Entry("GET", lambda o: f"{MDV}{o['md_version'].pk}/", md_readers(), api=True),
+        "mijndiploma-version-checks": Entry(
+            "GET", lambda o: f"{MDV}{o['md_version'].pk}/checks/", md_readers(), api=True
+        ),
+        "mijndiploma-version-audit": Entry(
+            "GET", lambda o: f"{MDV}{o['md_version'].pk}/audit/", md_readers(), api=True
+        ),
+        "mijndiploma-version-items": Entry(
+            "POST",
+            lambda o: f"{MDV}{o['md_version'].pk}/items/",
+            md_student_move(),
+            data=lambda o: {"row_version": o["md_version"].row_version, "items": []},
+            api=True,
+        ),
+        "mijndiploma-version-submit": Entry(
+            "POST",
+            lambda o: f"{MDV}{o['md_version'].pk}/submit/",
+            md_student_move(),
+            data=lambda o: {"row_version": o["md_version"].row_version},
+            api=True,
+        ),
+        "mijndiploma-version-decide": Entry(
+            "POST",
+            lambda o: f"{MDV}{o['md_version'].pk}/decide/",
+            {**md_readers(), "student": (DENY, HIDE), "admin": (DENY, DENY)},
+            data=lambda o: {"decision": "ask_changes", "comment": "matrix", "row_version": o["md_version"].row_version},
+            api=True,
+        ),
+        "mijndiploma-portfolio-list": Entry("GET", lambda o: "/api/mijndiploma/portfolios/", everyone(), api=True),
+        "mijndiploma-portfolio-detail": Entry(
+            "GET", lambda o: f"/api/mijndiploma/portfolios/{o['md_portfolio'].pk}/", everyone(), api=True
+        ),
+        "mijndiploma-programme": Entry(
+            "POST", lambda o: "/api/mijndiploma/programme/", {**only({"student": (OK, OK)})}, api=True
+        ),
+        "mijndiploma-new-version": Entry(
+            "POST", lambda o: "/api/mijndiploma/new-version/", {**only({"student": (OK, OK)})}, api=True
+        ),
+        "mijndiploma-enrol": Entry(
+            "POST", lambda o: f"/api/mijndiploma/items/{o['md_item'].pk}/enrol/", students_only(other=HIDE), api=True
+        ),
+    }
+)
+
+
 # URL groups that third-party apps own, each with a representative check of who gets in.
 THIRD_PARTY = {
     "admin": Entry("GET", lambda o: "/admin/", {**{r: (LOGIN, LOGIN) for r in ROLES}, "admin": (OK, OK)}),
