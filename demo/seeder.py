@@ -19,8 +19,8 @@ from accounts.models import StaffRole, StudentProfile, User
 from catalogue.models import Course, Level, Mode, Module, Offering, OfferingSearch, Theme
 from catalogue.services import SharedIn, course_publications_replace, search_index_refresh
 from demo.credentials import seed_credentials
-from demo.own_pace import seed_own_pace
 from demo.mijndiploma import seed_mijndiploma
+from demo.own_pace import seed_own_pace
 from demo.results import seed_results
 from demo.scenarios import DemoScenarios
 from demo.settlement import seed_settlement

@@ -8,8 +8,8 @@ from credentials import apis as credentials_apis
 from enrolment import apis as enrolment_apis
 from privacy import apis as privacy_apis
 from results import apis as results_apis
-from routes.own_pace import apis as own_pace_apis
 from routes.mijndiploma import apis as mijndiploma_apis
+from routes.own_pace import apis as own_pace_apis
 
 
 class JsonOnlyRouter(DefaultRouter):
