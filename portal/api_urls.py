@@ -5,6 +5,7 @@ from catalogue import apis as catalogue_apis
 from core.views import api_not_found
 from credentials import apis as credentials_apis
 from enrolment import apis as enrolment_apis
+from insights import apis as insights_apis
 from results import apis as results_apis
 
 
@@ -27,6 +28,18 @@ router.register("conversion-tables", results_apis.ConversionTableViewSet, basena
 urlpatterns = [
     path("transcript/", results_apis.TranscriptView.as_view(), name="transcript"),
     path("credentials/verify/", credentials_apis.VerifyView.as_view(), name="credentials-verify"),
+    path("insights/zone/", insights_apis.ZoneDashboardView.as_view(), name="insights-zone"),
+    path("insights/zone/<slug:key>/", insights_apis.ZonePanelView.as_view(), name="insights-zone-panel"),
+    path(
+        "insights/institutions/<slug:code>/",
+        insights_apis.InstitutionDashboardView.as_view(),
+        name="insights-institution",
+    ),
+    path(
+        "insights/institutions/<slug:code>/<slug:key>/",
+        insights_apis.InstitutionPanelView.as_view(),
+        name="insights-institution-panel",
+    ),
     *router.urls,
     # Anything else under /api/ is a JSON 404 in the API's error shape, not Django's HTML page.
     re_path(r"^.*$", api_not_found, name="api-not-found"),

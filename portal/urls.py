@@ -20,6 +20,7 @@ urlpatterns = [
     path("enrolment/", include("enrolment.urls")),
     path("results/", include("results.urls")),
     path("credentials/", include("credentials.urls")),
+    path("insights/", include("insights.urls")),
     path("notifications/", include("notifications.urls")),
     path("accounts/", include("accounts.urls")),
     path("ooapi/v5/", include("ooapi.provider.urls")),

@@ -397,3 +397,7 @@ LOGGING = {
         "django.utils.autoreload": {"level": "WARNING"},
     },
 }
+
+# Participation dashboards (insights/): counts of fewer students than this are hidden, and so is any count that
+# could be worked out from the totals beside it (docs/insights.md).
+INSIGHTS_SUPPRESSION_THRESHOLD = env.int("INSIGHTS_SUPPRESSION_THRESHOLD", default=5)
