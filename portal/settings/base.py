@@ -207,6 +207,8 @@ CELERY_BEAT_SCHEDULE = {
     # OOAPI: re-dispatch due or stuck outbox messages (and poll pending associations); import catalogues.
     "ooapi-outbox-sweep": {"task": "ooapi.sync.tasks.sweep_outbox", "schedule": 15.0},
     "ooapi-imports-due": {"task": "ooapi.consumer.tasks.import_due", "schedule": 300.0},
+    # The dashboards' lead times, from the audit trail: incrementally, the requests with new events only.
+    "insights-lead-times-refresh": {"task": "insights.tasks.refresh_lead_times", "schedule": 60.0},
 }
 
 # Django REST framework and the OpenAPI schema

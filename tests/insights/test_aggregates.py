@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from insights import selectors
+from insights.models import LeadTimeMark
 from insights.panels import INSTITUTION, ZONE
 from insights.suppression import suppress
 from tests.factories import UserFactory
@@ -185,6 +186,7 @@ def test_filters_narrow_every_chart(coordinator):
 
 
 def test_the_number_of_queries_does_not_grow_with_the_data(coordinator):
+    LeadTimeMark.objects.create(pk=1)  # the summary's mark exists: both reads below bring new events in
     World("s").build()
     with CaptureQueriesContext(connection) as small:
         selectors.dashboard(coordinator, scope=ZONE, params={})
@@ -193,7 +195,7 @@ def test_the_number_of_queries_does_not_grow_with_the_data(coordinator):
     with CaptureQueriesContext(connection) as large:
         selectors.dashboard(coordinator, scope=ZONE, params={})
     assert len(large) == len(small)
-    assert len(small) <= 16
+    assert len(small) <= 20  # one or two per chart, the lead times summary brought up to date, the names
 
 
 def test_the_institution_dashboard_counts_its_own(coordinator):
