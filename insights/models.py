@@ -19,6 +19,7 @@ class LeadTime(models.Model):
     host_days = models.FloatField(null=True)  # the first host decision, from home approval
     registration_days = models.FloatField(null=True)  # registration, from admission
     home_late = models.BooleanField(default=False)
+    admitted = models.BooleanField(default=False)  # ever admitted by the host (the funnel's third step)
     host_late = models.BooleanField(default=False)
 
     def __str__(self) -> str:

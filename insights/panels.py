@@ -121,23 +121,49 @@ def _by_side(context: Context, side: str) -> dict[int, dict]:
     """Per institution on ``side`` (home or host): requests, registrations and the funnel's steps."""
 
     def compute():
-        admitted = RequestEvent.objects.filter(request=OuterRef("pk"), to_status=Status.ADMITTED)
         rows = (
             context.requests.values(f"{side}_institution")
             .order_by()
             .annotate(
                 submitted=Count("pk"),
                 home_approved=Count("pk", filter=Q(home_approved_at__isnull=False)),
-                # Ever admitted: still holding the place, or gone after an admission (the audit trail says),
-                # the status test first so that the trail is looked up for the few that left only.
-                admitted=Count("pk", filter=ADMITTED_NOW | REGISTERED | (LEFT & Q(Exists(admitted)))),
+                admitted=Count("pk", filter=ADMITTED_NOW | REGISTERED),
                 registered=Count("pk", filter=REGISTERED),
                 completed=Count("pk", filter=Q(status=Status.COMPLETED)),
             )
         )
-        return {row[f"{side}_institution"]: row for row in rows}
+        found = {row[f"{side}_institution"]: row for row in rows}
+        # Ever admitted: those still holding the place (above), and those who left after an admission.
+        for pk, left in _admitted_then_left(context, side).items():
+            if pk in found:
+                found[pk]["admitted"] += left
+        return found
 
     return context.once(f"side:{side}", compute)
+
+
+def _admitted_then_left(context: Context, side: str) -> dict[int, int]:
+    """Per institution on ``side``: requests withdrawn, cancelled or expired after the host admitted them.
+
+    PostgreSQL: from the lead-time summary (its ``admitted``, from the audit trail), one grouped join.
+    SQLite: the audit trail itself, looked up for the requests that left.
+    """
+    if connection.vendor == "postgresql":
+        context.once("refreshed", lead_times_refresh)
+        rows = (
+            LeadTime.objects.filter(admitted=True, request__in=context.requests.filter(LEFT).values("pk"))
+            .values(f"request__{side}_institution")
+            .order_by()
+            .annotate(n=Count("pk"))
+        )
+        return {row[f"request__{side}_institution"]: row["n"] for row in rows}
+    trail = RequestEvent.objects.filter(request=OuterRef("pk"), to_status=Status.ADMITTED)
+    rows = (
+        context.requests.values(f"{side}_institution")
+        .order_by()
+        .annotate(n=Count("pk", filter=LEFT & Q(Exists(trail))))
+    )
+    return {row[f"{side}_institution"]: row["n"] for row in rows}
 
 
 def _flows(context: Context) -> dict[tuple[int, int], dict]:
@@ -275,7 +301,7 @@ def _lead_rows(context: Context, requests: QuerySet) -> dict[str, dict]:
     """
     if connection.vendor != "postgresql":
         return _lead_rows_live(requests)
-    lead_times_refresh()
+    context.once("refreshed", lead_times_refresh)
     facts = LeadTime.objects.filter(request__in=requests.values("pk"))
     aggregates = {}
     for step in ("home", "host", "registration"):

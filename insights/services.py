@@ -20,18 +20,20 @@ WITH steps AS (
     WHERE e.request_id IN (SELECT DISTINCT request_id FROM enrolment_requestevent WHERE id > %s AND id <= %s)
     GROUP BY e.request_id
 )
-INSERT INTO insights_leadtime (request_id, home_days, host_days, registration_days, home_late, host_late)
+INSERT INTO insights_leadtime (request_id, home_days, host_days, registration_days, home_late, host_late,
+                               admitted)
 SELECT s.request_id,
        EXTRACT(EPOCH FROM s.home_at - r.submitted_at) / 86400.0,
        EXTRACT(EPOCH FROM s.host_at - r.home_approved_at) / 86400.0,
        EXTRACT(EPOCH FROM s.registered_at - s.admitted_at) / 86400.0,
        coalesce(s.home_at > r.decision_due_at, false),
-       coalesce(s.host_at > r.host_decision_due_at, false)
+       coalesce(s.host_at > r.host_decision_due_at, false),
+       s.admitted_at IS NOT NULL
 FROM steps s JOIN enrolment_enrolmentrequest r ON r.id = s.request_id
 ON CONFLICT (request_id) DO UPDATE SET
     home_days = EXCLUDED.home_days, host_days = EXCLUDED.host_days,
     registration_days = EXCLUDED.registration_days,
-    home_late = EXCLUDED.home_late, host_late = EXCLUDED.host_late
+    home_late = EXCLUDED.home_late, host_late = EXCLUDED.host_late, admitted = EXCLUDED.admitted
 """
 
 

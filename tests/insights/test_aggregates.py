@@ -7,12 +7,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from enrolment.models import RequestEvent
 from insights import selectors
 from insights.models import LeadTimeMark
 from insights.panels import INSTITUTION, ZONE
 from insights.suppression import suppress
 from tests.factories import UserFactory
-from tests.insights.world import World
+from tests.insights.world import T0, World
 
 pytestmark = pytest.mark.django_db
 
@@ -195,7 +196,7 @@ def test_the_number_of_queries_does_not_grow_with_the_data(coordinator):
     with CaptureQueriesContext(connection) as large:
         selectors.dashboard(coordinator, scope=ZONE, params={})
     assert len(large) == len(small)
-    assert len(small) <= 20  # one or two per chart, the lead times summary brought up to date, the names
+    assert len(small) <= 22  # one or two per chart, the lead times summary brought up to date, the names
 
 
 def test_the_institution_dashboard_counts_its_own(coordinator):
@@ -215,3 +216,23 @@ def test_the_institution_dashboard_counts_its_own(coordinator):
         "registering": [0],
     }
     assert _rows(tables["lead-times"])["host"][:3] == [6, 2.0, 6.0]
+
+
+def test_the_funnel_counts_an_admission_the_student_left_afterwards(coordinator):
+    w = World().build()
+    # Five of B's students were admitted by C and then withdrew: still five admissions in the funnel.
+    for _ in range(5):
+        request = w.request(w.b, w.c, status="withdrawn", route="own_pace", approved_at=T0)
+        for frm, to in [
+            ("draft", "submitted"),
+            ("submitted", "home_approved"),
+            ("home_approved", "admitted"),
+            ("admitted", "withdrawn"),
+        ]:
+            RequestEvent.objects.create(request=request, from_status=frm, to_status=to, reason="automatic")
+    # And five denied by C: approved by home, never admitted.
+    for _ in range(5):
+        w.request(w.b, w.c, status="host_denied", route="own_pace", approved_at=T0)
+    row = _rows(_panels(coordinator)["funnel"])["w-b"]
+    # B: submitted 6 + 10, home approved 16, admitted 6 + 5, registered 6, completed 0.
+    assert row[:5] == [16, 16, 11, 6, 0]
