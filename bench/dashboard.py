@@ -18,7 +18,7 @@ import time
 from contextlib import nullcontext
 
 from django.core.management import CommandError
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 
@@ -75,10 +75,11 @@ def prepare(size: int) -> dict:
     """Make the database hold exactly ``size`` submitted requests with ``EVENTS_PER_REQUEST`` events each."""
     started = time.perf_counter()
     zone()
-    if EnrolmentRequest.objects.count() != size:
+    if EnrolmentRequest.objects.count() != size or RequestEvent.objects.count() != size * EVENTS_PER_REQUEST:
         with connection.cursor() as cursor:
             cursor.execute("TRUNCATE enrolment_requestevent, enrolment_enrolmentrequest CASCADE")
-        generate(size)
+        with transaction.atomic():
+            generate(size)
         with connection.cursor() as cursor:
             analyse = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
             cursor.execute(f"{analyse} enrolment_enrolmentrequest, enrolment_requestevent")
@@ -235,7 +236,7 @@ def measure(*, rounds: int, warmup: int) -> dict:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(coordinator)
     out = {}
-    with override_settings(DEBUG=False):
+    with override_settings(DEBUG=False, ALLOWED_HOSTS=["testserver"]):
         for name, path in (("page", "/insights/"), ("api", "/api/insights/zone/")):
             for _ in range(warmup):
                 client.get(path)
