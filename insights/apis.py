@@ -52,7 +52,12 @@ def _panel(request, *, scope: str, key: str, institution: Institution | None = N
 class ZoneDashboardView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(parameters=ZONE_PARAMETERS, responses={200: DashboardSerializer}, tags=["insights"])
+    @extend_schema(
+        operation_id="insights_zone",
+        parameters=ZONE_PARAMETERS,
+        responses={200: DashboardSerializer},
+        tags=["insights"],
+    )
     def get(self, request):
         """Every chart of the zone dashboard (zone coordinators): aggregates only, small counts hidden."""
         return _dashboard(request, scope=ZONE)
@@ -61,7 +66,12 @@ class ZoneDashboardView(APIView):
 class ZonePanelView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(parameters=ZONE_PARAMETERS, responses={200: PanelSerializer}, tags=["insights"])
+    @extend_schema(
+        operation_id="insights_zone_chart",
+        parameters=ZONE_PARAMETERS,
+        responses={200: PanelSerializer},
+        tags=["insights"],
+    )
     def get(self, request, key: str):
         """One chart of the zone dashboard, by its key (e.g. ``flows``, ``funnel``, ``lead-times``)."""
         return _panel(request, scope=ZONE, key=key)
@@ -70,7 +80,9 @@ class ZonePanelView(APIView):
 class InstitutionDashboardView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(parameters=COMMON, responses={200: DashboardSerializer}, tags=["insights"])
+    @extend_schema(
+        operation_id="insights_institution", parameters=COMMON, responses={200: DashboardSerializer}, tags=["insights"]
+    )
     def get(self, request, code: str):
         """Every chart of one institution's dashboard: its own staff, and coordinators."""
         return _dashboard(request, scope=INSTITUTION, institution=get_object_or_404(Institution, code=code))
@@ -79,7 +91,12 @@ class InstitutionDashboardView(APIView):
 class InstitutionPanelView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(parameters=COMMON, responses={200: PanelSerializer}, tags=["insights"])
+    @extend_schema(
+        operation_id="insights_institution_chart",
+        parameters=COMMON,
+        responses={200: PanelSerializer},
+        tags=["insights"],
+    )
     def get(self, request, code: str, key: str):
         """One chart of one institution's dashboard, by its key (e.g. ``incoming``, ``queues``)."""
         institution = get_object_or_404(Institution, code=code)
