@@ -117,12 +117,16 @@ def panel_register(scope: str, spec: PanelSpec, *, before: str | None = None) ->
 # Shared groupings (one query each, memoised per request)
 
 
-def _by_side(context: Context, side: str) -> dict[int, dict]:
-    """Per institution on ``side`` (home or host): requests, registrations and the funnel's steps."""
+FUNNEL_KEYS = ("submitted", "home_approved", "admitted", "registered", "completed")
+
+
+def _pairs(context: Context) -> dict[tuple[int, int], dict]:
+    """Per (home, host): the funnel's counts. One scan of the requests; the per-institution figures, the
+    funnel and both flow charts are sums over these rows (at most institutions × institutions)."""
 
     def compute():
         rows = (
-            context.requests.values(f"{side}_institution")
+            context.requests.values("home_institution", "host_institution")
             .order_by()
             .annotate(
                 submitted=Count("pk"),
@@ -132,18 +136,32 @@ def _by_side(context: Context, side: str) -> dict[int, dict]:
                 completed=Count("pk", filter=Q(status=Status.COMPLETED)),
             )
         )
-        found = {row[f"{side}_institution"]: row for row in rows}
+        found = {(r["home_institution"], r["host_institution"]): r for r in rows}
         # Ever admitted: those still holding the place (above), and those who left after an admission.
-        for pk, left in _admitted_then_left(context, side).items():
-            if pk in found:
-                found[pk]["admitted"] += left
+        for pair, left in _admitted_then_left(context).items():
+            if pair in found:
+                found[pair]["admitted"] += left
         return found
+
+    return context.once("pairs", compute)
+
+
+def _by_side(context: Context, side: str) -> dict[int, dict]:
+    """Per institution on ``side`` (home or host): requests, registrations and the funnel's steps."""
+
+    def compute():
+        out: dict[int, dict] = {}
+        for (home, host), row in _pairs(context).items():
+            sums = out.setdefault(home if side == "home" else host, dict.fromkeys(FUNNEL_KEYS, 0))
+            for key in FUNNEL_KEYS:
+                sums[key] += row[key]
+        return out
 
     return context.once(f"side:{side}", compute)
 
 
-def _admitted_then_left(context: Context, side: str) -> dict[int, int]:
-    """Per institution on ``side``: requests withdrawn, cancelled or expired after the host admitted them.
+def _admitted_then_left(context: Context) -> dict[tuple[int, int], int]:
+    """Per (home, host): requests withdrawn, cancelled or expired after the host admitted them.
 
     PostgreSQL: from the lead-time summary (its ``admitted``, from the audit trail), one grouped join.
     SQLite: the audit trail itself, looked up for the requests that left.
@@ -152,30 +170,38 @@ def _admitted_then_left(context: Context, side: str) -> dict[int, int]:
         context.once("refreshed", lead_times_refresh)
         rows = (
             LeadTime.objects.filter(admitted=True, request__in=context.requests.filter(LEFT).values("pk"))
-            .values(f"request__{side}_institution")
+            .values(home=F("request__home_institution"), host=F("request__host_institution"))
             .order_by()
             .annotate(n=Count("pk"))
         )
-        return {row[f"request__{side}_institution"]: row["n"] for row in rows}
-    trail = RequestEvent.objects.filter(request=OuterRef("pk"), to_status=Status.ADMITTED)
-    rows = (
-        context.requests.values(f"{side}_institution")
-        .order_by()
-        .annotate(n=Count("pk", filter=LEFT & Q(Exists(trail))))
-    )
-    return {row[f"{side}_institution"]: row["n"] for row in rows}
+    else:
+        trail = RequestEvent.objects.filter(request=OuterRef("pk"), to_status=Status.ADMITTED)
+        rows = (
+            context.requests.filter(LEFT)
+            .values(home=F("home_institution"), host=F("host_institution"))
+            .order_by()
+            .annotate(n=Count("pk", filter=Q(Exists(trail))))
+        )
+    return {(row["home"], row["host"]): row["n"] for row in rows}
 
 
 def _flows(context: Context) -> dict[tuple[int, int], dict]:
+    return {pair: {"requests": r["submitted"], "registered": r["registered"]} for pair, r in _pairs(context).items()}
+
+
+def _home_routes(context: Context) -> dict[tuple[int, str], dict]:
+    """Per (home, route): requests, registrations and the first submission. One scan; the route chart and
+    the pilots chart both read it."""
+
     def compute():
         rows = (
-            context.requests.values("home_institution", "host_institution")
+            context.requests.values("home_institution", "route")
             .order_by()
-            .annotate(requests=Count("pk"), registered=Count("pk", filter=REGISTERED))
+            .annotate(n=Count("pk"), reg=Count("pk", filter=REGISTERED), since=Min("submitted_at"))
         )
-        return {(r["home_institution"], r["host_institution"]): r for r in rows}
+        return {(r["home_institution"], r["route"]): r for r in rows}
 
-    return context.once("flows", compute)
+    return context.once("home_routes", compute)
 
 
 def _label(context: Context, pk: int) -> str:
@@ -218,8 +244,11 @@ def participation_institution(context: Context) -> Table:
 
 
 def participation_route(context: Context) -> Table:
-    rows = context.requests.values("route").order_by().annotate(n=Count("pk"), reg=Count("pk", filter=REGISTERED))
-    found = {r["route"]: r for r in rows}
+    found: dict[str, dict] = {}
+    for (_home, route), row in _home_routes(context).items():
+        sums = found.setdefault(route, {"n": 0, "reg": 0})
+        sums["n"] += row["n"]
+        sums["reg"] += row["reg"]
     routes = [r for r in Route if not context.filters.route or r.value == context.filters.route]
     counts = [[found.get(r.value, {}).get("n", 0), found.get(r.value, {}).get("reg", 0)] for r in routes]
     return count_table([(r.value, r.label) for r in routes], [REQUESTS, REGISTRATIONS], counts)
@@ -442,12 +471,7 @@ def flows_sankey(context: Context) -> Table:
 
 
 def route_pilots(context: Context) -> tuple[Table, list]:
-    rows = (
-        context.requests.values("home_institution", "route")
-        .order_by()
-        .annotate(n=Count("pk"), since=Min("submitted_at"))
-    )
-    found = {(r["home_institution"], r["route"]): r for r in rows}
+    found = _home_routes(context)
     institutions = _institution_rows(context)
     routes = list(Route)
     counts = [[found.get((i.pk, r.value), {}).get("n", 0) for r in routes] for i in institutions]
