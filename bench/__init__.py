@@ -29,6 +29,7 @@ from django.db import connection
 # Scenario name -> module; each module is documented in its own section of docs/benchmarks.md.
 SCENARIOS = {
     "catalogue": "bench.catalogue",
+    "dashboard": "bench.dashboard",
     "enrolment_burst": "bench.enrolment_burst",
     "import": "bench.ooapi_import",
     "sync": "bench.sync",

@@ -19,6 +19,7 @@ from accounts.models import StaffRole, StudentProfile, User
 from catalogue.models import Course, Level, Mode, Module, Offering, OfferingSearch, Theme
 from catalogue.services import SharedIn, course_publications_replace, search_index_refresh
 from demo.credentials import seed_credentials
+from demo.insights import seed_insights
 from demo.mijndiploma import seed_mijndiploma
 from demo.own_pace import seed_own_pace
 from demo.results import seed_results
@@ -422,6 +423,7 @@ class DemoSeeder:
         seed_settlement(email=demo_email, say=self.say)
         seed_own_pace(email=demo_email, password=DEMO_PASSWORD, today=self.today, say=self.say)
         seed_mijndiploma(email=demo_email, password=DEMO_PASSWORD, say=self.say)
+        seed_insights(domain=DEMO_DOMAIN, say=self.say)
         refreshed = search_index_refresh() if created or not self._index_complete() else 0
         summary = {
             "institutions": Institution.objects.count(),

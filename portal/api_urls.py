@@ -6,6 +6,7 @@ from catalogue import apis as catalogue_apis
 from core.views import api_not_found
 from credentials import apis as credentials_apis
 from enrolment import apis as enrolment_apis
+from insights import apis as insights_apis
 from privacy import apis as privacy_apis
 from results import apis as results_apis
 from routes.mijndiploma import apis as mijndiploma_apis
@@ -45,6 +46,18 @@ urlpatterns = [
     path("mijndiploma/programme/", mijndiploma_apis.ProgrammeView.as_view(), name="mijndiploma-programme"),
     path("mijndiploma/new-version/", mijndiploma_apis.NewVersionView.as_view(), name="mijndiploma-new-version"),
     path("mijndiploma/items/<int:pk>/enrol/", mijndiploma_apis.EnrolView.as_view(), name="mijndiploma-enrol"),
+    path("insights/zone/", insights_apis.ZoneDashboardView.as_view(), name="insights-zone"),
+    path("insights/zone/<slug:key>/", insights_apis.ZonePanelView.as_view(), name="insights-zone-panel"),
+    path(
+        "insights/institutions/<slug:code>/",
+        insights_apis.InstitutionDashboardView.as_view(),
+        name="insights-institution",
+    ),
+    path(
+        "insights/institutions/<slug:code>/<slug:key>/",
+        insights_apis.InstitutionPanelView.as_view(),
+        name="insights-institution-panel",
+    ),
     *router.urls,
     # Anything else under /api/ is a JSON 404 in the API's error shape, not Django's HTML page.
     re_path(r"^.*$", api_not_found, name="api-not-found"),

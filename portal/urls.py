@@ -22,6 +22,7 @@ urlpatterns = [
     path("credentials/", include("credentials.urls")),
     path("billing/", include("billing.urls")),
     path("own-pace/", include("routes.own_pace.urls")),
+    path("insights/", include("insights.urls")),
     path("notifications/", include("notifications.urls")),
     path("privacy/", include("privacy.urls")),
     path("accounts/", include("accounts.urls")),

@@ -212,6 +212,8 @@ CELERY_BEAT_SCHEDULE = {
     "ooapi-imports-due": {"task": "ooapi.consumer.tasks.import_due", "schedule": 300.0},
     # Personal data past its retention period (PRIVACY_RETENTION_DAYS): deleted or pseudonymised at night.
     "privacy-retention": {"task": "privacy.tasks.enforce_retention", "schedule": crontab(hour=3, minute=30)},
+    # The dashboards' lead times, from the audit trail: incrementally, the requests with new events only.
+    "insights-lead-times-refresh": {"task": "insights.tasks.refresh_lead_times", "schedule": 60.0},
 }
 
 # Django REST framework and the OpenAPI schema
@@ -416,3 +418,7 @@ LOGGING = {
         "django.utils.autoreload": {"level": "WARNING"},
     },
 }
+
+# Participation dashboards (insights/): counts of fewer students than this are hidden, and so is any count that
+# could be worked out from the totals beside it (docs/insights.md).
+INSIGHTS_SUPPRESSION_THRESHOLD = env.int("INSIGHTS_SUPPRESSION_THRESHOLD", default=5)

@@ -1058,6 +1058,51 @@ MATRIX.update(
 )
 
 
+def dashboard_of(institution_roles: tuple[str, ...]):
+    """An institution's dashboard: its own staff (any role there), coordinators and admins; others 403."""
+    expect = {role: (DENY, DENY) for role in ROLES}
+    expect["anonymous"] = (LOGIN, LOGIN)
+    for role in institution_roles:
+        expect[role] = (OK, DENY)
+    expect["coordinator"] = expect["admin"] = (OK, OK)
+    return expect
+
+
+def zone_dashboard():
+    """The zone's dashboard: coordinators and admins only; staff and students 403."""
+    expect = {role: (DENY, DENY) for role in ROLES}
+    expect["anonymous"] = (LOGIN, LOGIN)
+    expect["coordinator"] = expect["admin"] = (OK, OK)
+    return expect
+
+
+# Participation dashboards: aggregates only. The zone's for coordinators; an institution's for its own staff.
+HOME_SIDE, HOST_SIDE = ("home_approver", "exam_board"), ("host_admissions", "catalogue_manager")
+MATRIX.update(
+    {
+        "insights:zone": Entry("GET", lambda o: "/insights/", zone_dashboard()),
+        "insights:zone-csv": Entry("GET", lambda o: "/insights/flows.csv", zone_dashboard()),
+        "insights:institution": Entry(
+            "GET", lambda o: f"/insights/institutions/{o['home'].code}/", dashboard_of(HOME_SIDE)
+        ),
+        "insights:institution#host": Entry(
+            "GET", lambda o: f"/insights/institutions/{o['host'].code}/", dashboard_of(HOST_SIDE)
+        ),
+        "insights:institution-csv": Entry(
+            "GET", lambda o: f"/insights/institutions/{o['host'].code}/incoming.csv", dashboard_of(HOST_SIDE)
+        ),
+        "insights-zone": Entry("GET", lambda o: "/api/insights/zone/", zone_dashboard(), api=True),
+        "insights-zone-panel": Entry("GET", lambda o: "/api/insights/zone/funnel/", zone_dashboard(), api=True),
+        "insights-institution": Entry(
+            "GET", lambda o: f"/api/insights/institutions/{o['home'].code}/", dashboard_of(HOME_SIDE), api=True
+        ),
+        "insights-institution-panel": Entry(
+            "GET", lambda o: f"/api/insights/institutions/{o['host'].code}/queues/", dashboard_of(HOST_SIDE), api=True
+        ),
+    }
+)
+
+
 # URL groups that third-party apps own, each with a representative check of who gets in.
 THIRD_PARTY = {
     "admin": Entry("GET", lambda o: "/admin/", {**{r: (LOGIN, LOGIN) for r in ROLES}, "admin": (OK, OK)}),
