@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -38,6 +39,7 @@ from django.db.models.functions import TruncMonth
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from billing.selectors_settlement import settlement_matrix
 from credentials.models import IssuedCredential
 from enrolment.models import HomeApprovalPolicy, RequestEvent, Status
 from insights.filters import Filters
@@ -594,6 +596,30 @@ def sync_health(context: Context) -> Table:
     return Table(columns=columns, rows=rows, totals=None)
 
 
+def settlement(context: Context) -> Table:
+    """Who owes whom (``billing``'s statement): per ordered pair, the billable enrolments and the amount the
+    home owes the host, for the filtered academic year (all years without one) and institution. A pair's
+    enrolments under the threshold are hidden, and so is its amount, which with the tariff would give the
+    count away; the zone total is hidden when any pair is."""
+    rows = settlement_matrix(year=context.filters.year or None)
+    if context.filters.institution is not None:
+        own = context.filters.institution.pk
+        rows = [r for r in rows if own in (r.payer.pk, r.payee.pk)]
+    keys = [(f"{r.payer.code}-{r.payee.code}", f"{r.payer.short_name} \u2192 {r.payee.short_name}") for r in rows]
+    enrolments = Column("enrolments", _("Billable enrolments"))
+    counted = count_table(keys, [enrolments], [[r.enrolments] for r in rows])
+    amount = Column("amount", _("Owed (EUR)"), "number")
+    shown = []
+    for row, line in zip(counted.rows, rows, strict=True):
+        hidden = row.values[0] is None
+        shown.append(Row(row.key, row.label, [None if hidden else float(line.amount), row.values[0]]))
+    any_hidden = any(r.values[0] is None for r in shown)
+    total = None if any_hidden else float(sum((r.amount for r in rows), Decimal("0")))
+    totals = [total, counted.totals[0] if counted.totals else 0]
+    hidden_values = sum(v is None for r in shown for v in r.values) + sum(v is None for v in totals)
+    return Table(columns=[amount, enrolments], rows=shown, totals=totals, suppressed=hidden_values)
+
+
 # --------------------------------------------------------------------------------------------------
 # Institution dashboard (the staff's own institution)
 
@@ -751,6 +777,16 @@ panel_register(
         _("Microcredentials issued and revoked per month."),
         "bar",
         microcredentials,
+    ),
+)
+panel_register(
+    ZONE,
+    PanelSpec(
+        "settlement",
+        _("Settlement between institutions"),
+        _("Who owes whom for cross-enrolments: per home and host, the billable enrolments and the amount owed."),
+        "bar",
+        settlement,
     ),
 )
 panel_register(
