@@ -35,6 +35,7 @@ ROUTE_NOT_OPEN_MESSAGE = _(
     "You cannot take this offering by the route you chose: choose one of the routes it is suitable for that "
     "your home institution pilots (%(routes)s)."
 )
+MODULE_ONLY_ROUTE_MESSAGE = _("Professionals and guests register for modules by the modular route only.")
 NO_ROUTE_OPEN_MESSAGE = _("Your home institution does not pilot any of the routes this offering is suitable for.")
 MOTIVATION_REQUIRED_MESSAGE = _("Your home institution asks for a motivation: say why you want to take this course.")
 MOTIVATION_LOCKED_MESSAGE = _("The motivation can no longer be changed: your home institution has decided.")

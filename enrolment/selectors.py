@@ -22,6 +22,7 @@ from enrolment.models import (
     RequestEvent,
     SeatReservation,
     Status,
+    status_label,
 )
 from enrolment.permissions import (
     HOME_ROLES,
@@ -272,7 +273,12 @@ def waiting_on_system(request: EnrolmentRequest, events: list[RequestEvent] | No
     connected = Institution.Integration.CONNECTED
     if request.status == Status.SUBMITTED:
         home = request.home_institution
-        if home.integration == connected and request.decision_due_at is None and request.submitted_at:
+        if (
+            home is not None
+            and home.integration == connected
+            and request.decision_due_at is None
+            and request.submitted_at
+        ):
             return WaitingOnSystem(home, request.submitted_at, "decision")
         return None
     if request.status != Status.ADMITTED:
@@ -297,13 +303,14 @@ def request_timeline(events: list[RequestEvent], *, for_staff: bool) -> list[dic
     rows = []
     for event in events:
         automatic = event.actor_role in SYSTEM_ROLES or not event.actor_role
+        module_only = event.request.is_module_only
         next_choice = automatic and event.from_status == Status.DRAFT and event.to_status == Status.SUBMITTED
         shows_comment = for_staff or not automatic or event.reason == ReasonCode.OTHER
         rows.append(
             {
                 "event": event,
-                "from": Status(event.from_status).label if event.from_status in Status.values else "",
-                "to": Status(event.to_status).label if event.to_status in Status.values else "",
+                "from": status_label(event.from_status, module_only=module_only),
+                "to": status_label(event.to_status, module_only=module_only),
                 "why": NEXT_CHOICE_WHY
                 if next_choice and not for_staff
                 else (ReasonCode(event.reason).label if event.reason in ReasonCode.values else ""),

@@ -128,7 +128,7 @@ def request_submit(
             portal = Institution.Integration.PORTAL_MANAGED
             together = (
                 not others
-                and profile.home_institution.integration == portal
+                and (profile.home_institution is None or profile.home_institution.integration == portal)
                 and offering.institution.integration == portal
             )
             with lifecycle.moves_together() if together else contextlib.nullcontext():
