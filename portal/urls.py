@@ -21,6 +21,7 @@ urlpatterns = [
     path("results/", include("results.urls")),
     path("credentials/", include("credentials.urls")),
     path("notifications/", include("notifications.urls")),
+    path("billing/", include("billing.urls")),
     path("accounts/", include("accounts.urls")),
     path("ooapi/v5/", include("ooapi.provider.urls")),
     path("ooapi/imports/", include("ooapi.consumer.urls")),

@@ -80,7 +80,7 @@ def module_register(*, user, offering_id, invoice: InvoiceData) -> Invoice:
     if profile is None or not profile.is_module_only:
         raise NotAModuleLearnerError()
     with transaction.atomic():
-        request = request_submit(user=user, offering_id=offering_id, route=Route.MODULAR)
+        request = request_submit(user=user, offering_id=offering_id, route=Route.MODULAR, module_registration=True)
         row = Invoice.objects.create(
             request=request,
             learner=profile,
