@@ -70,11 +70,15 @@ def language_set(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@login_required
 def learner(request: HttpRequest) -> HttpResponse:
-    """A signed-in person without a zone institution (signed up by email, or with eduID) says whether they
+    """A person without a zone institution signs up here (by email, or with eduID: the login's ``next``
+    is this page, which tells the adapter to accept an eduID without an institution), then says whether they
     take modules as a professional or as a guest; then they can register for the modules open to them.
     ``next``: where to go afterwards (a module's page), on this site only."""
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            return redirect(f"{reverse('account_login')}?next={reverse('account_learner')}")
+        return render(request, "accounts/learner.html", {"anonymous": True})
     target = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()

@@ -742,7 +742,7 @@ def _invoice_keepers(other=DENY):
 
 MATRIX.update(
     {
-        "account_learner": Entry("GET", lambda o: "/accounts/learner/", logged_in()),
+        "account_learner": Entry("GET", lambda o: "/accounts/learner/", everyone()),
         "billing:modules": Entry("GET", lambda o: "/billing/modules/", logged_in()),
         "billing:module_register": Entry(
             "GET", lambda o: f"/billing/modules/register/{o['offering'].pk}/", _learners_only()
