@@ -98,7 +98,7 @@ class EnrolmentRequestSerializer(serializers.ModelSerializer):
         return {
             "name": obj.student.user.get_full_name(),
             "student_number": obj.student.student_number,
-            "home_institution": obj.home_institution.code,
+            "home_institution": obj.home_institution.code if obj.home_institution_id else None,
         }
 
     def get_has_document(self, obj) -> bool:
