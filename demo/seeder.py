@@ -19,6 +19,7 @@ from accounts.models import StaffRole, StudentProfile, User
 from catalogue.models import Course, Level, Mode, Module, Offering, OfferingSearch, Theme
 from catalogue.services import SharedIn, course_publications_replace, search_index_refresh
 from demo.credentials import seed_credentials
+from demo.modular import seed_modular
 from demo.results import seed_results
 from demo.scenarios import DemoScenarios
 from institutions.models import AcademicPeriod, AcademicYear, Institution, OrganisationalUnit, Programme
@@ -416,6 +417,7 @@ class DemoSeeder:
         DemoScenarios(password=DEMO_PASSWORD, say=self.say).run()
         seed_results(email=demo_email, today=self.today, say=self.say)
         seed_credentials(email=demo_email, say=self.say)
+        seed_modular(email=demo_email, password=DEMO_PASSWORD, say=self.say)
         refreshed = search_index_refresh() if created or not self._index_complete() else 0
         summary = {
             "institutions": Institution.objects.count(),
