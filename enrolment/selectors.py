@@ -326,11 +326,17 @@ def offerings_eligible_for(user) -> frozenset[int] | None:
     open to students of the student's institution, and whose course or module the student neither takes
     nor has completed: the eligibility rules that hold for a whole catalogue at once (``eligibility``'s
     window, visibility and duplicate rules). None for anyone who is not a student."""
-    profile = StudentProfile.objects.filter(user_id=user.pk).values("pk", "home_institution_id").first()
+    profile = StudentProfile.objects.filter(user_id=user.pk).values("pk", "home_institution_id", "kind").first()
     if profile is None:
         return None
     now = timezone.now()
-    own = Q(institution_id=profile["home_institution_id"])
+    if profile["home_institution_id"] is None:
+        # A professional or guest: the modules open to their kind, with a module-only price.
+        kind_visible = Q(visible_professionals=True) if profile["kind"] == "professional" else Q(visible_guests=True)
+        target = kind_visible & Q(module__isnull=False, price_module_only__isnull=False)
+    else:
+        own = Q(institution_id=profile["home_institution_id"])
+        target = (own & Q(visible_own_students=True)) | (~own & Q(visible_partners=True))
     taken = EnrolmentRequest.objects.filter(
         student_id=profile["pk"], status__in=[*ACTIVE_STATES, Status.COMPLETED]
     ).values_list("offering__course_id", "offering__module_id")
@@ -338,7 +344,7 @@ def offerings_eligible_for(user) -> frozenset[int] | None:
     modules = {module for _course, module in taken if module}
     offerings = (
         Offering.objects.filter(enrol_opens_at__lte=now, enrol_closes_at__gt=now, is_archived=False)
-        .filter((own & Q(visible_own_students=True)) | (~own & Q(visible_partners=True)))
+        .filter(target)
         .exclude(course_id__in=courses)
         .exclude(module_id__in=modules)
     )

@@ -199,3 +199,17 @@ def test_progress_and_stacking(modular):
     assert api[0]["ec_completed"] == "5.0" and [m["module_code"] for m in api[0]["completed"]] == ["DATA-PRO"]
     # A completed module is never counted as programme enrolment, and the guest has nothing stacked.
     assert stackable_progress(modular["guest"]) == []
+
+
+def test_the_catalogue_shows_a_learner_what_they_may_register_for(modular):
+    from billing.modules_selectors import modules_open_to
+    from enrolment.selectors import offerings_eligible_for
+
+    assert offerings_eligible_for(modular["professional"].user) == {modular["offering"].pk}
+    assert offerings_eligible_for(modular["guest"].user) == {modular["guests_only"].pk}
+    assert list(modules_open_to(modular["professional"])) == [modular["offering"]]
+    registered(modular)
+    assert offerings_eligible_for(modular["professional"].user) == frozenset()
+    assert list(modules_open_to(modular["professional"])) == []
+    # A student still sees what students of partner institutions may take, the course included.
+    assert modular["course_offering"].pk in offerings_eligible_for(modular["student"].user)
