@@ -20,6 +20,7 @@ from billing.modules_selectors import stackable_progress
 from billing.services.invoices import InvoiceData, invoice_payment_status_set, module_register
 from enrolment.models import EnrolmentRequest, RequestEvent, Status
 from enrolment.services import admission
+from results.models import Recognition
 from results.services.results import ResultInput, result_record
 
 DATA = InvoiceData(name="Pat", address="Stationsplein 1, Utrecht", organisation="Acme BV", vat_number="BE0123456789")
@@ -188,6 +189,8 @@ def test_progress_and_stacking(modular):
         request_id=first.pk,
         data=ResultInput(scale="1-10", score="7.5", ec=Decimal("5"), assessed_on=ended, examiner="", attempt=1),
     )
+    # No home, so no examination board's credit entry: nothing home-side.
+    assert not Recognition.objects.filter(request=first).exists()
     (whole,) = stackable_progress(pro)
     assert whole.programme == modular["programme"]
     assert [r.request.offering.module.code for r in whole.completed] == ["DATA-PRO"]
