@@ -26,7 +26,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.claims import merged_claims
-from accounts.models import User
+from accounts.errors import HomeInstitutionMissingError
+from accounts.models import MODULE_ONLY_KINDS, StudentProfile, User
 from accounts.ratelimits import LOCKOUT_MESSAGE, lockout_error, login_lockout_seconds
 from accounts.services import HomeIdentity, home_identity_resolve, student_profile_sync
 from core.errors import ApplicationError
@@ -77,11 +78,12 @@ class AccountAdapter(DefaultAccountAdapter):
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
-        """Refuse logins that name no zone institution; move a returning student's profile along."""
+        """Refuse logins that name no zone institution, except a professional's or guest's eduID (see
+        ``_resolve_or_refuse``); move a returning student's profile along."""
         if not _is_surfconext(sociallogin):
             return
         identity = _resolve_or_refuse(request, sociallogin)
-        if sociallogin.is_existing:
+        if identity is not None and sociallogin.is_existing:
             try:
                 student_profile_sync(user=sociallogin.user, identity=identity)
             except ApplicationError as error:
@@ -103,7 +105,8 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         try:
             with transaction.atomic():
                 user = super().save_user(request, sociallogin, form)
-                student_profile_sync(user=user, identity=identity)
+                if identity is not None:  # None: a professional or guest, who says which on the learner page
+                    student_profile_sync(user=user, identity=identity)
         except ApplicationError as error:
             raise ImmediateHttpResponse(login_refused_response(request, error)) from error
         return user
@@ -118,9 +121,32 @@ def _is_surfconext(sociallogin: SocialLogin) -> bool:
     return sociallogin.account.provider == SURFCONEXT_PROVIDER_ID
 
 
-def _resolve_or_refuse(request: HttpRequest, sociallogin: SocialLogin) -> HomeIdentity:
+LEARNER_SIGNUP_PATH = "/accounts/learner/"
+
+
+def _is_learner(sociallogin: SocialLogin) -> bool:
+    """A professional or guest: signing up from the learner page (the login's ``next`` is that page), or
+    returning with the module-only profile they made there."""
+    if str(sociallogin.state.get("next") or "").startswith(LEARNER_SIGNUP_PATH):
+        return True
+    user = sociallogin.user
+    return bool(
+        sociallogin.is_existing
+        and user is not None
+        and user.pk
+        and StudentProfile.objects.filter(user_id=user.pk, kind__in=MODULE_ONLY_KINDS).exists()
+    )
+
+
+def _resolve_or_refuse(request: HttpRequest, sociallogin: SocialLogin) -> HomeIdentity | None:
+    """The zone institution the claims name. An eduID that names none is refused, unless it is a
+    professional's or guest's (``_is_learner``): then None, and no student profile is made or moved."""
     try:
         return home_identity_resolve(claims=merged_claims(sociallogin.account.extra_data))
+    except HomeInstitutionMissingError as error:
+        if _is_learner(sociallogin):
+            return None
+        raise ImmediateHttpResponse(login_refused_response(request, error)) from error
     except ApplicationError as error:
         raise ImmediateHttpResponse(login_refused_response(request, error)) from error
 

@@ -76,3 +76,20 @@ class MfaAuthenticationRequiredError(PermissionDeniedError):
 
     def __init__(self) -> None:
         super().__init__(MFA_AUTHENTICATION_REQUIRED_MESSAGE)
+
+
+LEARNER_KIND_INVALID_MESSAGE = _("Choose whether you take modules as a professional or as a guest.")
+LEARNER_ALREADY_MESSAGE = _(
+    "Your account already has a learner profile; a student of a zone institution registers through it."
+)
+
+
+class LearnerProfileError(ApplicationError):
+    code = "learner_profile_invalid"
+
+
+class LearnerProfileExistsError(ConflictError):
+    code = "learner_profile_exists"
+
+    def __init__(self):
+        super().__init__(LEARNER_ALREADY_MESSAGE)

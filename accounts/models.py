@@ -59,9 +59,28 @@ class User(AbstractUser):
         return self.staff_roles.exists()
 
 
+class LearnerKind(models.TextChoices):
+    """Who learns: a student of one of the zone's institutions, or a module-only learner without a home
+    institution (a professional, or a guest), who registers for modules by the modular route."""
+
+    STUDENT = "student", _("Student")
+    PROFESSIONAL = "professional", _("Professional")
+    GUEST = "guest", _("Guest")
+
+
+MODULE_ONLY_KINDS = (LearnerKind.PROFESSIONAL, LearnerKind.GUEST)
+
+
 class StudentProfile(models.Model):
+    """The profile of anyone who learns through the portal. Every enrolment request, result and credential
+    hangs on it. A student has a home institution; a module-only learner (``kind`` professional or guest) has
+    none, no programme and is never actively enrolled anywhere (database-enforced)."""
+
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="student")
-    home_institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="students")
+    kind = models.CharField(_("kind of learner"), max_length=12, choices=LearnerKind.choices, default="student")
+    home_institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, null=True, blank=True, related_name="students"
+    )
     programme = models.ForeignKey(Programme, on_delete=models.SET_NULL, null=True, blank=True, related_name="students")
     student_number = models.CharField(_("student number"), max_length=30, blank=True)
     is_actively_enrolled = models.BooleanField(_("actively enrolled at home"), default=True)
@@ -74,11 +93,29 @@ class StudentProfile(models.Model):
                 fields=["home_institution", "student_number"],
                 condition=~models.Q(student_number=""),
                 name="student_number_unique_per_institution",
-            )
+            ),
+            # A student has a home institution; a module-only learner has none, and no programme to be
+            # counted in: never enrolled in one.
+            models.CheckConstraint(
+                condition=models.Q(kind="student", home_institution__isnull=False)
+                | models.Q(
+                    kind__in=["professional", "guest"],
+                    home_institution__isnull=True,
+                    programme__isnull=True,
+                    is_actively_enrolled=False,
+                ),
+                name="learner_home_matches_kind",
+            ),
         ]
 
     def __str__(self) -> str:
+        if self.home_institution_id is None:
+            return f"{self.user} ({self.get_kind_display()})"
         return f"{self.user} ({self.home_institution.short_name})"
+
+    @property
+    def is_module_only(self) -> bool:
+        return self.kind in MODULE_ONLY_KINDS
 
 
 class StaffRole(models.Model):

@@ -72,7 +72,10 @@ def user_roles(*, user: User) -> list[RoleGrant]:
     grants: list[RoleGrant] = []
     profile = student_profile_of(user=user)
     if profile is not None:
-        grants.append(RoleGrant(role=STUDENT, label=_("Student"), institution=profile.home_institution))
+        if profile.is_module_only:
+            grants.append(RoleGrant(role=profile.kind, label=profile.get_kind_display()))
+        else:
+            grants.append(RoleGrant(role=STUDENT, label=_("Student"), institution=profile.home_institution))
     grants.extend(
         RoleGrant(role=staff_role.role, label=staff_role.get_role_display(), institution=staff_role.institution)
         for staff_role in user_staff_roles(user=user)
@@ -136,3 +139,13 @@ def session_passed_mfa(*, session: SessionBase, user: User) -> bool:
 def record_reads_of(*, user: User) -> QuerySet[RecordRead]:
     """Who read ``user``'s record, newest first: role, institution, what, when."""
     return RecordRead.objects.filter(student__user=user).select_related("institution").order_by("-at", "-pk")
+
+
+def programme_enrolled_students(*, institution_id: int | None = None) -> QuerySet[StudentProfile]:
+    """The learners counted as enrolled in a programme: students of a zone institution that lists them as
+    actively enrolled. A module-only learner (professional or guest) never is: they have no home institution,
+    no programme, and the database refuses to mark them enrolled (``learner_home_matches_kind``)."""
+    profiles = StudentProfile.objects.filter(kind="student", is_actively_enrolled=True, home_institution__isnull=False)
+    if institution_id is not None:
+        profiles = profiles.filter(home_institution_id=institution_id)
+    return profiles

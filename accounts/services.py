@@ -13,8 +13,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.claims import institution_claims_parse
-from accounts.errors import HomeInstitutionMissingError, HomeInstitutionUnknownError, StudentNumberTakenError
-from accounts.models import RecordRead, StudentProfile, User
+from accounts.errors import (
+    LEARNER_KIND_INVALID_MESSAGE,
+    HomeInstitutionMissingError,
+    HomeInstitutionUnknownError,
+    LearnerProfileError,
+    LearnerProfileExistsError,
+    StudentNumberTakenError,
+)
+from accounts.models import MODULE_ONLY_KINDS, RecordRead, StudentProfile, User
 from accounts.selectors import institution_by_schac_home
 from institutions.models import Institution
 
@@ -151,3 +158,26 @@ def record_read_log(
     return RecordRead.objects.create(
         reader=reader, student=student, institution_id=institution_id, role=role, what=what, ref=str(ref)[:64]
     )
+
+
+def learner_profile_create(*, user: User, kind: str) -> StudentProfile:
+    """A person without a zone institution (signed up by email, or with an eduID that names none) becomes a
+    module-only learner: a profile of ``kind`` professional or guest, with no home institution and no
+    programme, so they can register for modules by the modular route and are never counted as enrolled in
+    a programme.
+
+    Guarantees: one transaction, the user's row locked so two tabs create one profile. Raises
+    LearnerProfileError (400) for any other kind, LearnerProfileExistsError (409) when the user already
+    has a profile (a student keeps theirs).
+    """
+    if kind not in MODULE_ONLY_KINDS:
+        raise LearnerProfileError(LEARNER_KIND_INVALID_MESSAGE)
+    with transaction.atomic():
+        User.objects.select_for_update().get(pk=user.pk)
+        if StudentProfile.objects.filter(user_id=user.pk).exists():
+            raise LearnerProfileExistsError()
+        profile = StudentProfile(user=user, kind=kind, home_institution=None, programme=None)
+        profile.is_actively_enrolled = False
+        profile.full_clean()
+        profile.save()
+        return profile

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import views_settlement
+from billing import invoices_urls, views_settlement
 
 app_name = "billing"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("settlement/tariffs/", views_settlement.tariffs, name="tariffs"),
     path("settlement/<slug:code>/", views_settlement.institution_statement, name="settlement"),
     path("settlement/<slug:code>.csv", views_settlement.institution_statement_csv, name="settlement_csv"),
+    *invoices_urls.urlpatterns,
 ]

@@ -192,6 +192,17 @@ class Module(Teachable):
     courses = models.ManyToManyField(Course, related_name="modules", verbose_name=_("courses"))
     themes = models.ManyToManyField(Theme, blank=True, related_name="modules", verbose_name=_("themes"))
     is_microcredential = models.BooleanField(_("microcredential"), default=False)
+    # Stacking: the larger whole this module counts toward (a programme of the same institution), so a
+    # module-only learner's completed modules add up to it (``billing.modules_selectors.stackable_progress``).
+    stacks_into = models.ForeignKey(
+        "institutions.Programme",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="stackable_modules",
+        verbose_name=_("stacks into"),
+        help_text=_("The programme this module counts toward when completed."),
+    )
 
     class Meta:
         ordering = ["institution", "code"]

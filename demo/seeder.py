@@ -21,6 +21,7 @@ from catalogue.services import SharedIn, course_publications_replace, search_ind
 from demo.credentials import seed_credentials
 from demo.insights import seed_insights
 from demo.mijndiploma import seed_mijndiploma
+from demo.modular import seed_modular
 from demo.own_pace import seed_own_pace
 from demo.results import seed_results
 from demo.scenarios import DemoScenarios
@@ -424,6 +425,7 @@ class DemoSeeder:
         seed_own_pace(email=demo_email, password=DEMO_PASSWORD, today=self.today, say=self.say)
         seed_mijndiploma(email=demo_email, password=DEMO_PASSWORD, say=self.say)
         seed_insights(domain=DEMO_DOMAIN, say=self.say)
+        seed_modular(email=demo_email, password=DEMO_PASSWORD, say=self.say)
         refreshed = search_index_refresh() if created or not self._index_complete() else 0
         summary = {
             "institutions": Institution.objects.count(),

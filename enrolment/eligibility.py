@@ -231,6 +231,36 @@ def caps(c: Context) -> Check | None:
 
 RULES = (active_enrolment, window, visibility, prerequisites, overlap, routes, caps)
 
+
+def module_only_visibility(c: Context) -> Check:
+    """3 for a module-only learner: a module, open to their kind (professionals or guests)."""
+    offering = c.offering
+    open_to = {"professional": offering.visible_professionals, "guest": offering.visible_guests}
+    ok = bool(offering.module_id) and open_to.get(c.student.kind, False) and not offering.is_archived
+    return Check(
+        "visibility",
+        ok,
+        _("This module is open to learners like you.")
+        if ok
+        else _("This offering is not open to professionals or guests like you: only modules marked for them are."),
+    )
+
+
+def module_price(c: Context) -> Check:
+    """A module-only registration is invoiced: the offering has its module-only price."""
+    ok = c.offering.price_module_only is not None
+    return Check(
+        "price",
+        ok,
+        lazy_format(_("Price: EUR %(price)s."), price=c.offering.price_module_only)
+        if ok
+        else _("The host institution has not set a price for module-only learners yet."),
+    )
+
+
+# A module-only learner (no home institution): no home enrolment, route, caps or home policy to meet.
+MODULE_ONLY_RULES = (window, module_only_visibility, module_price, overlap)
+
 # ``policy`` not given: eligibility_check reads it.
 _READ = object()
 
@@ -259,6 +289,9 @@ def eligibility_check(
         )
     else:
         mine = [r for r in student_requests if r.status in counted and r.pk != ignore_request_id]
+    if student.home_institution_id is None:
+        context = Context(student=student, offering=offering, now=now or timezone.now(), mine=mine, policy=None)
+        return evaluate(MODULE_ONLY_RULES, context, verdict=Eligibility)
     if policy is _READ:
         policy = HomeApprovalPolicy.objects.filter(institution_id=student.home_institution_id).first()
     context = Context(student=student, offering=offering, now=now or timezone.now(), mine=mine, policy=policy)

@@ -35,6 +35,10 @@ ROUTE_NOT_OPEN_MESSAGE = _(
     "You cannot take this offering by the route you chose: choose one of the routes it is suitable for that "
     "your home institution pilots (%(routes)s)."
 )
+MODULE_ONLY_ROUTE_MESSAGE = _("Professionals and guests register for modules by the modular route only.")
+MODULE_PAGE_REQUIRED_MESSAGE = _(
+    "Professionals and guests register for a module on its registration page, with the data for the invoice."
+)
 NO_ROUTE_OPEN_MESSAGE = _("Your home institution does not pilot any of the routes this offering is suitable for.")
 MOTIVATION_REQUIRED_MESSAGE = _("Your home institution asks for a motivation: say why you want to take this course.")
 MOTIVATION_LOCKED_MESSAGE = _("The motivation can no longer be changed: your home institution has decided.")
@@ -105,3 +109,13 @@ class MotivationRequiredError(EnrolmentError):
 
     def __init__(self):
         super().__init__(MOTIVATION_REQUIRED_MESSAGE)
+
+
+class ModulePageRequiredError(EnrolmentError):
+    """A module-only learner's registration carries its invoice: it goes through billing's module
+    registration, which calls ``request_submit(module_registration=True)``."""
+
+    code = "module_page_required"
+
+    def __init__(self):
+        super().__init__(MODULE_PAGE_REQUIRED_MESSAGE)

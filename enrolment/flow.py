@@ -4,6 +4,7 @@ A command (``enrolment.services``) takes its locks, checks who may act, makes it
 ``advance`` with the verb it used. ``advance`` runs whatever follows on its own, until the request waits for
 a person or an institution's system:
 
+    submitted, no home (a module-only learner) ──▶ forwarded to the host: home_approved, no home step
     submitted ──▶ home review starts ──(policy, precedent)──▶ home_approved
     home_approved ──▶ placed: admitted, waitlisted, or waiting for the lottery or the host's selection
     admitted ──▶ the other ranked choices are dropped ──▶ registration (at once, or through the gateway)
@@ -24,10 +25,10 @@ from django.utils import timezone
 from enrolment import lifecycle
 from enrolment.locks import Held
 from enrolment.models import EnrolmentRequest, HomeApprovalPolicy, ReasonCode, Status
-from enrolment.steps import alternatives, home_review, placement, registration, submission
+from enrolment.steps import alternatives, forwarding, home_review, placement, registration, submission
 
 SUBMITTING = (lifecycle.SUBMIT, lifecycle.RESUBMIT, lifecycle.NEXT_CHOICE)
-APPROVING = (lifecycle.APPROVE, lifecycle.HOME_DECIDE)
+APPROVING = (lifecycle.APPROVE, lifecycle.HOME_DECIDE, lifecycle.FORWARD)
 ADMITTING = (lifecycle.PLACE, lifecycle.ADMIT, lifecycle.ACCEPT)
 # Ended without a seat through no choice of the student's own: the next ranked choice gets its turn.
 MISSING_OUT = (
@@ -54,7 +55,11 @@ def advance(
     """Run the automatic steps that follow ``request``'s move by ``after``. ``policy``: the home
     institution's approval policy, when the command has read it already."""
     now = now or timezone.now()
-    if after in SUBMITTING:
+    if after in SUBMITTING and request.home_institution_id is None:
+        # A module-only learner's registration: no home step, straight to the host.
+        forwarding.forward(held, request)
+        advance(held, request, after=lifecycle.FORWARD, now=now)
+    elif after in SUBMITTING:
         home_review.review_start(held, request, policy=policy, now=now)
         if request.status == Status.HOME_APPROVED:
             advance(held, request, after=lifecycle.HOME_DECIDE, now=now)

@@ -66,6 +66,8 @@ def gateway() -> InstitutionGateway:
 
 
 def _integration(request: EnrolmentRequest, side: str) -> str:
+    if getattr(request, f"{side}_id") is None:
+        return ""  # a module-only learner's registration has no home institution
     cached = getattr(EnrolmentRequest, side).is_cached(request)
     if cached:
         return getattr(request, side).integration

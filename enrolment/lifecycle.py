@@ -72,6 +72,9 @@ HOST_DECIDE = verb(
     [S.HOST_DENIED, S.CANCELLED],
     _("decided by the host institution's system"),
 )
+# A module-only learner's registration has no home step: the system forwards it to the host at once, which
+# sets ``home_approved_at`` (the host's queues filter on it) without any home decision.
+FORWARD = verb("forward", Actor.SYSTEM, [S.SUBMITTED], [S.HOME_APPROVED], _("forwarded to the host institution"))
 PLACE = verb("place", Actor.SYSTEM, [S.HOME_APPROVED], [S.ADMITTED, S.WAITLISTED], _("placed"))
 OFFER = verb("offer", Actor.SYSTEM, [S.WAITLISTED], [S.SEAT_OFFERED], _("offered a seat"))
 EXPIRE = verb("expire", Actor.SYSTEM, [S.WAITLISTED, S.SEAT_OFFERED], [S.EXPIRED], _("expired"))
@@ -136,6 +139,7 @@ REQUESTS = Lifecycle(
         DROP_CHOICE,
         HOME_DECIDE,
         HOST_DECIDE,
+        FORWARD,
         PLACE,
         OFFER,
         EXPIRE,

@@ -80,6 +80,7 @@ class ReasonCode(models.TextChoices):
     REGISTERED_IN_PORTAL = "registered_in_portal", _("Registered in the portal for both institutions")
     RESULT_RECORDED = "result_recorded", _("Result recorded")
     ALTERNATIVE_ADMITTED = "alternative_admitted", _("A higher-ranked choice was admitted")
+    FORWARDED_TO_HOST = "forwarded_to_host", _("A module registration goes straight to the host institution")
     OTHER = "other", _("Other (see comment)")
 
 
@@ -107,8 +108,10 @@ class EnrolmentRequest(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     student = models.ForeignKey("accounts.StudentProfile", on_delete=models.PROTECT, related_name="enrolment_requests")
     offering = models.ForeignKey("catalogue.Offering", on_delete=models.PROTECT, related_name="enrolment_requests")
+    # None for a module-only learner's registration (route modular): there is no home step at all
+    # (``steps.forwarding``); the CHECK below allows no home only on the modular route.
     home_institution = models.ForeignKey(
-        "institutions.Institution", on_delete=models.PROTECT, related_name="outgoing_requests"
+        "institutions.Institution", on_delete=models.PROTECT, null=True, blank=True, related_name="outgoing_requests"
     )
     host_institution = models.ForeignKey(
         "institutions.Institution", on_delete=models.PROTECT, related_name="incoming_requests"
@@ -163,6 +166,10 @@ class EnrolmentRequest(models.Model):
                 fields=["choice_group", "rank"], condition=Q(choice_group__isnull=False), name="one_request_per_rank"
             ),
             models.CheckConstraint(condition=Q(rank__gte=1, rank__lte=3), name="rank_between_1_and_3"),
+            models.CheckConstraint(
+                condition=Q(home_institution__isnull=False) | Q(route=Route.MODULAR),
+                name="no_home_only_on_the_modular_route",
+            ),
         ]
         indexes = [
             models.Index(fields=["offering", "status", "queue_key"], name="request_queue_idx"),
@@ -180,6 +187,30 @@ class EnrolmentRequest(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATES
+
+    @property
+    def is_module_only(self) -> bool:
+        """A module-only learner's registration: no home institution, so no home step."""
+        return self.home_institution_id is None
+
+    def get_status_display(self) -> str:
+        # Overrides Django's generated one: a module-only learner never reads of a home step.
+        return status_label(self.status, module_only=self.is_module_only)
+
+
+# What a module-only learner reads instead of the labels that speak of a home institution.
+MODULE_ONLY_LABELS = {
+    Status.SUBMITTED: _("Submitted"),
+    Status.HOME_APPROVED: _("Forwarded to the host institution"),
+    Status.HOME_DENIED: _("Not accepted"),
+    Status.REGISTERED: _("Registered at the host institution"),
+}
+
+
+def status_label(status: str, *, module_only: bool = False) -> str:
+    if module_only and status in MODULE_ONLY_LABELS:
+        return MODULE_ONLY_LABELS[status]
+    return Status(status).label if status in Status.values else ""
 
 
 class RequestEvent(models.Model):

@@ -128,6 +128,8 @@ def actor_role(user, request: EnrolmentRequest, verb: Verb) -> str | None:
     if verb.actor == Actor.STUDENT:
         return "student" if request.student.user_id == user.pk else None
     if verb.actor == Actor.HOME:
+        if request.home_institution_id is None:
+            return None  # a module-only learner's registration has no home step, for anyone
         if request.status == "draft" or not any(inst == request.home_institution_id for inst, _role in _roles(user)):
             return None  # no role at the home institution at all: decided before its policy is read
         roles = (home_step_role(request),) if verb in (lifecycle.APPROVE, lifecycle.DENY) else HOME_ROLES

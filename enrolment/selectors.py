@@ -22,6 +22,7 @@ from enrolment.models import (
     RequestEvent,
     SeatReservation,
     Status,
+    status_label,
 )
 from enrolment.permissions import (
     HOME_ROLES,
@@ -272,7 +273,12 @@ def waiting_on_system(request: EnrolmentRequest, events: list[RequestEvent] | No
     connected = Institution.Integration.CONNECTED
     if request.status == Status.SUBMITTED:
         home = request.home_institution
-        if home.integration == connected and request.decision_due_at is None and request.submitted_at:
+        if (
+            home is not None
+            and home.integration == connected
+            and request.decision_due_at is None
+            and request.submitted_at
+        ):
             return WaitingOnSystem(home, request.submitted_at, "decision")
         return None
     if request.status != Status.ADMITTED:
@@ -297,13 +303,14 @@ def request_timeline(events: list[RequestEvent], *, for_staff: bool) -> list[dic
     rows = []
     for event in events:
         automatic = event.actor_role in SYSTEM_ROLES or not event.actor_role
+        module_only = event.request.is_module_only
         next_choice = automatic and event.from_status == Status.DRAFT and event.to_status == Status.SUBMITTED
         shows_comment = for_staff or not automatic or event.reason == ReasonCode.OTHER
         rows.append(
             {
                 "event": event,
-                "from": Status(event.from_status).label if event.from_status in Status.values else "",
-                "to": Status(event.to_status).label if event.to_status in Status.values else "",
+                "from": status_label(event.from_status, module_only=module_only),
+                "to": status_label(event.to_status, module_only=module_only),
                 "why": NEXT_CHOICE_WHY
                 if next_choice and not for_staff
                 else (ReasonCode(event.reason).label if event.reason in ReasonCode.values else ""),
@@ -319,11 +326,17 @@ def offerings_eligible_for(user) -> frozenset[int] | None:
     open to students of the student's institution, and whose course or module the student neither takes
     nor has completed: the eligibility rules that hold for a whole catalogue at once (``eligibility``'s
     window, visibility and duplicate rules). None for anyone who is not a student."""
-    profile = StudentProfile.objects.filter(user_id=user.pk).values("pk", "home_institution_id").first()
+    profile = StudentProfile.objects.filter(user_id=user.pk).values("pk", "home_institution_id", "kind").first()
     if profile is None:
         return None
     now = timezone.now()
-    own = Q(institution_id=profile["home_institution_id"])
+    if profile["home_institution_id"] is None:
+        # A professional or guest: the modules open to their kind, with a module-only price.
+        kind_visible = Q(visible_professionals=True) if profile["kind"] == "professional" else Q(visible_guests=True)
+        target = kind_visible & Q(module__isnull=False, price_module_only__isnull=False)
+    else:
+        own = Q(institution_id=profile["home_institution_id"])
+        target = (own & Q(visible_own_students=True)) | (~own & Q(visible_partners=True))
     taken = EnrolmentRequest.objects.filter(
         student_id=profile["pk"], status__in=[*ACTIVE_STATES, Status.COMPLETED]
     ).values_list("offering__course_id", "offering__module_id")
@@ -331,7 +344,7 @@ def offerings_eligible_for(user) -> frozenset[int] | None:
     modules = {module for _course, module in taken if module}
     offerings = (
         Offering.objects.filter(enrol_opens_at__lte=now, enrol_closes_at__gt=now, is_archived=False)
-        .filter((own & Q(visible_own_students=True)) | (~own & Q(visible_partners=True)))
+        .filter(target)
         .exclude(course_id__in=courses)
         .exclude(module_id__in=modules)
     )

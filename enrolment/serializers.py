@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from enrolment.models import DENIAL_REASON_CHOICES, EnrolmentRequest, ReasonCode, RequestEvent, Status
+from enrolment.models import DENIAL_REASON_CHOICES, EnrolmentRequest, ReasonCode, RequestEvent, status_label
 from enrolment.services.actions import available_actions
 from institutions.routes import Route
 
@@ -19,8 +19,21 @@ class ChoiceLabelField(serializers.CharField):
         return str(self.labels.get(value, value))
 
 
+class StatusLabelField(serializers.CharField):
+    """A request's or event's status label as its student reads it: a module-only learner's registration
+    never speaks of a home step (``enrolment.models.status_label``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, source="*", **kwargs)
+
+    def to_representation(self, value):
+        if isinstance(value, RequestEvent):
+            return str(status_label(value.to_status, module_only=value.request.is_module_only))
+        return str(value.get_status_display())
+
+
 class RequestEventSerializer(serializers.ModelSerializer):
-    to_status_label = ChoiceLabelField(Status.choices, source="to_status")
+    to_status_label = StatusLabelField()
     reason_label = ChoiceLabelField(ReasonCode.choices, source="reason")
 
     class Meta:
@@ -49,9 +62,10 @@ class OfferingBriefSerializer(serializers.Serializer):
 
 class EnrolmentRequestSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
-    status_label = ChoiceLabelField(Status.choices, source="status")
+    status_label = StatusLabelField()
     offering = OfferingBriefSerializer(read_only=True)
-    home_institution = serializers.CharField(source="home_institution.code", read_only=True)
+    # None for a module-only learner's registration: it has no home institution.
+    home_institution = serializers.CharField(source="home_institution.code", read_only=True, allow_null=True)
     host_institution = serializers.CharField(source="host_institution.code", read_only=True)
     student = serializers.SerializerMethodField()
     has_document = serializers.SerializerMethodField()
@@ -84,7 +98,7 @@ class EnrolmentRequestSerializer(serializers.ModelSerializer):
         return {
             "name": obj.student.user.get_full_name(),
             "student_number": obj.student.student_number,
-            "home_institution": obj.home_institution.code,
+            "home_institution": obj.home_institution.code if obj.home_institution_id else None,
         }
 
     def get_has_document(self, obj) -> bool:

@@ -118,7 +118,7 @@ def _visible_request(request: HttpRequest, public_id) -> EnrolmentRequest:
 def _done_message(verb: str, enrolment_request: EnrolmentRequest) -> str:
     return str(ACTION_DONE_MESSAGE) % {
         "action": ACTIONS[verb].label,
-        "status": Status(enrolment_request.status).label,
+        "status": enrolment_request.get_status_display(),
     }
 
 

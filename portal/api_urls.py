@@ -2,6 +2,7 @@ from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
 from billing import apis_settlement as settlement_apis
+from billing import invoices_apis
 from catalogue import apis as catalogue_apis
 from core.views import api_not_found
 from credentials import apis as credentials_apis
@@ -57,6 +58,15 @@ urlpatterns = [
         "insights/institutions/<slug:code>/<slug:key>/",
         insights_apis.InstitutionPanelView.as_view(),
         name="insights-institution-panel",
+    ),
+    path("modules/registrations/", invoices_apis.ModuleRegistrationsView.as_view(), name="modules-registrations"),
+    path("modules/stackable/", invoices_apis.StackableProgressView.as_view(), name="modules-stackable"),
+    path("modules/invoices/", invoices_apis.MyInvoicesView.as_view(), name="modules-invoices"),
+    path("modules/host-invoices/", invoices_apis.HostInvoicesView.as_view(), name="modules-host-invoices"),
+    path(
+        "modules/host-invoices/<str:public_id>/payment-status/",
+        invoices_apis.PaymentStatusView.as_view(),
+        name="modules-payment-status",
     ),
     *router.urls,
     # Anything else under /api/ is a JSON 404 in the API's error shape, not Django's HTML page.

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import StaffRole
 from catalogue.models import AdmissionMode
-from enrolment.models import ACTIVE_STATES, EnrolmentRequest, RequestEvent, Status
+from enrolment.models import ACTIVE_STATES, EnrolmentRequest, RequestEvent, Status, status_label
 from enrolment.permissions import HOST_ROLES, home_step_role
 from notifications.services import Message, absolute_url, notify
 
@@ -32,6 +32,9 @@ STAFF_KIND_TITLES = {
 }
 
 
+MODULE_ONLY_KIND = "modular."
+
+
 def _link(request: EnrolmentRequest) -> str:
     return reverse("enrolment:request", args=[request.public_id])
 
@@ -40,7 +43,10 @@ def notification_title(kind: str, params: dict) -> str:
     """How the notification centre writes enrolment's notifications, in the active language
     (registered in ``EnrolmentConfig.ready()``)."""
     what = kind.removeprefix("enrolment.")
-    label = Status(what).label if what in Status.values else STAFF_KIND_TITLES.get(what, what)
+    # A module-only learner's notifications (``enrolment.modular.<status>``) never speak of a home step.
+    module_only = what.startswith(MODULE_ONLY_KIND)
+    what = what.removeprefix(MODULE_ONLY_KIND)
+    label = status_label(what, module_only=module_only) if what in Status.values else STAFF_KIND_TITLES.get(what, what)
     language = (get_language() or "nl")[:2]
     course = params.get(f"title_{language}") or params.get("title_nl") or ""
     return f"{label}: {params.get('code', '')} {course}".strip() if params.get("code") else str(label)
@@ -64,7 +70,7 @@ def _student_message(event: RequestEvent, steps: list[str]) -> Message:
             "request": request,
             "offering": request.offering,
             "teachable": teachable,
-            "status_label": Status(event.to_status).label,
+            "status_label": status_label(event.to_status, module_only=request.is_module_only),
             "reason_label": event.get_reason_display(),
             "is_active": event.to_status in ACTIVE_STATES,
             "link": absolute_url(_link(request)),
@@ -76,7 +82,7 @@ def _student_message(event: RequestEvent, steps: list[str]) -> Message:
     return Message(
         user=request.student.user,
         source=f"enrolment.event:{event.pk}",
-        kind=f"enrolment.{event.to_status}",
+        kind=f"enrolment.{MODULE_ONLY_KIND if request.is_module_only else ''}{event.to_status}",
         params=_params(request),
         link=_link(request),
         action_needed=event.to_status in ACTION_NEEDED,
@@ -89,7 +95,8 @@ def _student_messages(events: list[RequestEvent]) -> list[Message]:
     steps: dict[int, list[str]] = {}
     messages = []
     for event in events:
-        steps.setdefault(event.request_id, []).append(Status(event.to_status).label)
+        module_only = event.request.is_module_only
+        steps.setdefault(event.request_id, []).append(status_label(event.to_status, module_only=module_only))
         messages.append(_student_message(event, steps[event.request_id]))
     return messages
 
@@ -99,7 +106,7 @@ def _new_work(event: RequestEvent) -> tuple[str, int, tuple[str, ...]] | None:
     institution id, roles). Read after the commit, so a request approved on its own in the same
     transaction asks nobody."""
     request = event.request
-    if event.to_status == Status.SUBMITTED and request.status == Status.SUBMITTED:
+    if event.to_status == Status.SUBMITTED and request.status == Status.SUBMITTED and not request.is_module_only:
         return "work_home", request.home_institution_id, (home_step_role(request),)
     if (
         event.to_status == Status.HOME_APPROVED

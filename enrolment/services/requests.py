@@ -27,6 +27,7 @@ from enrolment.errors import (
     AlternativeNotFoundError,
     DuplicateRequestError,
     EnrolmentError,
+    ModulePageRequiredError,
     NotAllowedError,
     OfferingNotFoundError,
     UploadError,
@@ -94,6 +95,7 @@ def request_submit(
     document=None,
     route: str | None = None,
     alternatives: list[int] | tuple[int, ...] = (),
+    module_registration: bool = False,
 ) -> EnrolmentRequest:
     """Create and submit a request, with up to two ranked alternatives kept as drafts; what follows on its
     own (an automatic home approval, admission, registration) happens in the same transaction.
@@ -105,6 +107,10 @@ def request_submit(
     rule, UploadError (400), BusyError (409) when the offering is locked too long, RouteNotOpenError (400)
     for a route that is not both suitable and piloted by the home institution (None: the first that is),
     MotivationRequiredError (400) when the home policy asks for a motivation. All or nothing.
+
+    A module-only learner (no home institution) registers by the modular route, without a home step, and
+    only with ``module_registration`` (billing's module registration, which adds the invoice in the same
+    transaction); otherwise ModulePageRequiredError (400).
     """
     if len(alternatives) > 2:
         raise EnrolmentError(TOO_MANY_CHOICES_MESSAGE, code="too_many_choices")
@@ -123,13 +129,15 @@ def request_submit(
                 if asked not in held.offerings or held.offerings[asked].is_archived:
                     raise error()
             profile, offering = held.profile, held.offering(first)
+            if profile.home_institution_id is None and (not module_registration or others):
+                raise ModulePageRequiredError()
             # With no connected institution on either side and no alternatives, nothing after the submission
             # reads the request's row back (no gateway, no other choice): its moves, from submitted to admitted
             # or waitlisted, are written together once they are made (``core.lifecycle.Lifecycle.together``).
             portal = Institution.Integration.PORTAL_MANAGED
             together = (
                 not others
-                and profile.home_institution.integration == portal
+                and (profile.home_institution is None or profile.home_institution.integration == portal)
                 and offering.institution.integration == portal
             )
             with lifecycle.moves_together() if together else contextlib.nullcontext():

@@ -23,13 +23,19 @@ def _connected(request: EnrolmentRequest, side: str) -> bool:
     return getattr(request, f"{side}_institution").integration == Institution.Integration.CONNECTED
 
 
+def _sides(request: EnrolmentRequest) -> tuple[str, ...]:
+    # A module-only learner's registration has no home side: the host alone registers it.
+    return ("host",) if request.home_institution_id is None else SIDES
+
+
 def start(held: Held, request: EnrolmentRequest) -> None:
     """Right after admission: the portal-managed sides confirm now; the connected ones are asked (the
     gateway answers at once for those whose systems have it already)."""
     if request.status != Status.ADMITTED:
         return
-    connected = [side for side in SIDES if _connected(request, side)]
-    confirmed = {side: "" for side in SIDES if side not in connected}
+    sides = _sides(request)
+    connected = [side for side in sides if _connected(request, side)]
+    confirmed = {side: "" for side in sides if side not in connected}
     if connected:
         confirmed.update(gateway().registration_requested(request=request))
     fields = [field for side, reference in confirmed.items() for field in _stamp(request, side, reference)]
@@ -39,7 +45,7 @@ def start(held: Held, request: EnrolmentRequest) -> None:
 def side_confirm(held: Held, request: EnrolmentRequest, *, side: str, reference: str = "") -> bool:
     """One side's system has the enrolment (its reference kept); registers the request when it was the last.
     Idempotent. Returns whether the request was registered now."""
-    if side not in SIDES:
+    if side not in _sides(request):
         raise ValueError(side)
     if request.status != Status.ADMITTED:
         return False
@@ -60,7 +66,7 @@ def _stamp(request: EnrolmentRequest, side: str, reference: str) -> list[str]:
 
 def _complete(request: EnrolmentRequest, fields: list[str], *, portal_only: bool) -> bool:
     """Register when both sides have confirmed; else just keep what changed."""
-    if request.home_registered_at and request.host_registered_at:
+    if (request.home_registered_at or request.home_institution_id is None) and request.host_registered_at:
         transition(
             request,
             verb=lifecycle.REGISTER,

@@ -16,6 +16,7 @@ from enrolment import lifecycle
 from enrolment.eligibility import eligibility_check
 from enrolment.errors import (
     ALTERNATIVE_NOT_ELIGIBLE_MESSAGE,
+    MODULE_ONLY_ROUTE_MESSAGE,
     NO_ROUTE_OPEN_MESSAGE,
     ROUTE_NOT_OPEN_MESSAGE,
     DuplicateRequestError,
@@ -31,6 +32,8 @@ from institutions.routes import Route, routes_open
 def home_policy(profile) -> HomeApprovalPolicy:
     """The home institution's policy, from the profile read under its lock: the stored one, else the
     default (staff decide), unsaved."""
+    if profile.home_institution_id is None:
+        return HomeApprovalPolicy()  # a module-only learner: no home, no home policy
     try:
         return profile.home_institution.approval_policy
     except HomeApprovalPolicy.DoesNotExist:
@@ -39,7 +42,13 @@ def home_policy(profile) -> HomeApprovalPolicy:
 
 def route_check(*, profile, offerings, route: str | None) -> str:
     """The route the request goes by: ``route`` when every offering asked for suits it and the home
-    institution pilots it; None means the first route open to all of them. Raises RouteNotOpenError (400)."""
+    institution pilots it; None means the first route open to all of them. Raises RouteNotOpenError (400).
+    A module-only learner (no home institution) registers by the modular route only."""
+    if profile.home_institution_id is None:
+        # Which offerings are open to them is the eligibility rules' to say (``module_only_visibility``).
+        if route not in (None, "", Route.MODULAR):
+            raise RouteNotOpenError(MODULE_ONLY_ROUTE_MESSAGE)
+        return Route.MODULAR
     piloted = profile.home_institution.piloted_routes
     open_to_all = [
         r for r in Route.values if all(r in routes_open(o.teachable.suitable_routes, piloted) for o in offerings)

@@ -45,6 +45,10 @@ def enrol_panel(context, offering) -> dict:
     if existing is not None and not context.get("enrol_error"):
         panel.update(state="requested", existing=existing)
         return panel
+    if profile.is_module_only:
+        # A professional or guest: the same rules, and the module's registration page (with the invoice).
+        panel.update(state="module_learner", eligibility=eligibility_check(student=profile, offering=offering))
+        return panel
     eligibility = eligibility_check(student=profile, offering=offering)
     # A search for alternatives without JavaScript comes back here by GET with what was typed: keep it.
     typed = {name: request.GET[name] for name in ("motivation", "route") if request.GET.get(name)}

@@ -341,6 +341,10 @@ def person(student) -> dict:
         "activeEnrollment": student.is_actively_enrolled,
         "languageOfChoice": [LANGUAGE_TAG.get(user.preferred_language, "nl-NL")],
     }
+    if student.home_institution_id is None:
+        # A module-only learner (professional or guest): no home institution, no programme enrolment.
+        data["affiliations"] = ["guest"]
+        return data
     # The eduXchange profile asks the home institution for the student's programme enrolment.
     consumer = {"consumerKey": EDUXCHANGE, "institutionBRINCode": student.home_institution.brin}
     if student.programme:

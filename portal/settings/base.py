@@ -245,6 +245,7 @@ SPECTACULAR_SETTINGS = {
         "ReasonCodeEnum": "enrolment.models.ReasonCode",
         "DenialReasonEnum": "enrolment.models.DENIAL_REASON_CHOICES",
         "GradeScaleEnum": "results.scales.SCALE_CHOICES",
+        "PaymentStatusEnum": "billing.models_invoices.PaymentStatus",
     },
     # Every operation documents the error answers core.api.exception_handler gives (portal/schema.py).
     "POSTPROCESSING_HOOKS": [

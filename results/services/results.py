@@ -166,8 +166,9 @@ def _write(
         ending.complete(held, request, user=user, role="host_admissions" if user else "system")
     if needs_gateway(request):
         gateway().result_recorded(request=request, result=for_the_home(result))
-    if not home_is_connected(request):
-        # A portal-managed home: the examination board's queue (or a precedent) takes it from here.
+    if request.home_institution_id is not None and not home_is_connected(request):
+        # A portal-managed home: the examination board's queue (or a precedent) takes it from here. A
+        # module-only learner has no home and no board: the module stacks (billing.modules_selectors).
         recognition = recognition_credit_open(result=result)
         if recognition is not None and recognition.status == recognition.Status.RECOGNISED:
             messages.recognition_decided(recognition)

@@ -1103,6 +1103,77 @@ MATRIX.update(
 )
 
 
+# Module-only learners (issue #16): no role of the matrix is a professional or guest, so a learner's own
+# pages and API answer 403 to every role and an invoice is hidden from all; the host's admissions keep
+# their own institution's invoices only. The invoice is set up here, at the objects' host, when asked for.
+def _module_invoice(objects) -> str:
+    from decimal import Decimal
+
+    from accounts.services import learner_profile_create
+    from billing.models_invoices import Invoice
+    from tests.factories import ModuleFactory
+
+    host = objects["host"]
+    learner = learner_profile_create(user=UserFactory(), kind="professional")
+    offering = OfferingFactory(
+        course=None,
+        module=ModuleFactory(institution=host),
+        period=objects["offering"].period,
+        visible_professionals=True,
+        price_module_only=Decimal("100.00"),
+    )
+    request = EnrolmentRequest.objects.create(
+        student=learner, offering=offering, home_institution=None, host_institution=host, route="modular"
+    )
+    EnrolmentRequest.objects.filter(pk=request.pk).update(status=Status.HOME_APPROVED, home_approved_at=timezone.now())
+    invoice = Invoice.objects.create(
+        request=request, learner=learner, host_institution=host, amount=Decimal("100.00"), name="M", address="A"
+    )
+    return str(invoice.public_id)
+
+
+def _learners_only():
+    return {**{r: (DENY, DENY) for r in ROLES}, "anonymous": (LOGIN, LOGIN)}
+
+
+def _invoice_keepers(other=DENY):
+    return {**_learners_only(), "host_admissions": (OK, other)}
+
+
+MATRIX.update(
+    {
+        "account_learner": Entry("GET", lambda o: "/accounts/learner/", everyone()),
+        "billing:modules": Entry("GET", lambda o: "/billing/modules/", logged_in()),
+        "billing:module_register": Entry(
+            "GET", lambda o: f"/billing/modules/register/{o['offering'].pk}/", _learners_only()
+        ),
+        "billing:invoice": Entry(
+            "GET",
+            lambda o: f"/billing/modules/invoices/{_module_invoice(o)}/",
+            {**{r: (HIDE, HIDE) for r in ROLES}, "anonymous": (LOGIN, LOGIN)},
+        ),
+        "billing:staff_invoices": Entry("GET", lambda o: "/billing/modules/staff/invoices/", _invoice_keepers(OK)),
+        "billing:staff_invoice_status": Entry(
+            "POST",
+            lambda o: f"/billing/modules/staff/invoices/{_module_invoice(o)}/status/",
+            _invoice_keepers(),
+            data={"status": "paid"},
+        ),
+        "modules-registrations": Entry("GET", lambda o: "/api/modules/registrations/", _learners_only(), api=True),
+        "modules-stackable": Entry("GET", lambda o: "/api/modules/stackable/", _learners_only(), api=True),
+        "modules-invoices": Entry("GET", lambda o: "/api/modules/invoices/", logged_in(), api=True),
+        "modules-host-invoices": Entry("GET", lambda o: "/api/modules/host-invoices/", _invoice_keepers(OK), api=True),
+        "modules-payment-status": Entry(
+            "POST",
+            lambda o: f"/api/modules/host-invoices/{_module_invoice(o)}/payment-status/",
+            _invoice_keepers(),
+            data={"status": "paid"},
+            api=True,
+        ),
+    }
+)
+
+
 # URL groups that third-party apps own, each with a representative check of who gets in.
 THIRD_PARTY = {
     "admin": Entry("GET", lambda o: "/admin/", {**{r: (LOGIN, LOGIN) for r in ROLES}, "admin": (OK, OK)}),
