@@ -8,7 +8,10 @@ class CredentialsConfig(AppConfig):
 
     def ready(self) -> None:
         # Results announces granted credit entries; credentials listens (results imports nothing above it).
-        from credentials.services import credential_issue_after_recognition
+        from credentials.services import credential_issue_after_recognition, credential_issue_after_result
         from results.services.recognition import recognised_subscribe
+        from results.services.results import awarded_subscribe
 
         recognised_subscribe(credential_issue_after_recognition)
+        # A module-only learner's passing result awards the module's credential without a home board.
+        awarded_subscribe(credential_issue_after_result)

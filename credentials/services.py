@@ -100,7 +100,10 @@ def credential_issue(*, result: Result) -> IssuedCredential | None:
             return existing
         offering = result.request.offering
         definition = selectors.definition_for_teachable(course_id=offering.course_id, module_id=offering.module_id)
-        if definition is None or not result.passed or not _granted(result):
+        # A module-only learner has no home examination board: the host's passing result awards it. Everyone
+        # else waits for their home board's granted credit entry.
+        module_only = result.request.home_institution_id is None
+        if definition is None or not result.passed or not (module_only or _granted(result)):
             return None
         institution = definition.awarding_institution
         # The list's row lock comes first: it serialises issuing per institution, so two first credentials
@@ -159,6 +162,18 @@ def credential_issue_after_recognition(recognition_id: int) -> None:
         credential_issue(result=recognition.result)
     except Exception:
         logger.exception("credential for recognition %s not issued", recognition_id)
+
+
+def credential_issue_after_result(result_id: int) -> None:
+    """The listener for a module-only learner's passing result (``results.services.results.awarded_subscribe``),
+    after its commit; like ``credential_issue_after_recognition``, a failure is logged, never raised."""
+    result = Result.objects.filter(pk=result_id).first()
+    if result is None:
+        return
+    try:
+        credential_issue(result=result)
+    except Exception:
+        logger.exception("credential for result %s not issued", result_id)
 
 
 def credential_revoke(*, user, credential_id, reason: str) -> IssuedCredential:

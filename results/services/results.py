@@ -14,6 +14,8 @@ import dataclasses
 import datetime as dt
 import decimal
 import io
+from collections.abc import Callable
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -172,8 +174,24 @@ def _write(
         recognition = recognition_credit_open(result=result)
         if recognition is not None and recognition.status == recognition.Status.RECOGNISED:
             messages.recognition_decided(recognition)
+    if request.home_institution_id is None and result.passed:
+        # A module-only learner's passing result is the award itself: there is no home board to recognise it.
+        for subscriber in list(_awarded_subscribers):
+            transaction.on_commit(partial(subscriber, result.pk))
     messages.result_recorded(result)
     return result
+
+
+# Apps above results (credentials) listen for results that award without a home's recognition.
+_awarded_subscribers: list[Callable[[int], None]] = []
+
+
+def awarded_subscribe(subscriber: Callable[[int], None]) -> None:
+    """Call ``subscriber(result_id)`` after the commit of every passing result of a module-only learner (no
+    home institution, so no credit entry to wait for). Registered from an ``AppConfig.ready()``; subscribing
+    twice is a no-op."""
+    if subscriber not in _awarded_subscribers:
+        _awarded_subscribers.append(subscriber)
 
 
 def for_the_home(result: Result) -> dict:
