@@ -206,7 +206,12 @@ def _home_routes(context: Context) -> dict[tuple[int, str], dict]:
     return context.once("home_routes", compute)
 
 
-def _label(context: Context, pk: int) -> str:
+NO_HOME = _("No home (module-only learners)")
+
+
+def _label(context: Context, pk: int | None) -> str:
+    if pk is None:  # a module-only learner's request has no home institution
+        return str(NO_HOME)
     institution = context.institutions.get(pk)
     return institution.short_name if institution else str(pk)
 
@@ -634,7 +639,7 @@ def _one_side(context: Context, *, side: str, other: str) -> Table:
     rows = sorted(rows, key=lambda r: _label(context, r[f"{other}_institution"]))
     keys = [
         (
-            context.institutions[r[f"{other}_institution"]].code,
+            context.institutions[r[f"{other}_institution"]].code if r[f"{other}_institution"] else "none",
             _label(context, r[f"{other}_institution"]),
         )
         for r in rows

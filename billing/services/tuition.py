@@ -46,7 +46,7 @@ def tuition_policy_set(*, institution, surcharge_percent: Decimal, resit_charged
 
 
 def _lock_student(student_id: int) -> StudentProfile:
-    return StudentProfile.objects.select_for_update().select_related("home_institution").get(pk=student_id)
+    return StudentProfile.objects.select_for_update(of=("self",)).select_related("home_institution").get(pk=student_id)
 
 
 def ledger_charge(

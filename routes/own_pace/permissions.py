@@ -15,7 +15,7 @@ def student_of(user) -> StudentProfile:
     """The signed-in student's profile, if their home institution pilots own pace; NotStudentError (403) or
     NotPilotedError (403) otherwise."""
     profile = StudentProfile.objects.select_related("home_institution", "programme").filter(user_id=user.pk).first()
-    if profile is None:
+    if profile is None or profile.home_institution is None:  # a module-only learner follows no programme
         raise NotStudentError()
     if Route.OWN_PACE not in (profile.home_institution.piloted_routes or []):
         raise NotPilotedError()
@@ -26,7 +26,9 @@ def pilots_own_pace(user) -> bool:
     if not user.is_authenticated:
         return False
     profile = StudentProfile.objects.select_related("home_institution").filter(user_id=user.pk).first()
-    return profile is not None and Route.OWN_PACE in (profile.home_institution.piloted_routes or [])
+    if profile is None or profile.home_institution is None:
+        return False
+    return Route.OWN_PACE in (profile.home_institution.piloted_routes or [])
 
 
 def staff_institution_ids(user) -> set[int]:

@@ -15,7 +15,7 @@ def mijndiploma_entrances(context) -> dict:
     if user is None or not user.is_authenticated:
         return {"student": False, "board": False, "curator": False}
     return {
-        "student": StudentProfile.objects.filter(user_id=user.pk).exists(),
+        "student": StudentProfile.objects.filter(user_id=user.pk, home_institution__isnull=False).exists(),
         "board": bool(institutions_where(user, BOARD)),
         "curator": bool(institutions_where(user, CURATOR)),
     }
