@@ -103,8 +103,6 @@ logger = logging.getLogger("ooapi.sync")
 Status = OutboxMessage.Status
 PERSONS_ME = "/persons/me"
 ASSOCIATE = "/associations/external/me"
-# A message this close to its ``next_attempt_at`` already counts as due (clock skew, rounding).
-DUE_TOLERANCE = dt.timedelta(milliseconds=500)
 # An association id is used in a URL path: a plain token of reasonable length, nothing else.
 ASSOCIATION_ID = re.compile(r"^[A-Za-z0-9._~:@-]{1,100}$")
 # The columns a round's outcome writes, in its one UPDATE.
@@ -131,7 +129,9 @@ def backoff_delay(attempt: int, conf: SyncConfig) -> float:
 
 
 def _due(now: dt.datetime) -> Q:
-    return Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + DUE_TOLERANCE)
+    """Due at ``now``, exactly: the claim decides at the moment it runs (a poll claimed early would call the
+    institution before its interval has passed)."""
+    return Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
 
 
 def outbox_sweep(*, connection_id: int | None = None, now: dt.datetime | None = None) -> dict:
