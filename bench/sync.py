@@ -7,7 +7,7 @@ reference peer), a portal-managed host with ``--offerings`` first-come-first-ser
 
 1. starts the reference peer (``python -m tools.ooapi_peer``, decision ``associated``) and ``--workers`` Celery
    workers (``--pool prefork --concurrency <--concurrency>``, ``portal.settings.bench``: production on
-   loopback) on the sync's queue, against a Redis database of its own (``--redis-url``, emptied first); a
+   loopback; ``--batch-size`` and ``--batch-concurrency`` as the sync's tunables) on the sync's queue, against a Redis database of its own (``--redis-url``, emptied first); a
    thread in this process stands in for beat and queues the outbox sweep every 5 seconds;
 2. warms up (untimed): a few students of another offering enrol until they are registered;
 3. the run: ``--submitters`` threads submit the students' requests (``request_submit``, the same service
@@ -21,7 +21,8 @@ reference peer), a portal-managed host with ``--offerings`` first-come-first-ser
    last registration;
 5. the floor: the same calls (one GET, one POST with the same body and an Idempotency-Key, one PATCH per
    association) as a bare ``httpx.AsyncClient`` loop against the same (reset) peer, with as many concurrent
-   loops as the workers have processes (``workers × concurrency``, the sync's concurrency);
+   loops as the sync may have calls in flight (``min(window, workers × concurrency × batch_concurrency)``:
+   one call at a time per association, ``--batch-concurrency`` per process);
 6. stops everything (process groups: SIGTERM, then SIGKILL) and prints one JSON object.
 
 ``ratio`` is the sync's throughput over the floor's. ``exactly_one_association`` checks that the peer holds
@@ -99,7 +100,16 @@ CELERY = Path(sys.executable).with_name("celery")
 def add_arguments(parser) -> None:
     parser.add_argument("--associations", type=int, default=10000, help="Requests, one per student (default 10000).")
     parser.add_argument("--workers", type=int, default=2, help="Celery worker processes (default 2).")
-    parser.add_argument("--concurrency", type=int, default=4, help="Prefork children per worker (default 4).")
+    parser.add_argument("--concurrency", type=int, default=2, help="Prefork children per worker (default 2).")
+    parser.add_argument(
+        "--batch-size", type=int, default=32, help="Messages a delivery task claims per round (default 32)."
+    )
+    parser.add_argument(
+        "--batch-concurrency",
+        type=int,
+        default=2,
+        help="Calls of one delivery task in flight at once (default 2: 2 workers x 2 processes x 2 = 8 calls).",
+    )
     parser.add_argument("--submitters", type=int, default=4, help="Threads submitting requests (default 4).")
     parser.add_argument(
         "--window", type=int, default=32, help="Requests in flight (submitted, not registered) at most (default 32)."
@@ -140,10 +150,13 @@ def run(
     timeout: float,
     redis_url: str,
     worker_log_level: str = "WARNING",
+    batch_size: int = 32,
+    batch_concurrency: int = 2,
     **_options,
 ) -> dict:
     require_postgresql()
-    if min(associations, workers, concurrency, submitters, window, homes, offerings) < 1 or warmup < 0:
+    counts = (associations, workers, concurrency, submitters, window, homes, offerings, batch_size, batch_concurrency)
+    if min(counts) < 1 or warmup < 0:
         raise CommandError("counts must be at least 1 (--warmup 0 or more)")
     base = connection.settings_dict["NAME"].removesuffix("_bench")
     with database(f"{base}_bench_sync"):
@@ -160,6 +173,8 @@ def run(
             timeout=timeout,
             redis_url=redis_url,
             worker_log_level=worker_log_level,
+            batch_size=batch_size,
+            batch_concurrency=batch_concurrency,
         )
     stdout.write(json.dumps(result))
     return result
@@ -278,9 +293,16 @@ def stage_sync(*, associations: int, homes: int, offerings: int, warmup: int) ->
 
 @contextlib.contextmanager
 def sync_workers(
-    *, workers: int, concurrency: int, queue_name: str, redis_url: str, log_level: str = "WARNING"
+    *,
+    workers: int,
+    concurrency: int,
+    queue_name: str,
+    redis_url: str,
+    log_level: str = "WARNING",
+    sync_config: dict | None = None,
 ) -> Iterator[list]:
-    """``workers`` Celery workers (prefork) on the sync queue, with production settings on loopback."""
+    """``workers`` Celery workers (prefork) on the sync queue, with production settings on loopback and the
+    sync's tunables ``sync_config`` (``BENCH_OOAPI_SYNC``)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))}
     env.update(
         DJANGO_SETTINGS_MODULE="portal.settings.bench",
@@ -290,6 +312,7 @@ def sync_workers(
         DATABASE_URL=database_url(),
         REDIS_URL=redis_url,
         PYTHONUNBUFFERED="1",
+        BENCH_OOAPI_SYNC=json.dumps(sync_config or {}),
     )
     started: list[tuple[subprocess.Popen, str]] = []
     try:
@@ -317,12 +340,14 @@ def sync_workers(
 
 
 @contextlib.contextmanager
-def broker(url: str, *, sync_queue: str) -> Iterator[None]:
+def broker(url: str, *, sync_queue: str, sync_config: dict | None = None) -> Iterator[None]:
     """This process's Celery app sends to ``url`` (never eagerly) for the duration of the run, and the sync's
     tasks to ``sync_queue`` (the workers' tasks follow the queue they came from, ``task_queue``), so the
-    benchmark's workers run the sync and nothing else: notifications stay queued, unconsumed."""
+    benchmark's workers run the sync and nothing else: notifications stay queued, unconsumed. Its cache is
+    the workers' too (``url``): the mark that coalesces delivery tasks lives there."""
     app = current_app._get_current_object()
     previous = (app.conf.broker_url, app.conf.task_always_eager)
+    environ = os.environ.pop("CELERY_BROKER_URL", None)  # Celery prefers it to its configuration
 
     def reset():
         app._pool = None
@@ -331,11 +356,15 @@ def broker(url: str, *, sync_queue: str) -> Iterator[None]:
 
     app.conf.broker_url, app.conf.task_always_eager = url, False
     reset()
+    sync = {**(getattr(settings, "OOAPI_SYNC", None) or {}), **(sync_config or {}), "queue": sync_queue}
+    caches = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
     try:
-        with override_settings(OOAPI_SYNC={**(getattr(settings, "OOAPI_SYNC", None) or {}), "queue": sync_queue}):
+        with override_settings(OOAPI_SYNC=sync, CACHES=caches):
             yield
     finally:
         app.conf.broker_url, app.conf.task_always_eager = previous
+        if environ is not None:
+            os.environ["CELERY_BROKER_URL"] = environ
         reset()
 
 
@@ -537,8 +566,11 @@ def measure(
     timeout: float = 3600,
     redis_url: str = DEFAULT_REDIS_URL,
     worker_log_level: str = "WARNING",
+    batch_size: int = 32,
+    batch_concurrency: int = 2,
 ) -> dict:
     """Set up, run, measure and count in the current default database; one result dict (module doc)."""
+    sync_config = {"batch_size": batch_size, "batch_concurrency": batch_concurrency}
     require_postgresql()
     logging.getLogger("httpx").setLevel(logging.WARNING)
     queue_name = SyncConfig.load().queue or SYNC_QUEUE
@@ -548,13 +580,14 @@ def measure(
     deadline = started_at + timeout
     with (
         reference_peer(offerings=200) as (peer_url, peer_pid),
-        broker(redis_url, sync_queue=queue_name),
+        broker(redis_url, sync_queue=queue_name, sync_config=sync_config),
         sync_workers(
             workers=workers,
             concurrency=concurrency,
             queue_name=queue_name,
             redis_url=redis_url,
             log_level=worker_log_level,
+            sync_config=sync_config,
         ) as procs,
         beat_stand_in(queue_name),
     ):
@@ -608,7 +641,10 @@ def measure(
         _peer_control(peer_url, "POST", "reset")
         if peer_latency_ms:
             _peer_control(peer_url, "PUT", "faults", {"latency_ms": peer_latency_ms})
-        slots = workers * concurrency
+        # As many loops as the sync may have calls in flight: each association has at most one call out at
+        # a time, at most ``window`` associations are in flight, and every process at most
+        # ``batch_concurrency`` calls.
+        slots = min(window, workers * concurrency * batch_concurrency)
         with CpuMeter({"client": ThisProcess(thread_only=True), "peer": ProcessGroups((peer_pid,))}) as floor_cpu:
             floor = asyncio.run(_floor(base_url=peer_url, associations=associations, concurrency=slots, body=body))
         worker_logs = [log for _process, log in procs]
@@ -646,7 +682,13 @@ def measure(
         "floor_cpu_ms_per_association": floor_cpu.per(len(floor.latencies_ms)),
         "cpu_bound_associations_per_s": sync_cpu.bound_rate(state["submitted"]),
         "floor_cpu_bound_associations_per_s": floor_cpu.bound_rate(len(floor.latencies_ms)),
-        "concurrency": {"workers": workers, "processes_per_worker": concurrency, "calls_in_flight_max": slots},
+        "concurrency": {
+            "workers": workers,
+            "processes_per_worker": concurrency,
+            "batch_concurrency": batch_concurrency,
+            "batch_size": batch_size,
+            "calls_in_flight_max": slots,
+        },
         "submitters": submitters,
         "window": window,
         "homes": homes,

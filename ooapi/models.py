@@ -114,8 +114,8 @@ class OutboxMessage(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     dead_at = models.DateTimeField(null=True, blank=True)
-    # When a dispatch task was last put on the broker for this row (NULL: none outstanding). The beat sweep
-    # enqueues due rows without one, and re-enqueues rows whose task was lost (``ooapi.sync.dispatcher``).
+    # When the row was last handed to delivery (written due now, or retried by staff); cleared with each
+    # outcome. Delivery tasks are per connection and coalesced (``ooapi.sync.dispatcher``).
     enqueued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

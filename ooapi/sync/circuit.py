@@ -125,13 +125,20 @@ def circuit_answered_with_error(*, connection: Connection, reason: str, now: dt.
 
 
 def circuit_failure(
-    *, connection: Connection, reason: str, conf: SyncConfig, trial: bool, now: dt.datetime | None = None
+    *,
+    connection: Connection,
+    reason: str,
+    conf: SyncConfig,
+    trial: bool,
+    failures: int = 1,
+    now: dt.datetime | None = None,
 ) -> str:
-    """A transient failure: count it, and open the circuit at the threshold (or again, after a failed
-    trial). Returns the circuit state afterwards."""
+    """``failures`` transient failures (a batch reports its own at once; ``reason`` is the last): count
+    them, and open the circuit at the threshold (or again, after a failed trial). Returns the circuit state
+    afterwards."""
     now = now or timezone.now()
     Connection.objects.filter(pk=connection.pk).update(
-        consecutive_failures=F("consecutive_failures") + 1, last_error=reason[:2000], last_error_at=now
+        consecutive_failures=F("consecutive_failures") + failures, last_error=reason[:2000], last_error_at=now
     )
     if trial:
         Connection.objects.filter(pk=connection.pk).update(circuit=Circuit.OPEN, circuit_opened_at=now)

@@ -27,14 +27,24 @@ class SyncConfig:
     breaker_threshold: int = 5
     #: How long an open circuit stays open before one trial call is let through.
     breaker_cooldown_seconds: float = 60.0
-    #: A due message whose task has not run this long after it was enqueued is enqueued again (a lost
-    #: broker message: Redis restarted without persistence, a purge).
+    #: A delivery task queued for an institution that has not started this long after is queued again by
+    #: the sweep (a lost broker message: Redis restarted without persistence, a purge). It is also how long
+    #: the "a task is queued" mark lives that coalesces the enqueues of one institution.
     redispatch_after_seconds: float = 60.0
     #: A message waiting for an earlier one of the same request is looked at again after this long at the
     #: latest (it is normally woken as soon as the earlier one is delivered).
     blocked_recheck_seconds: float = 60.0
-    #: Rows the sweep enqueues per run at most (the next run takes the rest).
-    sweep_batch: int = 1000
+    #: Due messages of one institution that one delivery task claims at a time (one round of a batch). A
+    #: round holds its rows locked from the claim until its outcomes commit.
+    batch_size: int = 32
+    #: HTTP calls of one batch in flight at once (threads sharing one httpx client per endpoint). Per
+    #: worker process; the calls an institution receives at once are at most this times the number of
+    #: worker processes delivering to it.
+    batch_concurrency: int = 8
+    #: A delivery task starts no new call after this many seconds; it runs rounds until nothing of its
+    #: institution is due or this budget is spent (then it queues a follow-up task). Keep it, plus two
+    #: calls' worst case (``connect + 3 * read`` each), below the task's soft time limit (240 s).
+    batch_seconds: float = 20.0
 
     @classmethod
     def load(cls) -> SyncConfig:

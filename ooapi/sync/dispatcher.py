@@ -1,21 +1,45 @@
-"""Delivery that loses nothing: the dispatcher of the outbox (``ooapi.models.OutboxMessage``).
+"""Delivery that loses nothing, in batches: the dispatcher of the outbox (``ooapi.models.OutboxMessage``).
 
-**States of a message.** ``pending`` (waiting for ``next_attempt_at``; ``enqueued_at`` says a dispatch task
-is on the broker) → ``delivered``, or → ``dead`` (a dead letter, shown to staff with its reason and a retry
-button, which makes it ``pending`` again). A ``home_poll`` message stays ``pending`` between polls.
+**States of a message.** ``pending`` (waiting for ``next_attempt_at``) → ``delivered``, or → ``dead`` (a
+dead letter, shown to staff with its reason and a retry button, which makes it ``pending`` again). A
+``home_poll`` message stays ``pending`` between polls. ``enqueued_at`` says when the row was last handed to
+delivery (written due now, or retried); it is cleared with each outcome.
 
-**Who dispatches.** A fresh row is enqueued after the commit that wrote it. Everything else (retries after
-backoff, polls, messages that waited for an open circuit, and rows whose task was lost with the broker) is
-enqueued by the beat sweep (``outbox_sweep``) once due: rows due and never enqueued, or enqueued longer
-than ``redispatch_after_seconds`` ago without result.
+**One task per institution, not per message.** ``connection_deliver`` (the task ``deliver_batch``) delivers
+the due messages of one connection in *rounds*. A round, in one transaction:
 
-**One delivery at a time.** ``message_dispatch`` locks the row (``FOR UPDATE SKIP LOCKED``) for the whole
-attempt, calls, records the outcome and applies the answer in that same transaction: the answer and the
-row's new state commit together. If the worker dies mid-call (SIGKILL, OOM), PostgreSQL drops its
-connection and the lock with it; the broker redelivers the task (``acks_late``,
-``reject_on_worker_lost``) or the sweep re-enqueues the row, and the call is repeated with the same
-idempotency key, so the institution creates nothing twice. A duplicate task finds the row locked, not due
-or done, and does nothing.
+1. claims up to ``batch_size`` due rows, oldest first (``FOR UPDATE SKIP LOCKED``: rows another task is
+   delivering are skipped, never waited for);
+2. holds back the rows that must wait for an earlier message of their request (one query for the round);
+3. calls the institution for the rest, at most ``batch_concurrency`` calls at once (threads sharing one
+   httpx client per endpoint; the threads only call, they never touch the database);
+4. applies the answers one by one, each in a savepoint, in the order (offering, message) so that every task
+   takes enrolment's offering locks in the same order; records every row's outcome in one ``UPDATE``
+   (``bulk_update``), and wakes the successors of delivered messages in one more;
+5. commits: the answers and the rows' new states commit together, for the whole round or not at all.
+
+Then it tells the circuit breaker once (below) and runs another round while there is work it knows of: a
+full round, or messages its own answers wrote (the ``home_state`` after an admission). It starts no call
+after ``batch_seconds``; what is left goes to a follow-up task.
+
+**Who queues the task.** ``ooapi.sync.outbox.delivery_enqueue``, for a connection: after the commit that
+wrote a row due now (or a staff retry), and from the beat sweep (``outbox_sweep``) for every connection with
+due rows (retries after backoff, polls, messages that waited for an open circuit, tasks lost with the
+broker). Both coalesce: a mark in the cache says a task for the connection is queued and has not started,
+and while it stands nobody queues another. The task removes the mark when it starts, *before* it claims:
+a row committed later either is claimed by this task or finds no mark and queues the next one. The mark
+expires after ``redispatch_after_seconds``, so a task lost with the broker is queued again by the next sweep.
+Inside a delivery, rows it writes for its own connection queue nothing: its next round takes them.
+
+**Failures: what a dead worker leaves.** Nothing of a round is committed before its step 5. If the worker
+dies mid-round (SIGKILL, OOM: between the claim and the commit, with calls in flight or answers half
+applied), PostgreSQL drops its connection and with it the transaction and the row locks: every row of the
+round is ``pending`` again, unchanged, attempts not used, no answer applied. The broker redelivers the task
+(``acks_late``, ``reject_on_worker_lost``) or the sweep queues a new one; the calls are repeated with the
+same idempotency keys, so the institution creates nothing twice and answers as the first time, and the
+round is decided once, by the task that commits it. Two tasks never deliver the same row at once (the row
+lock), and a task whose rows are taken finds nothing to do. A call that fails, a time limit, or a bug in
+applying one answer is recorded on that row only: the other rows of the round are decided as usual.
 
 **Retries.** Transient errors only (``OOAPIError.transient``: unreachable, timeout, dropped connection, 5xx,
 garbage): backoff ``min(backoff_max, backoff_base * 2**(n-1))`` times a random factor in [0.5, 1.0] (jitter,
@@ -24,23 +48,37 @@ Anything else (4xx, a redirect, an answer too large, a configuration error) is a
 retrying the same call would not help.
 
 **Order.** Messages of one request and connection go out in the order they were written: a later one
-waits (without using attempts) while an earlier one is pending or dead, and is woken when it is delivered.
+waits (without using attempts) while an earlier one is pending or dead, also when both are in one round,
+and is woken when the earlier one is delivered.
 
-**Circuit breaker** per institution: ``ooapi.sync.circuit``.
+**Circuit breaker** per institution: ``ooapi.sync.circuit``. A round asks it once before claiming: closed,
+up to ``batch_size`` rows; a trial after the cool-down, one row; open, none (the sweep queues the
+connection again when the cool-down has passed). An institution with failures on record is called one at a
+time, and a round starts no more calls once its own transient failures would open the circuit, so an
+institution going down is not hit by a whole batch. After the commit the round reports once: any answer
+resets the failure count (and closes a half-open circuit, waking the messages that waited), and the
+transient failures after the last answer are added to it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import itertools
 import logging
+import os
 import random
 import re
+import threading
+import time
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone, translation
 
 from ooapi.errors import EndpointConfigurationError, OOAPIError, OutsideEndpointError
@@ -58,17 +96,26 @@ from ooapi.sync.errors import (
     NoAssociationError,
     UnexpectedAnswerError,
 )
-from ooapi.sync.outbox import message_enqueue
+from ooapi.sync.outbox import delivering, delivery_enqueue, delivery_started
 
 logger = logging.getLogger("ooapi.sync")
 
 Status = OutboxMessage.Status
 PERSONS_ME = "/persons/me"
 ASSOCIATE = "/associations/external/me"
-# A task arriving this much before the row's ``next_attempt_at`` still counts as due (clock skew, rounding).
-DUE_TOLERANCE = dt.timedelta(milliseconds=500)
 # An association id is used in a URL path: a plain token of reasonable length, nothing else.
 ASSOCIATION_ID = re.compile(r"^[A-Za-z0-9._~:@-]{1,100}$")
+# The columns a round's outcome writes, in its one UPDATE.
+OUTCOME_FIELDS = [
+    "response",
+    "enqueued_at",
+    "last_error",
+    "attempts",
+    "next_attempt_at",
+    "status",
+    "delivered_at",
+    "dead_at",
+]
 
 _random = random.SystemRandom()
 # Errors raised before anything was sent: they say nothing about the institution's health.
@@ -81,40 +128,31 @@ def backoff_delay(attempt: int, conf: SyncConfig) -> float:
     return ceiling * _random.uniform(0.5, 1.0)
 
 
-def outbox_sweep(*, connection_id: int | None = None, now: dt.datetime | None = None) -> dict:
-    """The beat task (and the wake-up after a circuit closes): enqueue due messages that have no live task.
+def _due(now: dt.datetime) -> Q:
+    """Due at ``now``, exactly: the claim decides at the moment it runs (a poll claimed early would call the
+    institution before its interval has passed)."""
+    return Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
 
-    Institutions with a closed circuit: every due row, oldest first, up to ``sweep_batch``. With an open
-    circuit: one row once the cool-down has passed (the trial); none while a trial runs. Rows being
-    dispatched are locked and skipped. Also registers admitted requests whose connected host reported them
-    (on the beat run). Returns counts."""
+
+def outbox_sweep(*, connection_id: int | None = None, now: dt.datetime | None = None) -> dict:
+    """The beat task (and the wake-up after a circuit closes): queue a delivery task for every active
+    connection with due messages whose circuit lets a call through (closed, or a trial is due). Coalesced
+    with the tasks already queued (``delivery_enqueue``). Also registers admitted requests whose connected
+    host reported them (on the beat run). Returns counts: tasks queued, requests registered."""
     conf = SyncConfig.load()
     now = now or timezone.now()
-    stale = now - dt.timedelta(seconds=conf.redispatch_after_seconds)
-    due = OutboxMessage.objects.filter(status=Status.PENDING, next_attempt_at__lte=now, connection__is_active=True)
-    due = due.filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale))
+    due = OutboxMessage.objects.filter(_due(now), status=Status.PENDING, connection__is_active=True)
     if connection_id is not None:
         due = due.filter(connection_id=connection_id)
-    with transaction.atomic():
-        locked = due.select_for_update(skip_locked=True, of=("self",)).order_by("next_attempt_at", "pk")
-        ids = list(
-            locked.filter(connection__circuit=Connection.Circuit.CLOSED).values_list("pk", flat=True)[
-                : conf.sweep_batch
-            ]
-        )
-        trials = Connection.objects.filter(is_active=True).exclude(circuit=Connection.Circuit.CLOSED)
-        if connection_id is not None:
-            trials = trials.filter(pk=connection_id)
-        for connection in trials:
-            if circuit.circuit_admit_possible(connection=connection, conf=conf, now=now):
-                first = locked.filter(connection=connection).values_list("pk", flat=True).first()
-                if first is not None:
-                    ids.append(first)
-        if ids:
-            OutboxMessage.objects.filter(pk__in=ids).update(enqueued_at=now)
-    message_enqueue(ids, conf=conf)
+    with_due = set(due.order_by().values_list("connection_id", flat=True).distinct())
+    ready = [
+        connection.pk
+        for connection in Connection.objects.filter(pk__in=with_due)
+        if circuit.circuit_admit_possible(connection=connection, conf=conf, now=now)
+    ]
+    enqueued = delivery_enqueue(ready, conf=conf)
     registered = services.registrations_confirm_reported() if connection_id is None else 0
-    return {"enqueued": len(ids), "registered": registered}
+    return {"enqueued": enqueued, "registered": registered}
 
 
 def connection_wake(*, connection: Connection, now: dt.datetime | None = None) -> int:
@@ -126,14 +164,13 @@ def connection_wake(*, connection: Connection, now: dt.datetime | None = None) -
     OutboxMessage.objects.filter(
         connection=connection,
         status=Status.PENDING,
-        enqueued_at__isnull=True,
         next_attempt_at__gt=now,
         next_attempt_at__lte=horizon,
     ).exclude(kind=services.HOME_POLL).update(next_attempt_at=now)
     return outbox_sweep(connection_id=connection.pk, now=now)["enqueued"]
 
 
-# Dispatching one message --------------------------------------------------------------------------------
+# Delivering one institution's messages -------------------------------------------------------------------
 
 
 @dataclass
@@ -148,114 +185,267 @@ class Answer:
 
 
 @dataclass
-class Report:
-    outcome: str  # delivered | polled | skipped | retry | dead
+class Called:
+    """One row's call, as the thread that made it saw it: an answer or an error, and when it ended (the
+    order in which the round's calls ended, for the breaker)."""
+
+    answer: Answer | None = None
+    error: OOAPIError | None = None
     called: bool = False
-    peer: str = ""  # ok | transient | refused | "" (no call)
-    reason: str = ""
+    ended: int = 0
+
+
+@dataclass
+class Round:
+    """What one round did, for the task's log and for the breaker."""
+
+    counts: Counter = field(default_factory=Counter)
+    again: bool = False  # there is more the task knows of: run another round
+    stop: bool = False  # the connection is paused or its circuit is open: no more rounds
+    called: bool = False
+    answered: bool = False
+    refused: str = ""  # the last refusal's reason (4xx, redirect, too large)
+    failures_after_answer: int = 0
+    failure: str = ""
+
+
+NOT_STARTED = Called()
+
+
+def connection_deliver(*, connection_id: int) -> dict:
+    """Deliver the due messages of one connection, in rounds (the Celery task's one service). Safe to run
+    twice, concurrently or late: see the module docstring. Returns counts, for the task log."""
+    conf = SyncConfig.load()
+    delivery_started(connection_id)  # before the first claim: later rows queue a task of their own
+    deadline = time.monotonic() + conf.batch_seconds
+    totals: Counter = Counter()
+    with delivering(connection_id) as wrote:
+        while True:
+            wrote.clear()
+            result = _round(connection_id, conf, deadline=deadline)
+            totals.update(result.counts)
+            totals["rounds"] += 1
+            if result.stop or not (result.again or wrote):
+                break
+            if time.monotonic() >= deadline:
+                # The budget is spent with work left: a task of its own takes it (others may run first).
+                totals["follow_up"] += delivery_enqueue([connection_id], conf=conf, force=True)
+                break
+    return dict(totals)
 
 
 def message_dispatch(*, message_id: int) -> str:
-    """Deliver one outbox message (the Celery task's one service). Safe to run twice, concurrently or late:
-    see the module docstring. Returns what happened, for the task log."""
-    conf = SyncConfig.load()
-    now = timezone.now()
-    peek = OutboxMessage.objects.select_related("connection").filter(pk=message_id).first()
-    if peek is None or peek.status != Status.PENDING:
+    """Deliver what is due of the message's connection (the message among it): the task of the per-message
+    design, kept so that tasks queued before an upgrade still do their work."""
+    connection_id = OutboxMessage.objects.filter(pk=message_id).values_list("connection_id", flat=True).first()
+    if connection_id is None:
         return "done"
-    if _not_due(peek, now):
-        return "not_due"
-    connection = peek.connection
-    if not connection.is_active:
-        # Paused by an administrator: wait, without using attempts; the sweep skips inactive connections.
-        _wait(message_id, until=now + dt.timedelta(seconds=conf.breaker_cooldown_seconds))
-        return "paused"
+    counts = connection_deliver(connection_id=connection_id)
+    return ", ".join(f"{key} {value}" for key, value in sorted(counts.items()))
+
+
+def _round(connection_id: int, conf: SyncConfig, *, deadline: float) -> Round:
+    result = Round()
+    connection = Connection.objects.filter(pk=connection_id).first()
+    if connection is None or not connection.is_active:
+        # Paused by an administrator: the rows wait, without using attempts; the sweep skips the connection.
+        result.counts["paused"] += 1
+        result.stop = True
+        return result
+    now = timezone.now()
     admission = circuit.circuit_admit(connection=connection, conf=conf, now=now, fresh=False)
     if not admission.allowed:
-        _wait(message_id, until=admission.retry_at)
-        return "circuit_open"
-    report: Report | None = None
+        result.counts["circuit_open"] += 1
+        result.stop = True
+        return result
+    limit = 1 if admission.trial else conf.batch_size
     try:
         with transaction.atomic():
-            message = (
+            rows = list(
                 OutboxMessage.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("connection", "request")
-                .filter(pk=message_id, status=Status.PENDING)
-                .first()
+                .select_related("request")
+                .filter(_due(timezone.now()), connection_id=connection_id, status=Status.PENDING)
+                .order_by("next_attempt_at", "pk")[:limit]
             )
-            if message is None:
-                return "busy"  # another worker is delivering it right now
-            now = timezone.now()
-            if _not_due(message, now):
-                return "not_due"
-            if _blocked(message):
-                message.next_attempt_at = now + dt.timedelta(seconds=conf.blocked_recheck_seconds)
-                message.enqueued_at = None
-                message.save(update_fields=["next_attempt_at", "enqueued_at"])
-                return "blocked"
-            report = _attempt(message, conf)
+            for row in rows:
+                row.connection = connection
+            result.counts["claimed"] += len(rows)
+            result.again = len(rows) == limit and not admission.trial
+            if rows:
+                ready, blocked, successors = _order(rows, connection_id)
+                _hold_back(blocked, conf)
+                result.counts["blocked"] += len(blocked)
+                calls = _call_all(connection, ready, conf, deadline=deadline)
+                _decide(connection, ready, calls, conf, result, successors=successors)
     finally:
-        if admission.trial and (report is None or not report.called):
+        if admission.trial and not result.called:
             circuit.circuit_trial_abandon(connection=connection)
-    _tell_circuit(connection, report, conf, trial=admission.trial)
-    return report.outcome
+    _tell_circuit(connection, result, conf, trial=admission.trial)
+    return result
 
 
-def _not_due(message: OutboxMessage, now: dt.datetime) -> bool:
-    return message.next_attempt_at is not None and message.next_attempt_at > now + DUE_TOLERANCE
+def _order(rows: list[OutboxMessage], connection_id: int) -> tuple[list, list, set[int]]:
+    """Split the round into rows to call and rows that wait for an earlier message of their request; and
+    the requests whose later messages wait (to wake them when the earlier one is delivered). One query."""
+    ordered = {row.request_id for row in rows if row.kind in services.ORDERED_KINDS and row.request_id is not None}
+    if not ordered:
+        return rows, [], set()
+    earliest = {
+        request_id: (first, count)
+        for request_id, first, count in OutboxMessage.objects.filter(
+            connection_id=connection_id,
+            request_id__in=ordered,
+            kind__in=services.ORDERED_KINDS,
+            status__in=(Status.PENDING, Status.DEAD),
+        )
+        .order_by()
+        .values("request_id")
+        .annotate(first=Min("pk"), count=Count("pk"))
+        .values_list("request_id", "first", "count")
+    }
+    ready, blocked = [], []
+    for row in rows:
+        first = earliest.get(row.request_id, (row.pk, 1))[0] if row.kind in services.ORDERED_KINDS else row.pk
+        (blocked if first < row.pk else ready).append(row)
+    return ready, blocked, {request_id for request_id, (_first, count) in earliest.items() if count > 1}
 
 
-def _wait(message_id: int, *, until: dt.datetime | None) -> None:
-    """Leave the message for the sweep to pick up at ``until`` (no attempt used)."""
-    OutboxMessage.objects.filter(pk=message_id, status=Status.PENDING).update(
-        next_attempt_at=until or timezone.now(), enqueued_at=None
-    )
+def _hold_back(blocked: list[OutboxMessage], conf: SyncConfig) -> None:
+    """Rows waiting for an earlier message: looked at again after ``blocked_recheck_seconds`` at the latest
+    (normally woken as soon as the earlier one is delivered). No attempt used."""
+    if blocked:
+        later = timezone.now() + dt.timedelta(seconds=conf.blocked_recheck_seconds)
+        OutboxMessage.objects.filter(pk__in=[row.pk for row in blocked]).update(next_attempt_at=later, enqueued_at=None)
 
 
-def _blocked(message: OutboxMessage) -> bool:
-    if message.kind not in services.ORDERED_KINDS or message.request_id is None:
-        return False
-    return OutboxMessage.objects.filter(
-        request_id=message.request_id,
-        connection_id=message.connection_id,
-        kind__in=services.ORDERED_KINDS,
-        status__in=(Status.PENDING, Status.DEAD),
-        pk__lt=message.pk,
-    ).exists()
+# Calling: threads that only talk HTTP ---------------------------------------------------------------------
+
+_pool: ThreadPoolExecutor | None = None
+_pool_key: tuple[int, int] | None = None
+_pool_lock = threading.Lock()
 
 
-def _attempt(message: OutboxMessage, conf: SyncConfig) -> Report:
-    """One attempt, inside the transaction holding the row: call, record, apply."""
+def _executor(size: int) -> ThreadPoolExecutor:
+    """The call threads of this worker process: ``size`` of them, so that no more calls than that are in
+    flight (a prefork child runs one task at a time). Made after the fork; made again when the size changes."""
+    global _pool, _pool_key
+    with _pool_lock:
+        if _pool is None or _pool_key != (os.getpid(), size):
+            if _pool is not None and _pool_key[0] == os.getpid():
+                _pool.shutdown(wait=False)
+            _pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="ooapi-sync-call")
+            _pool_key = (os.getpid(), size)
+        return _pool
+
+
+def _call_all(connection: Connection, rows: list[OutboxMessage], conf: SyncConfig, *, deadline: float) -> dict:
+    """Call the institution for every row, at most ``batch_concurrency`` (1 while it has failures on record)
+    at once. No call starts after ``deadline`` or once this round's transient failures would open the
+    circuit; those rows are left as they were. Returns ``Called`` by row id."""
+    if not rows:
+        return {}
+    concurrency = 1 if connection.consecutive_failures else max(1, conf.batch_concurrency)
+    failures_allowed = max(1, conf.breaker_threshold - connection.consecutive_failures)
+    stop = threading.Event()
+    ended = itertools.count(1)
+    failures = itertools.count(1)
+    pooled = _client(connection)
+    try:
+        client = pooled.__enter__()
+    except OOAPIError as error:  # the endpoint is misconfigured: nothing can be sent, nothing was
+        return {row.pk: Called(error=error) for row in rows}
+    with contextlib.closing(pooled):
+
+        def call(row: OutboxMessage) -> Called:
+            if stop.is_set() or time.monotonic() > deadline:
+                return NOT_STARTED
+            outcome = _call(client, row)
+            outcome.ended = next(ended)
+            if outcome.error is not None and outcome.called and outcome.error.transient:
+                pooled.failed = True
+                if next(failures) >= failures_allowed:
+                    stop.set()
+            return outcome
+
+        if concurrency == 1 or len(rows) == 1:
+            return {row.pk: call(row) for row in rows}
+        pool = _executor(concurrency)  # its size bounds the calls in flight
+        futures = {row.pk: pool.submit(call, row) for row in rows}
+        return {pk: future.result() for pk, future in futures.items()}
+
+
+def _call(client: OOAPIClient, message: OutboxMessage) -> Called:
     handler = HANDLERS[message.kind]
     try:
         # Reasons are stored in one language (English), whatever language the worker runs in.
-        with translation.override("en"), _client(message.connection) as client:
+        with translation.override("en"):
             answer = handler(client, message)
     except OOAPIError as error:
-        return _failed(message, error, conf, called=not isinstance(error, _LOCAL_ERRORS))
+        return Called(error=error, called=not isinstance(error, _LOCAL_ERRORS))
     except Exception as error:  # a time limit or a bug must not kill the worker or lose the message
         logger.exception("ooapi sync: message %s (%s) failed unexpectedly", message.pk, message.kind)
-        return _failed(message, DispatchFailedError(DISPATCH_FAILED % {"reason": _short(error)}), conf)
-    return _succeeded(message, answer, conf)
+        return Called(error=DispatchFailedError(DISPATCH_FAILED % {"reason": _short(error)}), called=True)
+    return Called(answer=answer, called=answer.called)
 
 
-def _succeeded(message: OutboxMessage, answer: Answer, conf: SyncConfig) -> Report:
+# Deciding: in the round's transaction ---------------------------------------------------------------------
+
+
+def _decide(
+    connection: Connection,
+    rows: list[OutboxMessage],
+    calls: dict[int, Called],
+    conf: SyncConfig,
+    result: Round,
+    *,
+    successors: set[int],
+) -> None:
+    """Apply the answers (each in a savepoint), then write every row's outcome in one UPDATE and wake the
+    successors of delivered messages in one more."""
+    decided: list[OutboxMessage] = []
+    delivered_requests: set[int] = set()
+    last_answer = 0
+    transient: list[tuple[int, str]] = []
+
+    def offering_order(row: OutboxMessage) -> tuple[int, int]:
+        return (row.request.offering_id if row.request_id else 0, row.pk)
+
+    for row in sorted(rows, key=offering_order):
+        called = calls.get(row.pk, NOT_STARTED)
+        if called is NOT_STARTED:
+            result.counts["deferred"] += 1  # still due: the next round or a follow-up task takes it
+            result.again = True
+            continue
+        result.called |= called.called
+        if called.error is not None:
+            outcome, reason = _failed(row, called.error, conf)
+            if called.called:
+                if called.error.transient:
+                    transient.append((called.ended, reason))
+                else:
+                    last_answer = max(last_answer, called.ended)
+                    result.answered, result.refused = True, reason
+        else:
+            outcome = _succeeded(row, called.answer, conf)
+            if called.called:
+                last_answer = max(last_answer, called.ended)
+                result.answered = True
+        result.counts[outcome] += 1
+        decided.append(row)
+        if row.status == Status.DELIVERED and row.request_id in successors and row.kind in services.ORDERED_KINDS:
+            delivered_requests.add(row.request_id)
+    if decided:
+        OutboxMessage.objects.bulk_update(decided, OUTCOME_FIELDS)
+    if delivered_requests:
+        _wake_successors(connection, delivered_requests, exclude=[row.pk for row in rows])
+        result.again = True
+    later = [reason for ended, reason in sorted(transient) if ended > last_answer]
+    result.failures_after_answer = len(later)
+    result.failure = later[-1] if later else ""
+
+
+def _succeeded(message: OutboxMessage, answer: Answer, conf: SyncConfig) -> str:
     now = timezone.now()
-    previous = (message.status, message.delivered_at, message.attempts, message.last_error)
-    message.response = answer.response
-    message.enqueued_at = None
-    message.last_error = ""
-    if answer.poll_again_at is not None:
-        message.attempts = 0
-        message.next_attempt_at = answer.poll_again_at
-        outcome = "polled"
-    else:
-        message.status = Status.DELIVERED
-        message.delivered_at = now
-        outcome = "delivered" if answer.called else "skipped"
-    message.save(
-        update_fields=["response", "enqueued_at", "last_error", "attempts", "next_attempt_at", "status", "delivered_at"]
-    )
     if answer.apply is not None:
         try:
             with transaction.atomic():
@@ -264,29 +454,31 @@ def _succeeded(message: OutboxMessage, answer: Answer, conf: SyncConfig) -> Repo
             # The institution has it; the portal could not take the answer in (a deadlock, a bug). Retry the
             # whole message: the call repeats under the same idempotency key, then the answer is applied.
             logger.exception("ooapi sync: the answer to message %s could not be applied", message.pk)
-            message.status, message.delivered_at, message.attempts, message.last_error = previous
-            report = _failed(
-                message, AnswerNotAppliedError(ANSWER_NOT_APPLIED % {"reason": _short(error)}), conf, called=True
+            outcome, _reason = _failed(
+                message, AnswerNotAppliedError(ANSWER_NOT_APPLIED % {"reason": _short(error)}), conf
             )
-            report.peer = "ok"
-            return report
-    if message.status == Status.DELIVERED:
-        _wake_successor(message)
-    return Report(outcome=outcome, called=answer.called, peer="ok" if answer.called else "")
+            return outcome
+    message.response = answer.response
+    message.enqueued_at = None
+    message.last_error = ""
+    if answer.poll_again_at is not None:
+        message.attempts = 0
+        message.next_attempt_at = answer.poll_again_at
+        return "polled"
+    message.status = Status.DELIVERED
+    message.delivered_at = now
+    return "delivered" if answer.called else "skipped"
 
 
-def _failed(message: OutboxMessage, error: OOAPIError, conf: SyncConfig, *, called: bool = False) -> Report:
+def _failed(message: OutboxMessage, error: OOAPIError, conf: SyncConfig) -> tuple[str, str]:
     now = timezone.now()
     with translation.override("en"):
         reason = f"{error.code}: {_short(error.message, 1900)}"
     message.attempts += 1
     message.last_error = reason
     message.enqueued_at = None
-    fields = ["attempts", "last_error", "enqueued_at"]
-    peer = ("transient" if error.transient else "refused") if called else ""
     if error.transient and message.attempts < conf.max_attempts:
         message.next_attempt_at = now + dt.timedelta(seconds=backoff_delay(message.attempts, conf))
-        message.save(update_fields=[*fields, "next_attempt_at", "status", "delivered_at"])
         logger.info(
             "ooapi sync: message %s attempt %s failed, retry at %s: %s",
             message.pk,
@@ -294,55 +486,52 @@ def _failed(message: OutboxMessage, error: OOAPIError, conf: SyncConfig, *, call
             message.next_attempt_at.isoformat(),
             reason,
         )
-        return Report(outcome="retry", called=called, peer=peer, reason=reason)
+        return "retry", reason
     message.status = Status.DEAD
     message.dead_at = now
     message.delivered_at = None
-    message.save(update_fields=[*fields, "status", "dead_at", "delivered_at"])
     logger.warning(
         "ooapi sync: message %s is a dead letter after %s attempts: %s", message.pk, message.attempts, reason
     )
-    return Report(outcome="dead", called=called, peer=peer, reason=reason)
+    return "dead", reason
 
 
-def _wake_successor(message: OutboxMessage) -> None:
-    """The next message of the same request waits for this one: send it now (after commit)."""
-    if message.kind not in services.ORDERED_KINDS or message.request_id is None:
-        return
-    successor = (
-        OutboxMessage.objects.filter(
-            request_id=message.request_id,
-            connection_id=message.connection_id,
-            kind__in=services.ORDERED_KINDS,
-            status=Status.PENDING,
-            pk__gt=message.pk,
-        )
-        .order_by("pk")
-        .values_list("pk", "enqueued_at")
-        .first()
-    )
-    if successor is None or successor[1] is not None:
-        return  # none, or already on its way
-    now = timezone.now()
-    OutboxMessage.objects.filter(pk=successor[0], enqueued_at__isnull=True).update(next_attempt_at=now, enqueued_at=now)
-    transaction.on_commit(lambda: message_enqueue([successor[0]]), robust=True)
+def _wake_successors(connection: Connection, request_ids: set[int], *, exclude: list[int]) -> None:
+    """The later messages of these requests waited for the ones just delivered: due now (this task's next
+    round takes them; the order check holds back all but the next of each request)."""
+    OutboxMessage.objects.filter(
+        connection_id=connection.pk,
+        request_id__in=request_ids,
+        kind__in=services.ORDERED_KINDS,
+        status=Status.PENDING,
+        next_attempt_at__gt=timezone.now(),
+    ).exclude(pk__in=exclude).update(next_attempt_at=timezone.now())
 
 
-def _tell_circuit(connection: Connection, report: Report | None, conf: SyncConfig, *, trial: bool) -> None:
-    if report is None or not report.called:
+def _tell_circuit(connection: Connection, result: Round, conf: SyncConfig, *, trial: bool) -> None:
+    if not result.called:
         return
     reopened = False
-    if report.peer == "ok":
-        reopened = circuit.circuit_success(connection=connection)
-    elif report.peer == "refused":
-        reopened = circuit.circuit_answered_with_error(connection=connection, reason=report.reason)
-    elif report.peer == "transient":
-        state = circuit.circuit_failure(connection=connection, reason=report.reason, conf=conf, trial=trial)
+    if result.answered:
+        if result.refused:
+            reopened = circuit.circuit_answered_with_error(connection=connection, reason=result.refused)
+        else:
+            reopened = circuit.circuit_success(connection=connection)
+    if result.failures_after_answer:
+        state = circuit.circuit_failure(
+            connection=connection,
+            reason=result.failure,
+            conf=conf,
+            trial=trial and not result.answered,
+            failures=result.failures_after_answer,
+        )
         if state == Connection.Circuit.OPEN:
-            logger.warning("ooapi sync: circuit of %s is open: %s", connection.institution_id, report.reason)
+            logger.warning("ooapi sync: circuit of %s is open: %s", connection.institution_id, result.failure)
+            result.stop = True
     if reopened:
         logger.info("ooapi sync: circuit of %s closed again", connection.institution_id)
         connection_wake(connection=connection)
+        result.again = True
 
 
 def _short(value, limit: int = 300) -> str:
@@ -357,9 +546,14 @@ def _short(value, limit: int = 300) -> str:
 _clients: dict[Endpoint, OOAPIClient] = {}
 
 
-class _client:  # noqa: N801 - used as a context manager like a function
+class _client:  # noqa: N801 - used like a function
+    """The cached client of a connection's endpoint, for one round; ``close()`` after the round drops it
+    when a call failed transiently (its pooled connections may be half-dead: the next round starts on a
+    fresh pool). Not dropped mid-round: other threads of the round still use it."""
+
     def __init__(self, connection: Connection):
         self.endpoint = Endpoint.from_connection(connection)
+        self.failed = False
 
     def __enter__(self) -> OOAPIClient:
         client = _clients.get(self.endpoint)
@@ -371,15 +565,11 @@ class _client:  # noqa: N801 - used as a context manager like a function
             client = _clients[self.endpoint] = OOAPIClient(self.endpoint)
         return client
 
-    def __exit__(self, exc_type, exc, tb) -> None:
-        # After a failure the pooled connection may be half-dead: the next attempt starts on a fresh pool.
-        if exc is not None and (not isinstance(exc, OOAPIError) or exc.transient):
-            self._discard()
-
-    def _discard(self) -> None:
-        client = _clients.pop(self.endpoint, None)
-        if client is not None:
-            client.close()
+    def close(self) -> None:
+        if self.failed:
+            client = _clients.pop(self.endpoint, None)
+            if client is not None:
+                client.close()
 
 
 # Handlers: one per kind ---------------------------------------------------------------------------------

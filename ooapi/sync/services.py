@@ -47,7 +47,7 @@ from enrolment.services.registration import registration_reference_store, regist
 from institutions.models import Institution
 from ooapi.models import AssociationResult, Connection, OutboxMessage
 from ooapi.provider import mappers
-from ooapi.sync.outbox import message_enqueue, outbox_message_write
+from ooapi.sync.outbox import delivery_enqueue, outbox_message_write
 
 logger = logging.getLogger("ooapi.sync")
 
@@ -340,8 +340,8 @@ def home_state_delivered(*, message: OutboxMessage) -> None:
 
 
 def outbox_message_retry(*, user, message_id: int) -> OutboxMessage:
-    """Staff retry a dead letter: it becomes pending with a fresh count of attempts and is dispatched after
-    commit, with the same idempotency key (so a call that did reach the institution is not repeated
+    """Staff retry a dead letter: it becomes pending with a fresh count of attempts and its institution's
+    delivery task is queued after commit, with the same idempotency key (so a call that did reach the institution is not repeated
     there). Raises PermissionDeniedError for other users, ConflictError unless the message is dead."""
     with transaction.atomic():
         message = OutboxMessage.objects.select_for_update(of=("self",)).select_related("connection").get(pk=message_id)
@@ -356,8 +356,8 @@ def outbox_message_retry(*, user, message_id: int) -> OutboxMessage:
         message.enqueued_at = now
         message.dead_at = None
         message.save(update_fields=["status", "attempts", "next_attempt_at", "enqueued_at", "dead_at"])
-        message_id = message.pk
+        connection_id = message.connection_id
         # A lambda, not a partial: Django names a failing robust callback by its __qualname__.
-        transaction.on_commit(lambda: message_enqueue([message_id]), robust=True)
+        transaction.on_commit(lambda: delivery_enqueue([connection_id]), robust=True)
         logger.info("dead letter %s retried by user %s", message.pk, user.pk)
     return message

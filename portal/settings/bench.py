@@ -15,6 +15,8 @@ What differs, and why:
 * static files from the source folders (no ``collectstatic`` manifest needed; the API renders none).
 """
 
+import json
+
 from .production import *  # noqa: F403
 from .production import STORAGES, env
 
@@ -33,6 +35,9 @@ ACCOUNT_RATE_LIMITS = False
 # The scenario gives each run a Celery queue of its own, which no worker consumes: it counts the messages
 # queued after commit, then removes the queue.
 CELERY_TASK_DEFAULT_QUEUE = env("BENCH_CELERY_QUEUE", default="bench-burst")
+
+# ``bench sync`` passes the sync's tunables it measures (batch size, concurrency) to its workers.
+OOAPI_SYNC = json.loads(env("BENCH_OOAPI_SYNC", default="{}"))
 
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 WHITENOISE_USE_FINDERS = True

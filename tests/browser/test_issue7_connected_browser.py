@@ -56,7 +56,7 @@ def quiet_queues(monkeypatch):
             queued.extend(event_ids)
 
     monkeypatch.setattr("enrolment.tasks.notify_events", Recorder)
-    monkeypatch.setattr("ooapi.sync.outbox.message_enqueue", lambda *args, **kwargs: None)
+    monkeypatch.setattr("ooapi.sync.outbox.delivery_enqueue", lambda *args, **kwargs: 0)
     return queued
 
 

@@ -148,7 +148,7 @@ def test_pending_is_polled_until_the_home_decides(sync_zone, sync_config, ooapi_
     assert approved.home_registration_ref and denied.home_registration_ref
     poll = OutboxMessage.objects.get(request=approved, kind=services.HOME_POLL)
     assert poll.status == OutboxMessage.Status.PENDING and poll.response["state"] == "pending"
-    assert poll.attempts == 0  # a "still pending" answer is a success, not a failed attempt
+    assert poll.attempts == 0, poll.last_error  # a "still pending" answer is a success, not a failed attempt
 
     peer.control.decide(approved.home_registration_ref, "associated")
     peer.control.decide(denied.home_registration_ref, "denied")

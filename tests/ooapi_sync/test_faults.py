@@ -26,10 +26,12 @@ import redis
 from celery import current_app
 from django.test import Client
 
-from enrolment.models import EnrolmentRequest, Status
+from enrolment.models import EnrolmentRequest, RequestEvent, Status
 from enrolment.services.requests import request_submit
+from institutions.models import Institution
 from ooapi.models import Connection, OutboxMessage
 from ooapi.sync import services
+from tests.factories import InstitutionFactory, StudentProfileFactory
 from tests.ooapi_sync.conftest import sync_processes, wait_until
 
 pytest_plugins = ["tests.ooapi_peer.fixtures"]
@@ -86,9 +88,7 @@ def test_worker_killed_mid_dispatch_the_task_is_redelivered(sync_zone, sync_conf
 
             with sync_processes(tmp_path, sync_config, beat=False, extra_env=env, name="second") as second:
                 wait_until(lambda: _status(request) == Status.REGISTERED, what="registered", processes=second)
-                assert (
-                    f"dispatch_message[{_task_id(tmp_path / 'killed.log')}] received" in second.worker_log.read_text()
-                )
+                assert f"deliver_batch[{_task_id(tmp_path / 'killed.log')}] received" in second.worker_log.read_text()
     finally:
         private.stop()
 
@@ -101,10 +101,79 @@ def test_worker_killed_mid_dispatch_the_task_is_redelivered(sync_zone, sync_conf
     assert request.home_registration_ref == association["associationId"]
 
 
+def test_worker_killed_mid_batch_loses_and_duplicates_nothing_and_the_batch_is_decided_once(
+    sync_zone, sync_config, ooapi_peer, tmp_path
+):
+    """Five requests wait before any worker runs: their rows queue one delivery task (coalesced), and one
+    round claims all five and has their POSTs in flight at once. SIGKILL then: the peer creates the five
+    associations, the portal records nothing (the round's transaction dies with the worker). The broker
+    hands the same task to the next worker, which repeats the five calls with the same keys and decides the
+    round once: one association per request, each answer applied once (one home approval, one admission,
+    one registration, one ``home_state`` message per request)."""
+    zone, peer = sync_zone, ooapi_peer
+    Connection.objects.filter(pk=zone.connection.pk).update(read_timeout=5.0)
+    peer.control.faults(latency_ms=3000, path_prefix="/associations/external", method="POST")
+    private = PrivateRedis(tmp_path)
+    private.start()
+    env = {"CELERY_BROKER_URL": private.url, "OOAPI_SYNC_TEST_VISIBILITY_TIMEOUT": "3"}
+    try:
+        with broker(private.url):
+            requests = [request_submit(user=s.user, offering_id=zone.offering.pk) for s in zone.students]
+            queue = redis.Redis.from_url(private.url)
+            assert _dispatches_queued(queue, sync_config["queue"]) == 1  # five rows, one task
+            with sync_processes(tmp_path, sync_config, beat=False, extra_env=env, name="killed") as first:
+                wait_until(lambda: len(_posts_started(peer)) == 5, what="five POSTs in flight", processes=first)
+                time.sleep(1)  # the five POSTs are now waiting in the peer's latency, at once
+                os.kill(first.worker.pid, signal.SIGKILL)
+                first.worker.wait(timeout=5)
+            assert first.worker.returncode == -signal.SIGKILL
+            wait_until(lambda: peer.control.association_count() == 5, what="the associations at the peer")
+            messages = OutboxMessage.objects.filter(request__in=requests)
+            assert {(m.kind, m.status, m.attempts) for m in messages} == {(services.HOME_ASSOCIATE, Pending, 0)}
+            assert {_status(r) for r in requests} == {Status.SUBMITTED}
+            assert queue.hlen("unacked") == 1
+            peer.control.clear_faults()
+
+            with sync_processes(tmp_path, sync_config, beat=False, extra_env=env, name="second") as second:
+                for request in requests:
+                    wait_until(lambda r=request: _status(r) == Status.REGISTERED, what="registered", processes=second)
+                killed_task = _task_id(tmp_path / "killed.log")
+                assert f"deliver_batch[{killed_task}] received" in second.worker_log.read_text()
+    finally:
+        private.stop()
+
+    assert _associations_per_request(peer) == {str(r.public_id): 1 for r in requests}
+    posts = _posts(peer)
+    assert len(posts) == 10
+    keys = {str(m.idempotency_key) for m in OutboxMessage.objects.filter(kind=services.HOME_ASSOCIATE)}
+    assert sorted(p["idempotencyKey"] for p in posts) == sorted([*keys, *keys])  # each call twice, one key
+    assert {a["replays"] for a in peer.control.associations()["items"]} == {1}
+    for request in requests:
+        messages = OutboxMessage.objects.filter(request=request)
+        assert sorted(messages.values_list("kind", "status", "attempts")) == [
+            (services.HOME_ASSOCIATE, Delivered, 0),
+            (services.HOME_STATE, Delivered, 0),
+        ]
+        moves = list(RequestEvent.objects.filter(request=request).values_list("to_status", flat=True))
+        assert len(moves) == len(set(moves)), moves  # every step once
+        assert Status.REGISTERED in moves
+    assert len(_patches(peer)) == 5  # one registration PATCH each
+
+
+def _posts_started(peer) -> list[dict]:
+    """GET /persons/me precedes each POST in the same call sequence: five GETs logged means five POSTs
+    started (the peer logs a call when it ends)."""
+    return [r for r in peer.control.requests() if r["path"] == "/persons/me"]
+
+
+def _patches(peer) -> list[dict]:
+    return [r for r in peer.control.requests() if r["method"] == "PATCH"]
+
+
 def _task_id(log: Path) -> str:
     for line in log.read_text().splitlines():
-        if "ooapi.sync.tasks.dispatch_message[" in line and "received" in line:
-            return line.split("dispatch_message[", 1)[1].split("]", 1)[0]
+        if "ooapi.sync.tasks.deliver_batch[" in line and "received" in line:
+            return line.split("deliver_batch[", 1)[1].split("]", 1)[0]
     raise AssertionError(f"no dispatch in {log}")
 
 
@@ -262,6 +331,9 @@ def broker(url: str):
     """Point this process's Celery app at ``url`` (its connection pools are rebuilt), then back."""
     app = current_app._get_current_object()
     previous = app.conf.broker_url
+    # Celery reads CELERY_BROKER_URL from the environment before its configuration: set it too.
+    environ = os.environ.get("CELERY_BROKER_URL")
+    os.environ["CELERY_BROKER_URL"] = url
 
     def reset():
         app._pool = None
@@ -274,14 +346,31 @@ def broker(url: str):
         yield
     finally:
         app.conf.broker_url = previous
+        if environ is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = environ
         reset()
 
 
 def test_a_redis_restart_loses_queued_tasks_and_the_sweep_re_dispatches(sync_zone, sync_config, ooapi_peer, tmp_path):
     """Redis restarts (without persistence) while one dispatch runs and another waits in the queue: both
     broker messages are gone. The worker and beat reconnect; the sweep finds the rows that are due but were
-    never done and enqueues them again."""
+    never done and enqueues them again.
+
+    Delivery tasks are per institution, and a running one takes every due message of its institution, so
+    the task that waits (and is lost) is another institution's: a second connected home."""
     zone, peer = sync_zone, ooapi_peer
+    other_home = InstitutionFactory(code="conn-home-2", integration=Institution.Integration.CONNECTED)
+    Connection.objects.create(
+        institution=other_home,
+        base_url=peer.base_url,
+        auth_method=Connection.AuthMethod.NONE,
+        consumer_key="eduxchange",
+        connect_timeout=1.0,
+        read_timeout=1.0,
+    )
+    other_student = StudentProfileFactory(home_institution=other_home)
     private = PrivateRedis(tmp_path)
     private.start()
     env = {"CELERY_BROKER_URL": private.url}
@@ -290,13 +379,13 @@ def test_a_redis_restart_loses_queued_tasks_and_the_sweep_re_dispatches(sync_zon
             first = request_submit(user=zone.students[0].user, offering_id=zone.offering.pk)
             wait_until(lambda: _status(first) == Status.REGISTERED, what="the first request", processes=processes)
 
-            # The worker (one process) is busy with a slow POST; the next task waits in Redis.
+            # The worker (one process) is busy with a slow POST; the other home's task waits in Redis.
             Connection.objects.filter(pk=zone.connection.pk).update(read_timeout=5.0)
             peer.control.faults(latency_ms=2500, path_prefix="/associations/external", method="POST")
             busy = request_submit(user=zone.students[1].user, offering_id=zone.offering.pk)
             # First request: GET, POST, PATCH. This one's GET is logged; its POST is held by the latency.
             wait_until(lambda: len(peer.control.requests()) == 4, what="the slow POST")
-            queued = request_submit(user=zone.students[2].user, offering_id=zone.offering.pk)
+            queued = request_submit(user=other_student.user, offering_id=zone.offering.pk)
             queue = redis.Redis.from_url(private.url)
             assert _dispatches_queued(queue, sync_config["queue"]) >= 1  # the second task waits in Redis
 
@@ -317,4 +406,4 @@ def test_a_redis_restart_loses_queued_tasks_and_the_sweep_re_dispatches(sync_zon
 
 
 def _dispatches_queued(client, name: str) -> int:
-    return sum(b"ooapi.sync.tasks.dispatch_message" in body for body in client.lrange(name, 0, -1))
+    return sum(b"ooapi.sync.tasks.deliver_batch" in body for body in client.lrange(name, 0, -1))
