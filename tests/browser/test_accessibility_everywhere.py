@@ -28,6 +28,7 @@ def _sign_in(context, live_server, email: str) -> None:
 
 
 def _pages_by_role(zone) -> dict[str, list[tuple[str, str]]]:
+    from billing.models_invoices import Invoice
     from enrolment.models import EnrolmentRequest
     from routes.mijndiploma.models import ProgrammeVersion
 
@@ -35,7 +36,10 @@ def _pages_by_role(zone) -> dict[str, list[tuple[str, str]]]:
     # A request the demo's scenarios made, approved at home: its student's pages, its staff's queues.
     request = EnrolmentRequest.objects.filter(home_approved_at__isnull=False).order_by("pk").first()
     waiting = ProgrammeVersion.objects.filter(status="submitted").order_by("pk").first()
-    assert request is not None and waiting is not None, "the demo has an approved request and a version to review"
+    invoice = Invoice.objects.filter(learner__user__email=email("professional")).order_by("pk").first()
+    assert request is not None and waiting is not None and invoice is not None, (
+        "the demo has an approved request, a version to review and an invoice"
+    )
     return {
         email("student"): [("my results", "/results/transcript/"), ("my credentials", "/credentials/mine/")],
         request.student.user.email: [
@@ -65,6 +69,8 @@ def _pages_by_role(zone) -> dict[str, list[tuple[str, str]]]:
         email("admissions.vu"): [
             ("incoming queue", "/enrolment/staff/vu/incoming/"),
             ("results to record", "/results/host/vu/"),
+            ("learners' invoices", "/billing/modules/staff/invoices/"),
+            ("institution dashboard", "/insights/institutions/vu/"),
         ],
         email("examboard.uu"): [
             ("recognition queue", "/results/board/"),
@@ -75,8 +81,13 @@ def _pages_by_role(zone) -> dict[str, list[tuple[str, str]]]:
         email("examboard.vu"): [("issued credentials", "/credentials/awarded/vu/")],
         email("approver.hu"): [("own pace: contracts", "/own-pace/staff/hu/")],
         email("coordinator"): [
+            ("zone dashboard", "/insights/"),
             ("settlement: zone", "/billing/settlement/"),
             ("settlement: tariffs", "/billing/settlement/tariffs/"),
+        ],
+        email("professional"): [
+            ("my modules", "/billing/modules/"),
+            ("an invoice", f"/billing/modules/invoices/{invoice.public_id}/"),
         ],
         "": [
             ("home", "/"),

@@ -1,7 +1,9 @@
 """A student's export holds every declared kind; erasure pseudonymises what is kept by law, deletes the rest,
 and the figures built on kept records do not change."""
 
+import datetime as dt
 import json
+from decimal import Decimal
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -10,6 +12,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import User
+from billing.models_settlement import Tariff
+from billing.models_tuition import LedgerEntry
+from billing.selectors_settlement import settlement_matrix
 from credentials.models import CredentialEvent, IssuedCredential
 from enrolment.models import EnrolmentRequest, RequestEvent, Status
 from notifications.models import Notification, NotificationPreference
@@ -44,7 +49,33 @@ def student(zone, django_capture_on_commit_callbacks):
     request = EnrolmentRequest.objects.get(student=zone.student)
     request.motivation = "I want to learn data science because of my job at Acme."
     request.save(update_fields=["motivation"])
+    # What ledgers and settlement count: a tuition charge with its correction, and a tariff home → host.
+    charge = LedgerEntry.objects.create(
+        student=zone.student, institution=zone.home, kind="charge", amount=Decimal("1250.00"), description="Tuition"
+    )
+    LedgerEntry.objects.create(
+        student=zone.student,
+        institution=zone.home,
+        kind="correction",
+        amount=Decimal("-125.00"),
+        description="Contract lowered",
+        corrects=charge,
+    )
+    Tariff.objects.create(
+        payer=zone.home, payee=zone.host, basis="per_ec", rate=Decimal("40.00"), valid_from=dt.date(2000, 1, 1)
+    )
     return user
+
+
+def _zone_dashboard() -> dict:
+    """The zone dashboard's every chart, as the API gives it to a coordinator (aggregates only)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(User.objects.get_or_create(email="coordinator@zone.example", is_zone_coordinator=True)[0])
+    response = client.get("/api/insights/zone/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    return response.json()
 
 
 def figures():
@@ -59,6 +90,11 @@ def figures():
         "recognitions": Recognition.objects.count(),
         "events": RequestEvent.objects.count(),
         "credentials": list(IssuedCredential.objects.values("status").annotate(n=Count("pk")).order_by("status")),
+        "ledgers": list(
+            LedgerEntry.objects.values("student", "institution").annotate(balance=Sum("amount")).order_by("student")
+        ),
+        "settlement": [(r.payer.pk, r.payee.pk, r.amount, r.enrolments) for r in settlement_matrix()],
+        "dashboard": _zone_dashboard(),
         "students_per_institution": list(
             User.objects.filter(student__isnull=False)
             .values("student__home_institution")
@@ -125,6 +161,10 @@ def test_the_readable_page_shows_each_kind(student, client):
 
 def test_erasure_pseudonymises_what_is_kept_and_deletes_the_rest(student, zone, client):
     before = figures()
+    # The figures are about something: a balance, a pair that owes, a dashboard that counts the request.
+    assert before["ledgers"][0]["balance"] == Decimal("1125.00")
+    assert before["settlement"] and before["settlement"][0][3] == 1
+    assert before["dashboard"]
     request = EnrolmentRequest.objects.get(student=zone.student)
     result = Result.objects.get(request=request)
     credential = IssuedCredential.objects.get(holder=zone.student)
