@@ -69,7 +69,7 @@ def association_report(*, client: ProviderClient, request: EnrolmentRequest, pat
     one. Only the host may report a result. A final result (state ``completed``) is recorded as the
     request's result (``results.services.result_from_system``), which completes the enrolment; one the
     results rules refuse (before the end date, out of scale, not registered) refuses the whole patch.
-    Raises ``Problem`` (400/403/409) and then changes nothing.
+    Raises ``Problem`` (400, including a result from anyone but the host; 409) and then changes nothing.
 
     Idempotent: the same patch twice leaves the same row. Locks the report row, so concurrent patches
     of one institution apply one after the other. It records what the institution's system says. One
@@ -83,7 +83,8 @@ def association_report(*, client: ProviderClient, request: EnrolmentRequest, pat
     if unknown:
         raise Problem(400, problems.PATCH_UNKNOWN_FIELDS.format(fields=", ".join(unknown)))
     if "result" in patch and request.host_institution_id != client.institution_id:
-        raise Problem(403, problems.RESULT_ONLY_FROM_HOST)
+        # A field this client may not send: the official spec documents 200 and 400 for the patch, so a 400.
+        raise Problem(400, problems.RESULT_ONLY_FROM_HOST)
     if "remoteState" in patch:
         _check("remoteState", patch["remoteState"], "remoteAssociationState")
     if "result" in patch:
