@@ -15,7 +15,7 @@ offering lists of organizations and academic sessions, ``/programs/{id}/courses`
 problem (an unknown path) or a 405 problem (a known path, another method); ``test_problems.py`` checks
 those.
 
-Three deviations are accepted, narrowly, and every other failure fails the test:
+Four deviations are accepted, narrowly, and every other failure fails the test:
 
 - ``PATCH /associations/{id}`` of an association the caller may not see (or that does not exist) answers
   404. The spec lists only 200 and 400 for that operation; 404 is what HTTP prescribes, and the body is a
@@ -26,6 +26,13 @@ Three deviations are accepted, narrowly, and every other failure fails the test:
   it. As a merge patch (RFC 7396) such a body would replace the whole association or change what only
   the serving institution decides; the provider refuses it with a problem that names what it refused,
   rather than ignore it and let the caller believe it changed something.
+- ``PATCH /associations/{id}`` with a ``result`` that has no ``studyLoad`` answers 400. The body's
+  ``result`` is a ``oneOf`` of component, course and program results; since ``CourseResult`` and
+  ``ProgramResult`` are the same schema, a course result is valid under two branches and only a result
+  without ``studyLoad`` (a ``ComponentResult``) passes that ``oneOf``. The portal's associations are
+  course offering associations, and the provider takes a complete ``CourseResult``
+  (``test_associations.py`` holds it to that), so Schemathesis's "schema-valid body rejected" is dropped
+  for exactly that body.
 - An association (``GET /associations/{id}``, ``GET /offerings/{id}/associations``) cannot be valid under
   exactly one branch of the spec's ``oneOf``: the three association schemas differ only in an optional
   ``result``, and ``CourseResult`` and ``ProgramResult`` are the same schema. Schemathesis's schema check
@@ -124,6 +131,10 @@ def provider_schema(base_url: str, token: str, ids: dict[str, list[str]]):
         }
         if not real:
             return st.just(path_parameters)
+        if ctx.operation.method.upper() == "PATCH":
+            # The coverage phase already sends a hundred patches of unknown ids (404): here, a real one, so
+            # the patches the provider applies (200) are generated and checked as well.
+            return st.fixed_dictionaries({**path_parameters, **real})
         return st.one_of(st.just(path_parameters), st.fixed_dictionaries({**path_parameters, **real}))
 
     patch_schema = load_spec()
@@ -151,6 +162,15 @@ def provider_schema(base_url: str, token: str, ids: dict[str, list[str]]):
             and response.status_code == 400
             and "positive_data_acceptance" in failure.checks
             and (not isinstance(case.body, dict) or set(case.body) - {"remoteState", "result"})
+        ):
+            return False
+        if (
+            method == "PATCH"
+            and response.status_code == 400
+            and "positive_data_acceptance" in failure.checks
+            and isinstance(case.body, dict)
+            and isinstance(case.body.get("result"), dict)
+            and "studyLoad" not in case.body["result"]
         ):
             return False
         if (
@@ -208,7 +228,22 @@ def run(schema) -> Run:
 def test_the_provider_obeys_the_official_spec(provider_url, zone, make_token):
     # On behalf of Alpha's student (GET /persons/me answers a person token only), with every scope.
     token = make_token(zone["alpha"], ALL_SCOPES, user=zone["students"]["alpha"].user)
-    outcome = run(provider_schema(provider_url, token, known_ids(zone)))
+    schema = provider_schema(provider_url, token, known_ids(zone))
+    outcome = run(schema)
+    # Generated patches seldom hit a real association with a patch the provider applies (most are unknown
+    # ids, 404, or bodies the spec allows and the provider refuses, 400). So two patches it applies, of
+    # the association of Alpha's student at Beta, go through every Schemathesis check as well.
+    patch = schema["/associations/{associationId}"]["PATCH"]
+    for state in ("queued", "associated"):
+        case = patch.Case(
+            path_parameters={"associationId": str(zone["requests"]["alpha_at_beta"].public_id)},
+            body={"remoteState": state},
+            media_type="application/merge-patch+json",
+        )
+        response = case.call_and_validate(headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200
+        assert body_violations("/associations/{associationId}", "PATCH", 200, response.json()) == []
+        outcome.statuses[("PATCH", "/associations/{associationId}", response.status_code)] += 1
 
     assert outcome.errors == []
     assert outcome.failures == [], "\n\n".join(outcome.failures[:10])
@@ -217,5 +252,6 @@ def test_the_provider_obeys_the_official_spec(provider_url, zone, make_token):
     # Every implemented operation was exercised, and answered successfully at least once.
     succeeded = {(method, path) for (method, path, status), _count in outcome.statuses.items() if status == 200}
     implemented = {(method, path) for path, methods in IMPLEMENTED.items() for method in methods}
+    print({k: v for k, v in outcome.statuses.items() if k[0] == "PATCH"})
     assert implemented - succeeded == set()
     print(f"\nschemathesis: {outcome.requests} requests in {outcome.seconds:.0f} s, checks: {dict(outcome.checks)}")
