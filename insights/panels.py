@@ -606,10 +606,7 @@ def settlement(context: Context) -> Table:
     home owes the host, for the filtered academic year (all years without one) and institution. A pair's
     enrolments under the threshold are hidden, and so is its amount, which with the tariff would give the
     count away; the zone total is hidden when any pair is."""
-    rows = settlement_matrix(year=context.filters.year or None)
-    if context.filters.institution is not None:
-        own = context.filters.institution.pk
-        rows = [r for r in rows if own in (r.payer.pk, r.payee.pk)]
+    rows = settlement_matrix(year=context.filters.year or None, institution=context.filters.institution)
     keys = [(f"{r.payer.code}-{r.payee.code}", f"{r.payer.short_name} \u2192 {r.payee.short_name}") for r in rows]
     enrolments = Column("enrolments", _("Billable enrolments"))
     counted = count_table(keys, [enrolments], [[r.enrolments] for r in rows])
