@@ -19,6 +19,12 @@ DATABASES["default"]["OPTIONS"] = {"options": "-c pg_trgm.word_similarity_thresh
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/15")
 # The broker gets a database of its own: tests clear the cache (FLUSHDB), which must not drop queued tasks.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL.rsplit("/", 1)[0] + "/14")
+# `make test` runs the suite in two pytest-xdist workers (gw0, gw1; a Celery worker a test starts inherits
+# the name). pytest-django gives each its own test database; the second gets Redis databases of its own
+# too, 10 and 9, clear of the first's and of the benchmarks' (11, 13).
+if env("PYTEST_XDIST_WORKER", default="gw0") != "gw0":
+    REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + "/10"
+    CELERY_BROKER_URL = CELERY_BROKER_URL.rsplit("/", 1)[0] + "/9"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ACCOUNT_EMAIL_VERIFICATION = "none"

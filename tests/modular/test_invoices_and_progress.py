@@ -2,7 +2,6 @@
 API of module-only learners, and their progress stacked toward a larger whole."""
 
 import datetime as dt
-import uuid
 from decimal import Decimal
 
 import pytest
@@ -60,7 +59,7 @@ def test_payment_status_by_own_host_staff_with_history(modular):
         ("admissions", "refunded", None, PaymentStatusError),
         ("admissions", "open", None, PaymentStatusUnchangedError),
         ("admissions", "paid", "not-a-uuid", InvoiceNotFoundError),
-        ("admissions", "paid", str(uuid.uuid4()), InvoiceNotFoundError),
+        ("admissions", "paid", "7d3f7f0e-0000-4000-8000-000000000001", InvoiceNotFoundError),
     ],
 )
 def test_payment_status_refusals_write_nothing(modular, who, status, invoice_id, error):

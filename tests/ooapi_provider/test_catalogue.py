@@ -85,7 +85,7 @@ def test_organization_with_children_and_parent_expanded(api, zone, alpha):
 @pytest.mark.parametrize(
     ("path", "status"),
     [
-        (f"/organizations/{uuid.uuid4()}", 404),
+        ("/organizations/7d3f7f0e-0000-4000-8000-000000000002", 404),
         (f"/organizations/{derived_id(Kind.COURSE, 1)}", 404),
         ("/organizations/not-a-uuid", 400),
     ],
