@@ -167,7 +167,9 @@ def test_the_stacked_credential_verifies_independently_and_with_the_portal(
     credential = json.loads(stacked_of(stack.learner)[0].document)
     assert verify_through_portal(client, credential)
     assert not revoked_through_portal(client, credential)
-    assert credential_verify(credential).verdict == VALID
+    verdict = credential_verify(credential)
+    assert verdict.verdict == VALID
+    assert [name for name, _ in verdict.components] == ["Data Pipelines", "Regression", "Machine Learning"]
     tampered = json.loads(json.dumps(credential))
     tampered["evidence"].pop()  # dropping a component breaks the signature
     assert not verify_through_portal(client, tampered)
@@ -315,6 +317,8 @@ def test_the_wallet_shows_the_stacked_credential_with_its_components(stack, clie
         assert f'data-component="{component.public_id}"' in page
     assert "Counts toward" in page
     verified = client.get("/credentials/verify/", {"link": f"{BASE_URL}/credentials/{issued.public_id}"})
-    assert 'data-verdict="valid"' in verified.content.decode()
+    shown = verified.content.decode()
+    assert 'data-verdict="valid"' in shown and "Stacked from these credentials" in shown
+    assert all(f"{BASE_URL}/credentials/{c.public_id}" in shown for c in components)
     client.force_login(stack.second.user)
     assert "Data Science for Professionals" not in client.get("/credentials/mine/").content.decode()
