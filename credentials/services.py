@@ -185,6 +185,11 @@ def _sign_and_store(
     return credential
 
 
+def _lock_holder(holder: StudentProfile) -> None:
+    """The holder's row lock: serialises the checks and issues of the holder's wholes."""
+    StudentProfile.objects.select_for_update().filter(pk=holder.pk).first()
+
+
 def stacked_credential_issue(
     *, definition: MicrocredentialDefinition, holder: StudentProfile
 ) -> IssuedCredential | None:
@@ -197,7 +202,7 @@ def stacked_credential_issue(
     (a partial unique constraint backs it), so a second call returns the first. After a revocation of that
     one (a component was revoked), completing the whole again issues a new one."""
     with transaction.atomic():
-        StudentProfile.objects.select_for_update().filter(pk=holder.pk).first()
+        _lock_holder(holder)
         existing = IssuedCredential.objects.filter(
             definition=definition, holder=holder, result__isnull=True, status=IssuedCredential.Status.ISSUED
         ).first()
