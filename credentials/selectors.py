@@ -77,6 +77,18 @@ def stack_components(*, definition: MicrocredentialDefinition, holder) -> list[I
     return [held[d.pk] for d in definition.components() if d.pk in held]
 
 
+def whole_revoked_for_itself(*, definition: MicrocredentialDefinition, holder) -> bool:
+    """Whether the holder has a revoked credential of this whole none of whose components is revoked: the
+    board revoked the whole itself, not as the consequence of a revoked component."""
+    return (
+        IssuedCredential.objects.filter(
+            definition=definition, holder=holder, result__isnull=True, status=IssuedCredential.Status.REVOKED
+        )
+        .exclude(components__status=IssuedCredential.Status.REVOKED)
+        .exists()
+    )
+
+
 def stack_complete(definition: MicrocredentialDefinition, components: list[IssuedCredential]) -> bool:
     """Whether ``components`` complete the whole: every component definition held (all modules), or their
     EC reach the definition's EC (the EC needed)."""

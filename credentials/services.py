@@ -196,7 +196,8 @@ def stacked_credential_issue(
     """Issue the credential of a larger whole once the holder's issued, unrevoked module credentials complete
     it (``selectors.stack_complete``): all the component definitions held, or their EC reaching the EC
     needed. Not tied to one result: its ``evidence`` names the component credentials, which it records.
-    None while the whole is incomplete.
+    None while the whole is incomplete, and once the awarding board revoked the holder's credential of the
+    whole itself (not because a component was revoked): that decision is not undone automatically.
 
     Idempotent: the holder's row is locked first, and a holder has at most one issued credential of a whole
     (a partial unique constraint backs it), so a second call returns the first. After a revocation of that
@@ -208,6 +209,8 @@ def stacked_credential_issue(
         ).first()
         if existing is not None:
             return existing
+        if selectors.whole_revoked_for_itself(definition=definition, holder=holder):
+            return None  # the board took the whole back itself: completing it again does not undo that
         components = selectors.stack_components(definition=definition, holder=holder)
         if not selectors.stack_complete(definition, components):
             return None

@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 
 from accounts.models import StaffRole
 from accounts.services import learner_profile_create
+from credentials.errors import NotAwardingBoardError
 from credentials.models import IssuedCredential, MicrocredentialDefinition
 from credentials.openbadges import terms
 from credentials.openbadges.contexts import OfflineDocumentLoader
@@ -217,6 +218,30 @@ def test_a_revoked_component_revokes_the_whole_and_it_is_not_reissued_while_inco
     assert credential_verify(document).verdict == REVOKED
     assert stacked_of(stack.learner) == [issued]  # all three are needed: none issued anew
     assert stacked_credential_issue(definition=issued.definition, holder=stack.learner) is None
+
+
+def test_a_whole_the_board_revoked_itself_is_not_issued_again(stack, django_capture_on_commit_callbacks):
+    whole(stack, stack_rule="ec", ec=Decimal("10"))
+    components = [passed(stack, index, django_capture_on_commit_callbacks) for index in range(2)]
+    (issued,) = stacked_of(stack.learner)
+    credential_revoke(user=stack.board, credential_id=issued.public_id, reason="Identity fraud")
+    assert [c.status for c in components] == ["issued", "issued"]  # the components stand
+    passed(stack, 2, django_capture_on_commit_callbacks)  # a further module credential: the whole stays revoked
+    assert stacked_credential_issue(definition=issued.definition, holder=stack.learner) is None
+    assert [c.status for c in stacked_of(stack.learner)] == ["revoked"]
+
+
+def test_a_whole_is_revoked_only_by_the_programmes_board(stack, django_capture_on_commit_callbacks):
+    whole(stack)
+    for index in range(3):
+        passed(stack, index, django_capture_on_commit_callbacks)
+    (issued,) = stacked_of(stack.learner)
+    other_board = StaffRoleFactory(institution=stack.other, role=R.EXAMINATION_BOARD).user
+    for user in (other_board, stack.admissions, stack.learner.user):
+        with pytest.raises(NotAwardingBoardError):
+            credential_revoke(user=user, credential_id=issued.public_id, reason="No")
+    issued.refresh_from_db()
+    assert issued.status == "issued"
 
 
 def test_the_ec_needed_completes_the_whole_and_a_revocation_reissues_from_what_stands(
