@@ -10,6 +10,7 @@ import json
 import logging
 import secrets
 import uuid
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -139,7 +140,7 @@ def _sign_and_store(
             base_url=base,
             credential_id=str(component.public_id),
             name=component.definition.title,
-            description=f"{component.definition.title}: {component.definition.ec} EC, issued "
+            description=f"{component.definition.title}: {_ec_text(component.definition.ec)} EC, issued "
             f"{component.issued_at.date().isoformat()}",
         )
         for component in components
@@ -183,6 +184,12 @@ def _sign_and_store(
         credential.components.set(components)
     CredentialEvent.objects.create(credential=credential, verb="issue", to_status=credential.status)
     return credential
+
+
+def _ec_text(ec) -> str:
+    """5.0 reads "5", 7.5 stays "7.5"."""
+    number = Decimal(str(ec))
+    return str(number.quantize(Decimal(1)) if number == number.to_integral_value() else number)
 
 
 def _lock_holder(holder: StudentProfile) -> None:

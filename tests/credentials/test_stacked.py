@@ -156,6 +156,8 @@ def test_all_modules_complete_the_whole_and_its_credential_lists_them(
         f"{BASE_URL}/credentials/{c.public_id}" for c in (first, second, third)
     ]
     assert all(e["type"] == ["Evidence"] for e in credential["evidence"])
+    assert credential["evidence"][1]["name"] == "Regression"
+    assert credential["evidence"][1]["description"].startswith("Regression: 5 EC, issued ")
     assert stacked_of(stack.second) == []
 
 
