@@ -5,10 +5,10 @@ from credentials.models import CredentialEvent, IssuedCredential, IssuerKey, Mic
 
 @admin.register(MicrocredentialDefinition)
 class MicrocredentialDefinitionAdmin(admin.ModelAdmin):
-    list_display = ("title", "awarding_institution", "ec", "eqf_level", "course", "module")
+    list_display = ("title", "awarding_institution", "ec", "eqf_level", "course", "module", "programme", "stack_rule")
     list_filter = ("awarding_institution",)
     search_fields = ("title",)
-    raw_id_fields = ("course", "module")
+    raw_id_fields = ("course", "module", "programme")
 
 
 @admin.register(IssuerKey)
@@ -50,6 +50,7 @@ class IssuedCredentialAdmin(admin.ModelAdmin):
         "public_id",
         "definition",
         "result",
+        "components",
         "holder",
         "document",
         "issued_at",

@@ -10,11 +10,14 @@ import json
 import logging
 import secrets
 import uuid
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from accounts.models import StaffRole
+from accounts.models import StaffRole, StudentProfile
+from core.i18n import lazy_format
 from credentials import selectors
 from credentials.errors import (
     REASON_REQUIRED_MESSAGE,
@@ -24,13 +27,15 @@ from credentials.errors import (
     NotAwardingBoardError,
 )
 from credentials.lifecycle import CREDENTIALS, REVOKE
-from credentials.models import CredentialEvent, IssuedCredential, IssuerKey, StatusList
+from credentials.models import CredentialEvent, IssuedCredential, IssuerKey, MicrocredentialDefinition, StatusList
 from credentials.openbadges import builder, dataintegrity, keys, statuslist, urls
 from enrolment.permissions import has_role
 from institutions.models import Institution
 from results.models import Recognition, Result
 
 logger = logging.getLogger(__name__)
+
+COMPONENT_REVOKED_REASON = _("Its component credential %(title)s (%(id)s) was revoked: %(reason)s")
 
 
 def _new_key_id() -> str:
@@ -87,7 +92,9 @@ def credential_issue(*, result: Result) -> IssuedCredential | None:
     or module that has a definition. None when it earns none.
 
     Idempotent: the result's row is locked first and a result has at most one credential (a unique
-    constraint backs it), so a second call returns the first credential. Then takes the next bit of the
+    constraint backs it), so a second call returns the first credential. After the commit, the credentials of
+    larger wholes the holder's module credentials now complete are issued (``stacked_credentials_issue_for``).
+    Takes the next bit of the
     awarding institution's status list under that list's row lock, and signs with its current key."""
     with transaction.atomic():
         result = (
@@ -95,60 +102,148 @@ def credential_issue(*, result: Result) -> IssuedCredential | None:
             .select_related("request__offering", "request__student__user")
             .get(pk=result.pk)
         )
-        existing = IssuedCredential.objects.filter(result=result).first()
+        credential = IssuedCredential.objects.filter(result=result).first()
+        if credential is None:
+            offering = result.request.offering
+            definition = selectors.definition_for_teachable(course_id=offering.course_id, module_id=offering.module_id)
+            # A module-only learner has no home examination board: the host's passing result awards it.
+            # Everyone else waits for their home board's granted credit entry.
+            module_only = result.request.home_institution_id is None
+            if definition is None or not result.passed or not (module_only or _granted(result)):
+                return None
+            credential = _sign_and_store(
+                definition=definition,
+                holder=result.request.student,
+                result=result,
+                eu=selectors.eu_elements(definition, grade=result.score),
+            )
+    # After the module credential's commit (or again for one issued before): the wholes it completes.
+    stacked_credentials_issue_for(credential)
+    return credential
+
+
+def _sign_and_store(
+    *, definition, holder: StudentProfile, eu, result: Result | None = None, components=()
+) -> IssuedCredential:
+    """Build, sign and store one credential of ``definition`` for ``holder``, inside the caller's transaction.
+
+    The awarding institution's list row lock comes first: it serialises issuing per institution, so two
+    first credentials of an institution cannot both make its first key."""
+    institution = definition.awarding_institution
+    status_list, index = _take_status_index(institution)
+    key = _current_key(institution)
+    base = selectors.base_url()
+    public_id = uuid.uuid4()
+    issued_at = timezone.now()
+    evidence = [
+        builder.component_evidence(
+            base_url=base,
+            credential_id=str(component.public_id),
+            name=component.definition.title,
+            description=f"{component.definition.title}: {_ec_text(component.definition.ec)} EC, issued "
+            f"{component.issued_at.date().isoformat()}",
+        )
+        for component in components
+    ]
+    unsigned = builder.build_microcredential(
+        base_url=base,
+        credential_id=str(public_id),
+        issuer=institution.code,
+        issuer_name=institution.name_en,
+        achievement=str(definition.public_id),
+        name=definition.title,
+        description=definition.description or definition.title,
+        criteria=selectors.criteria_of(definition),
+        eu=eu,
+        valid_from=issued_at,
+        subject_identifier=builder.identity_object(holder.user.email, salt=secrets.token_hex(8)),
+        credential_status=statuslist.status_entry(
+            base_url=base, issuer=institution.code, list_id=status_list.list_id, index=index
+        ),
+        achievement_type=selectors.achievement_type_of(definition),
+        evidence=evidence,
+    )
+    signed = dataintegrity.sign(
+        unsigned,
+        private_key=keys.private_key_from_multibase(key.secret),
+        verification_method=urls.key_url(base, institution.code, key.key_id),
+        loader=selectors.loader(),
+        created=issued_at,
+    )
+    credential = IssuedCredential.objects.create(
+        public_id=public_id,
+        definition=definition,
+        result=result,
+        holder=holder,
+        document=json.dumps(signed, ensure_ascii=False, indent=2),
+        issued_at=issued_at,
+        status_list=status_list,
+        status_index=index,
+    )
+    if components:
+        credential.components.set(components)
+    CredentialEvent.objects.create(credential=credential, verb="issue", to_status=credential.status)
+    return credential
+
+
+def _ec_text(ec) -> str:
+    """5.0 reads "5", 7.5 stays "7.5"."""
+    number = Decimal(str(ec))
+    return str(number.quantize(Decimal(1)) if number == number.to_integral_value() else number)
+
+
+def _lock_holder(holder: StudentProfile) -> None:
+    """The holder's row lock: serialises the checks and issues of the holder's wholes."""
+    StudentProfile.objects.select_for_update().filter(pk=holder.pk).first()
+
+
+def stacked_credential_issue(
+    *, definition: MicrocredentialDefinition, holder: StudentProfile
+) -> IssuedCredential | None:
+    """Issue the credential of a larger whole once the holder's issued, unrevoked module credentials complete
+    it (``selectors.stack_complete``): all the component definitions held, or their EC reaching the EC
+    needed. Not tied to one result: its ``evidence`` names the component credentials, which it records.
+    None while the whole is incomplete, and once the awarding board revoked the holder's credential of the
+    whole itself (not because a component was revoked): that decision is not undone automatically.
+
+    Idempotent: the holder's row is locked first, and a holder has at most one issued credential of a whole
+    (a partial unique constraint backs it), so a second call returns the first. After a revocation of that
+    one (a component was revoked), completing the whole again issues a new one."""
+    with transaction.atomic():
+        _lock_holder(holder)
+        existing = IssuedCredential.objects.filter(
+            definition=definition, holder=holder, result__isnull=True, status=IssuedCredential.Status.ISSUED
+        ).first()
         if existing is not None:
             return existing
-        offering = result.request.offering
-        definition = selectors.definition_for_teachable(course_id=offering.course_id, module_id=offering.module_id)
-        # A module-only learner has no home examination board: the host's passing result awards it. Everyone
-        # else waits for their home board's granted credit entry.
-        module_only = result.request.home_institution_id is None
-        if definition is None or not result.passed or not (module_only or _granted(result)):
+        if selectors.whole_revoked_for_itself(definition=definition, holder=holder):
+            return None  # the board took the whole back itself: completing it again does not undo that
+        components = selectors.stack_components(definition=definition, holder=holder)
+        if not selectors.stack_complete(definition, components):
             return None
-        institution = definition.awarding_institution
-        # The list's row lock comes first: it serialises issuing per institution, so two first credentials
-        # of an institution cannot both make its first key.
-        status_list, index = _take_status_index(institution)
-        key = _current_key(institution)
-        base = selectors.base_url()
-        public_id = uuid.uuid4()
-        issued_at = timezone.now()
-        holder = result.request.student
-        unsigned = builder.build_microcredential(
-            base_url=base,
-            credential_id=str(public_id),
-            issuer=institution.code,
-            issuer_name=institution.name_en,
-            achievement=str(definition.public_id),
-            name=definition.title,
-            description=definition.description or definition.title,
-            criteria=selectors.criteria_of(definition),
-            eu=selectors.eu_elements(definition, grade=result.score),
-            valid_from=issued_at,
-            subject_identifier=builder.identity_object(holder.user.email, salt=secrets.token_hex(8)),
-            credential_status=statuslist.status_entry(
-                base_url=base, issuer=institution.code, list_id=status_list.list_id, index=index
-            ),
+        holder = StudentProfile.objects.select_related("user").get(pk=holder.pk)
+        return _sign_and_store(
+            definition=definition, holder=holder, eu=selectors.eu_elements(definition), components=components
         )
-        signed = dataintegrity.sign(
-            unsigned,
-            private_key=keys.private_key_from_multibase(key.secret),
-            verification_method=urls.key_url(base, institution.code, key.key_id),
-            loader=selectors.loader(),
-            created=issued_at,
-        )
-        credential = IssuedCredential.objects.create(
-            public_id=public_id,
-            definition=definition,
-            result=result,
-            holder=holder,
-            document=json.dumps(signed, ensure_ascii=False, indent=2),
-            issued_at=issued_at,
-            status_list=status_list,
-            status_index=index,
-        )
-        CredentialEvent.objects.create(credential=credential, verb="issue", to_status=credential.status)
-        return credential
+
+
+def stacked_credentials_issue_for(credential: IssuedCredential | None) -> list[IssuedCredential]:
+    """After ``credential`` (a module credential) was issued: the credentials of the larger wholes its holder's
+    module credentials now complete. Runs after the module credential's commit, so a failure leaves that one
+    issued; it is logged, and the next issue for the holder (``stacked_credential_issue`` is idempotent)
+    completes it."""
+    if credential is None or credential.result_id is None:
+        return []
+    issued = []
+    for definition in selectors.stacked_definitions_of(credential.holder):
+        try:
+            stacked = stacked_credential_issue(definition=definition, holder=credential.holder)
+        except Exception:
+            logger.exception("stacked credential %s for holder %s not issued", definition.pk, credential.holder_id)
+            continue
+        if stacked is not None:
+            issued.append(stacked)
+    return issued
 
 
 def credential_issue_after_recognition(recognition_id: int) -> None:
@@ -207,7 +302,41 @@ def credential_revoke(*, user, credential_id, reason: str) -> IssuedCredential:
             reason=reason,
         )
         logger.info("credential %s revoked by user %s", credential.public_id, getattr(user, "pk", None))
+        cascaded = _revoke_wholes_of(credential, user=user, reason=reason)
+    # A whole completed by the EC needed may still be complete without the revoked component: issued anew,
+    # with the components that stand.
+    for whole in cascaded:
+        try:
+            stacked_credential_issue(definition=whole.definition, holder=whole.holder)
+        except Exception:
+            logger.exception("stacked credential %s not issued again after a revocation", whole.definition_id)
     return credential
+
+
+def _revoke_wholes_of(component: IssuedCredential, *, user, reason: str) -> list[IssuedCredential]:
+    """Revoke the issued credentials of larger wholes that list ``component`` among their evidence: a signed
+    credential cannot drop a component, and one that stands on a revoked credential must not read as valid.
+    Not the whole's board's decision but its consequence; the event names the component and the reason."""
+    wholes = list(
+        IssuedCredential.objects.select_for_update(of=("self",))
+        .select_related("definition")
+        .filter(components=component, status=IssuedCredential.Status.ISSUED)
+        .order_by("pk")
+    )
+    because = str(
+        lazy_format(COMPONENT_REVOKED_REASON, title=component.definition.title, id=component.public_id, reason=reason)
+    )
+    for whole in wholes:
+        whole.revoked_at, whole.revoked_by, whole.revocation_reason = timezone.now(), user, because
+        CREDENTIALS.transition(
+            whole,
+            verb=REVOKE,
+            extra_fields=["revoked_at", "revoked_by", "revocation_reason"],
+            actor=user,
+            reason=because,
+        )
+        logger.info("stacked credential %s revoked with its component %s", whole.public_id, component.public_id)
+    return wholes
 
 
 def _as_uuid(value) -> uuid.UUID | None:

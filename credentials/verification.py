@@ -88,6 +88,8 @@ class Verification:
     checks: list[Check] = field(default_factory=list)
     credential_name: str = ""
     issuer_name: str = ""
+    # A stacked credential's components, as its ``evidence`` names them: (name, link) pairs.
+    components: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def verdict(self) -> str:
@@ -108,6 +110,7 @@ class Verification:
             "headline": self.headline,
             "credential_name": self.credential_name,
             "issuer_name": self.issuer_name,
+            "components": [{"name": name, "id": link} for name, link in self.components],
             "checks": [
                 {"check": c.key, "label": str(c.label), "outcome": c.outcome, "reason": str(c.reason)}
                 for c in self.checks
@@ -291,6 +294,19 @@ def _check_status(document: dict[str, Any], institution: Institution | None) -> 
     return Check("status", LABEL_STATUS, FAILED, STATUS_REVOKED_NO_DETAILS)
 
 
+def _components(document: dict[str, Any]) -> list[tuple[str, str]]:
+    """The component credentials a stacked credential lists as evidence (what the signature covers once the
+    proof holds); anything malformed is left out."""
+    evidence = document.get("evidence")
+    if not isinstance(evidence, list):
+        return []
+    return [
+        (entry["name"], entry.get("id", "") if isinstance(entry.get("id", ""), str) else "")
+        for entry in evidence[:100]
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str)
+    ]
+
+
 def credential_verify(document: dict[str, Any], *, now: datetime | None = None) -> Verification:
     """Every check of ``document``, each one line. Reads only the portal's own data and bundled contexts;
     never raises for what the document holds (an unexpected fault is logged and reported as a failed check)."""
@@ -298,6 +314,7 @@ def credential_verify(document: dict[str, Any], *, now: datetime | None = None) 
     verification = Verification()
     name = document.get("name")
     verification.credential_name = name if isinstance(name, str) else ""
+    verification.components = _components(document)
     try:
         loader = selectors.loader()
         json_ld, defined = _check_json_ld(document, loader)

@@ -26,6 +26,7 @@ from demo.own_pace import seed_own_pace
 from demo.results import seed_results
 from demo.scenarios import DemoScenarios
 from demo.settlement import seed_settlement
+from demo.stacked import seed_stacked
 from institutions.models import AcademicPeriod, AcademicYear, Institution, OrganisationalUnit, Programme
 from institutions.routes import Route
 from institutions.services import alliance_join, alliance_theme_add, alliances_ensure
@@ -426,6 +427,7 @@ class DemoSeeder:
         seed_mijndiploma(email=demo_email, password=DEMO_PASSWORD, say=self.say)
         seed_insights(domain=DEMO_DOMAIN, say=self.say)
         seed_modular(email=demo_email, password=DEMO_PASSWORD, say=self.say)
+        seed_stacked(email=demo_email, say=self.say)
         refreshed = search_index_refresh() if created or not self._index_complete() else 0
         summary = {
             "institutions": Institution.objects.count(),
@@ -613,7 +615,9 @@ class DemoSeeder:
                 if created:
                     module.courses.set(bundle)
                     module.themes.set([themes[c] for c in theme_codes])
-            result[inst.code] = list(Module.objects.filter(institution=inst).order_by("code"))
+            # The seeder's own three (demo.stacked adds finished modules of its own that get no runs here).
+            own = [f"{inst.code.upper()[:4]}M{j + 1}" for j in range(3)]
+            result[inst.code] = list(Module.objects.filter(institution=inst, code__in=own).order_by("code"))
         return result
 
     @staticmethod

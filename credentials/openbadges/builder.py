@@ -18,6 +18,9 @@ from .dates import xsd_datetime
 
 CREDENTIAL_TYPES = ["VerifiableCredential", "OpenBadgeCredential"]
 MICROCREDENTIAL = "MicroCredential"
+# OB 3.0's AchievementType for a larger whole beyond a microcredential's size: "a credential earned ... that
+# meets a standard"; a stack that stays within the size rule is itself a MicroCredential.
+CERTIFICATE = "Certificate"
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,18 @@ def identity_object(email: str, *, salt: str) -> dict[str, Any]:
     }
 
 
+def component_evidence(*, base_url: str, credential_id: str, name: str, description: str) -> dict[str, Any]:
+    """An OB 3.0 ``Evidence`` entry naming a component credential of a stacked one by its URL (the
+    credential's own ``id``): "the work that the recipient did to earn the achievement" is that credential."""
+    return {
+        "id": urls.credential_url(base_url, credential_id),
+        "type": ["Evidence"],
+        "name": name,
+        "description": description,
+        "genre": "Component credential",
+    }
+
+
 def build_microcredential(
     *,
     base_url: str,
@@ -90,13 +105,16 @@ def build_microcredential(
     subject_id: str | None = None,
     subject_identifier: dict[str, Any] | None = None,
     credential_status: dict[str, Any] | None = None,
+    achievement_type: str = MICROCREDENTIAL,
+    evidence: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     """The credential as a dict, ready for ``dataintegrity.sign``.
 
     ``issuer``, ``achievement`` and ``credential_id`` are the portal's identifiers (an institution's slug,
     a definition's, a credential's) that ``urls`` turns into URLs; ``subject_id`` is the holder's own id
     (a DID) if they have one, ``subject_identifier`` an ``identity_object``; ``credential_status`` a
-    ``statuslist.status_entry``."""
+    ``statuslist.status_entry``. A credential for a larger whole lists its component credentials as
+    ``evidence`` (``component_evidence``), OB 3.0's place for what earned the achievement."""
     subject: dict[str, Any] = {"type": ["AchievementSubject"]}
     if subject_id:
         subject["id"] = subject_id
@@ -105,7 +123,7 @@ def build_microcredential(
     subject["achievement"] = {
         "id": urls.achievement_url(base_url, achievement),
         "type": ["Achievement"],
-        "achievementType": MICROCREDENTIAL,
+        "achievementType": achievement_type,
         "name": name,
         "description": description,
         "criteria": {"narrative": criteria},
@@ -126,4 +144,6 @@ def build_microcredential(
     credential["credentialSubject"] = subject
     if credential_status is not None:
         credential["credentialStatus"] = credential_status
+    if evidence:
+        credential["evidence"] = [dict(entry) for entry in evidence]
     return credential

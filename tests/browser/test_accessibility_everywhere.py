@@ -88,6 +88,7 @@ def _pages_by_role(zone) -> dict[str, list[tuple[str, str]]]:
         email("professional"): [
             ("my modules", "/billing/modules/"),
             ("an invoice", f"/billing/modules/invoices/{invoice.public_id}/"),
+            ("my credentials, one stacked", "/credentials/mine/"),
         ],
         "": [
             ("home", "/"),
