@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "ooapi",
     "insights",
     "privacy",
+    "webhooks",
     "demo",
 ]
 
