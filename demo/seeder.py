@@ -26,6 +26,7 @@ from demo.own_pace import seed_own_pace
 from demo.results import seed_results
 from demo.scenarios import DemoScenarios
 from demo.settlement import seed_settlement
+from demo.webhooks import seed_webhooks
 from institutions.models import AcademicPeriod, AcademicYear, Institution, OrganisationalUnit, Programme
 from institutions.routes import Route
 from institutions.services import alliance_join, alliance_theme_add, alliances_ensure
@@ -426,6 +427,7 @@ class DemoSeeder:
         seed_mijndiploma(email=demo_email, password=DEMO_PASSWORD, say=self.say)
         seed_insights(domain=DEMO_DOMAIN, say=self.say)
         seed_modular(email=demo_email, password=DEMO_PASSWORD, say=self.say)
+        seed_webhooks(email=demo_email, say=self.say)
         refreshed = search_index_refresh() if created or not self._index_complete() else 0
         summary = {
             "institutions": Institution.objects.count(),

@@ -45,7 +45,7 @@ def _iso(value) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value is not None else None
 
 
-def _codes(*ids) -> dict[int, str]:
+def institution_codes(*ids) -> dict[int, str]:
     return dict(Institution.objects.filter(pk__in=[pk for pk in ids if pk]).values_list("pk", "code"))
 
 
@@ -81,7 +81,7 @@ def request_moved(events: list[RequestEvent]) -> None:
         def data(request=request, event=event):
             return {
                 "request": request_data(
-                    request, codes=_codes(request.home_institution_id, request.host_institution_id)
+                    request, codes=institution_codes(request.home_institution_id, request.host_institution_id)
                 ),
                 "from_status": event.from_status,
                 "to_status": event.to_status,
@@ -105,7 +105,7 @@ def result_recorded(result: Result) -> None:
                 "source": result.source,
                 "recorded_at": _iso(result.recorded_at),
             },
-            "request": request_data(request, codes=_codes(home, host)),
+            "request": request_data(request, codes=institution_codes(home, host)),
         }
 
     webhook_event_write(
