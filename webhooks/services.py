@@ -3,7 +3,7 @@ replaying a delivery. Each checks, at object level, that the user is staff (any 
 institution, and the object's state; bad input raises ``WebhookError`` before anything is written.
 
 Acting for an institution takes an explicit staff role there (``accounts.selectors.staff_institutions``):
-superusers manage endpoints in the admin, not here.
+superusers see endpoints in the admin (and may switch one off), not here.
 """
 
 from __future__ import annotations

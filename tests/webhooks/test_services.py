@@ -8,9 +8,11 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 from django.utils import translation
 
+from core.errors import ConflictError
 from enrolment.services.approval import home_approve
 from enrolment.services.requests import request_submit, request_withdraw
 from ooapi.models import OutboxMessage, WebhookEndpoint
+from ooapi.sync.services import outbox_message_retry
 from ooapi.sync.webhooks.outbox import body_bytes
 from webhooks import errors, services
 from webhooks.events import CREDENTIAL_ISSUED, REQUEST_CANCELLED, REQUEST_DECIDED, REQUEST_SUBMITTED, RESULT_RECORDED
@@ -170,3 +172,16 @@ def test_a_disabled_endpoint_gets_nothing_and_a_rolled_back_change_writes_nothin
 def test_exactly_one_target_is_enforced_by_the_database(zone):
     with pytest.raises(IntegrityError), transaction.atomic():
         OutboxMessage.objects.create(kind="webhook:request.submitted", payload={})
+
+
+def test_the_connection_retry_refuses_a_webhook_delivery_and_the_admin_lists_endpoints(zone, admin_client):
+    endpoint, secret = _endpoint(zone, zone.home, zone.home_staff)
+    request_submit(user=zone.students[0].user, offering_id=zone.offering.pk)
+    message = OutboxMessage.objects.get(endpoint=endpoint)
+    OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxMessage.Status.DEAD)
+    with pytest.raises(ConflictError):
+        outbox_message_retry(user=zone.home_staff, message_id=message.pk)
+    page = admin_client.get("/admin/ooapi/webhookendpoint/")
+    assert page.status_code == 200 and "hooks.example.nl" in page.content.decode()
+    detail = admin_client.get(f"/admin/ooapi/webhookendpoint/{endpoint.pk}/change/")
+    assert detail.status_code == 200 and secret not in detail.content.decode()
