@@ -13,6 +13,7 @@ from enrolment.services.approval import home_approve
 from enrolment.services.requests import request_submit, request_withdraw
 from ooapi.models import OutboxMessage, WebhookEndpoint
 from ooapi.sync.services import outbox_message_retry
+from ooapi.sync.webhooks.dispatcher import endpoint_deliver
 from ooapi.sync.webhooks.outbox import body_bytes
 from webhooks import errors, services
 from webhooks.events import CREDENTIAL_ISSUED, REQUEST_CANCELLED, REQUEST_DECIDED, REQUEST_SUBMITTED, RESULT_RECORDED
@@ -185,3 +186,22 @@ def test_the_connection_retry_refuses_a_webhook_delivery_and_the_admin_lists_end
     assert page.status_code == 200 and "hooks.example.nl" in page.content.decode()
     detail = admin_client.get(f"/admin/ooapi/webhookendpoint/{endpoint.pk}/change/")
     assert detail.status_code == 200 and secret not in detail.content.decode()
+
+
+def test_an_endpoint_on_a_private_address_is_not_called_unless_allowed(zone, receiver, settings):
+    """Production refuses loopback, private and link-local targets (an endpoint URL must not reach the
+    portal's own network): a dead letter at once, and the receiver on 127.0.0.1 gets nothing. The control:
+    with the setting on (tests, development) the same delivery reaches it."""
+    settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = False
+    endpoint, _ = _endpoint(zone, zone.home, zone.home_staff, url=receiver.url)
+    request_submit(user=zone.students[0].user, offering_id=zone.offering.pk)
+    endpoint_deliver(endpoint_id=endpoint.pk)
+    message = OutboxMessage.objects.get(endpoint=endpoint)
+    assert message.status == OutboxMessage.Status.DEAD
+    assert message.last_error.startswith("webhook_forbidden_address: 127.0.0.1")
+    assert receiver.copies() == []
+    settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True
+    services.delivery_replay(user=zone.home_staff, message_id=message.pk)
+    endpoint_deliver(endpoint_id=endpoint.pk)
+    message.refresh_from_db()
+    assert message.status == OutboxMessage.Status.DELIVERED and len(receiver.copies()) == 1

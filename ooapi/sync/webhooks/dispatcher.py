@@ -16,18 +16,26 @@ the same event, same id and body, signed with the endpoint's current secret and 
 **Circuit breaker** per endpoint, kept on its row: ``ooapi.sync.circuit`` (the same code as a connection's).
 An endpoint going down is called one message at a time, and not at all while its circuit is open.
 
+**Addresses.** Unless ``WEBHOOKS_ALLOW_PRIVATE_ADDRESSES`` is on (tests, development), an endpoint whose host
+resolves to a loopback, private, link-local or reserved address is not called: the message is a dead letter
+at once, so an endpoint URL cannot reach the portal's own network.
+
 **No ordering** between events: a receiver orders by the body's ``created``, not by arrival.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import logging
+import socket
 import time
 from collections import Counter
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import httpx
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -141,7 +149,9 @@ def _round(endpoint_id: int, conf: SyncConfig, totals: Counter, *, deadline: flo
                         else:
                             outcome = _failed(row, sent, conf)
                             totals[outcome] += 1
-                            if sent.transient:
+                            if not sent.called:
+                                pass  # refused here, before any call: says nothing of the endpoint's health
+                            elif sent.transient:
                                 failures.append(row.last_error)
                             else:
                                 answered, refused, failures = True, row.last_error, []
@@ -155,7 +165,27 @@ def _round(endpoint_id: int, conf: SyncConfig, totals: Counter, *, deadline: flo
     return len(rows) == limit and not admission.trial, stop
 
 
+def _forbidden_address(url: str) -> str:
+    """Why the endpoint's host may not be called (it resolves to a loopback, private, link-local, multicast
+    or reserved address and ``WEBHOOKS_ALLOW_PRIVATE_ADDRESSES`` is off), or "". Checked before each call."""
+    if getattr(settings, "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False):
+        return ""
+    parts = urlsplit(url)
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    except (OSError, UnicodeError):
+        return ""  # not resolvable: the call fails as unreachable, and is retried
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        if not address.is_global or address.is_multicast:
+            return f"webhook_forbidden_address: {parts.hostname} resolves to {address}, which is not public"
+    return ""
+
+
 def _post(client: httpx.Client, endpoint: WebhookEndpoint, message: OutboxMessage) -> Sent:
+    forbidden = _forbidden_address(endpoint.url)
+    if forbidden:
+        return Sent(None, forbidden, called=False)
     body = body_bytes(message.payload)
     timestamp = int(time.time())
     headers = {
