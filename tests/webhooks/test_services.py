@@ -205,3 +205,13 @@ def test_an_endpoint_on_a_private_address_is_not_called_unless_allowed(zone, rec
     endpoint_deliver(endpoint_id=endpoint.pk)
     message.refresh_from_db()
     assert message.status == OutboxMessage.Status.DELIVERED and len(receiver.copies()) == 1
+
+
+def test_the_home_page_links_staff_to_their_own_institutions_webhooks_only(zone):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(zone.home_staff)
+    page = client.get("/").content.decode()
+    assert f'href="/webhooks/{zone.home.code}/"' in page
+    assert f'href="/webhooks/{zone.host.code}/"' not in page
+    client.force_login(zone.students[0].user)
+    assert "/webhooks/" not in client.get("/").content.decode()
