@@ -10,6 +10,7 @@ import json
 import logging
 import secrets
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import transaction
@@ -183,6 +184,8 @@ def _sign_and_store(
     if components:
         credential.components.set(components)
     CredentialEvent.objects.create(credential=credential, verb="issue", to_status=credential.status)
+    for subscriber in list(_issued_subscribers):
+        subscriber(credential)
     return credential
 
 
@@ -244,6 +247,17 @@ def stacked_credentials_issue_for(credential: IssuedCredential | None) -> list[I
         if stacked is not None:
             issued.append(stacked)
     return issued
+
+
+# Apps above credentials (webhooks) hear of every credential issued, inside its transaction.
+_issued_subscribers: list[Callable[[IssuedCredential], None]] = []
+
+
+def issued_subscribe(subscriber: Callable[[IssuedCredential], None]) -> None:
+    """Call ``subscriber(credential)`` for every credential issued, inside the transaction that issues it.
+    Registered from an ``AppConfig.ready()``; subscribing twice is a no-op."""
+    if subscriber not in _issued_subscribers:
+        _issued_subscribers.append(subscriber)
 
 
 def credential_issue_after_recognition(recognition_id: int) -> None:

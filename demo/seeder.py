@@ -27,6 +27,7 @@ from demo.results import seed_results
 from demo.scenarios import DemoScenarios
 from demo.settlement import seed_settlement
 from demo.stacked import seed_stacked
+from demo.webhooks import seed_webhooks
 from institutions.models import AcademicPeriod, AcademicYear, Institution, OrganisationalUnit, Programme
 from institutions.routes import Route
 from institutions.services import alliance_join, alliance_theme_add, alliances_ensure
@@ -428,6 +429,7 @@ class DemoSeeder:
         seed_insights(domain=DEMO_DOMAIN, say=self.say)
         seed_modular(email=demo_email, password=DEMO_PASSWORD, say=self.say)
         seed_stacked(email=demo_email, say=self.say)
+        seed_webhooks(email=demo_email, say=self.say)
         refreshed = search_index_refresh() if created or not self._index_complete() else 0
         summary = {
             "institutions": Institution.objects.count(),

@@ -8,9 +8,10 @@ from django.template import engines
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from ooapi.models import AssociationResult, ProviderClient
+from ooapi.models import AssociationResult, ProviderClient, WebhookEndpoint
 from ooapi.provider.scopes import PROVIDER_SCOPES, READ
 from ooapi.provider.services import provider_client_create
+from ooapi.sync.admin import WebhookEndpointAdmin
 
 CREATED_PAGE_TEMPLATE = """{% extends "admin/base_site.html" %}{% load i18n %}
 {% block content %}
@@ -123,3 +124,6 @@ class AssociationResultAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+admin.site.register(WebhookEndpoint, WebhookEndpointAdmin)

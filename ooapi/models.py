@@ -99,7 +99,11 @@ class OutboxMessage(models.Model):
         DELIVERED = "delivered", _("Delivered")
         DEAD = "dead", _("Dead letter")
 
-    connection = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="outbox")
+    # The target: an institution's OOAPI connection, or one of its webhook endpoints (exactly one).
+    connection = models.ForeignKey(Connection, on_delete=models.PROTECT, null=True, blank=True, related_name="outbox")
+    endpoint = models.ForeignKey(
+        "WebhookEndpoint", on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
     request = models.ForeignKey(
         "enrolment.EnrolmentRequest", on_delete=models.CASCADE, null=True, blank=True, related_name="outbox_messages"
     )
@@ -123,9 +127,54 @@ class OutboxMessage(models.Model):
         verbose_name = _("outbox message")
         verbose_name_plural = _("outbox messages")
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(connection__isnull=False, endpoint__isnull=True)
+                | models.Q(connection__isnull=True, endpoint__isnull=False),
+                name="outbox_one_target",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.kind} → {self.connection.institution} ({self.status})"
+        target = self.connection.institution if self.connection_id else self.endpoint
+        return f"{self.kind} → {target} ({self.status})"
+
+
+class WebhookEndpoint(models.Model):
+    """An institution's HTTP(S) endpoint for webhooks: the events it chose, and the secret that signs each
+    delivery (encrypted at rest, like a connection's credentials; shown to staff once). Deliveries are outbox
+    messages (``OutboxMessage.endpoint``), delivered by ``ooapi.sync.webhooks.dispatcher`` with the outbox's
+    retries, dead letters and circuit breaker (kept on this row, as ``Connection`` keeps its own)."""
+
+    Circuit = Connection.Circuit
+
+    institution = models.ForeignKey(
+        "institutions.Institution", on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
+    url = models.URLField(_("endpoint URL"), max_length=500)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    events = models.JSONField(_("events"), default=list)
+    secret = EncryptedTextField(_("signing secret"))
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    secret_rotated_at = models.DateTimeField(null=True, blank=True)
+    connect_timeout = models.FloatField(default=3.0)
+    read_timeout = models.FloatField(default=10.0)
+    # Circuit breaker and status (``ooapi.sync.circuit``), as on ``Connection``.
+    circuit = models.CharField(max_length=10, choices=Connection.Circuit.choices, default="closed", editable=False)
+    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
+    circuit_opened_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
+    last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["institution", "pk"]
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+
+    def __str__(self) -> str:
+        return f"{self.institution} → {self.url}"
 
 
 class ProviderClient(models.Model):

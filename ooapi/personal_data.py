@@ -22,3 +22,7 @@ personal_data(
     why=_("Results a connected institution reported for your requests; kept with your results."),
 )
 no_personal_data("ooapi.ProviderClient", why=_("An institution's client of the portal's OOAPI."))
+no_personal_data(
+    "ooapi.WebhookEndpoint",
+    why=_("An institution's webhook endpoint: its address, the events it chose and its signing secret."),
+)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("insights/", include("insights.urls")),
     path("notifications/", include("notifications.urls")),
     path("privacy/", include("privacy.urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("accounts/", include("accounts.urls")),
     path("ooapi/v5/", include("ooapi.provider.urls")),
     path("ooapi/imports/", include("ooapi.consumer.urls")),

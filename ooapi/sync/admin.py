@@ -21,14 +21,25 @@ from ooapi.sync import services
 
 
 class OutboxMessageAdmin(admin.ModelAdmin):
-    list_display = ("pk", "kind", "connection", "request", "status", "attempts", "next_attempt_at", "created_at")
-    list_select_related = ("connection__institution", "request")
+    list_display = (
+        "pk",
+        "kind",
+        "connection",
+        "endpoint",
+        "request",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "created_at",
+    )
+    list_select_related = ("connection__institution", "endpoint__institution", "request")
     list_filter = ("status", "kind", "connection")
     search_fields = ("idempotency_key", "request__public_id", "last_error")
     ordering = ("-created_at",)
     actions = ["retry_dead_letters"]
     readonly_fields = [
         "connection",
+        "endpoint",
         "request",
         "kind",
         "payload",
@@ -65,3 +76,19 @@ class OutboxMessageAdmin(admin.ModelAdmin):
             % {"count": retried},
             messages.SUCCESS,
         )
+
+
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    """Institutions' webhook endpoints, for superusers to look at (and switch off). Staff register them, and
+    rotate their secrets, on their institution's webhooks page (``webhooks.views``): the secret is never
+    shown here."""
+
+    list_display = ("pk", "institution", "url", "is_active", "circuit", "last_success_at", "created_at")
+    list_select_related = ("institution",)
+    list_filter = ("is_active", "circuit")
+    search_fields = ("url", "institution__code")
+    fields = ["institution", "url", "description", "events", "is_active", "circuit", "last_error", "created_at"]
+    readonly_fields = ["institution", "url", "description", "events", "circuit", "last_error", "created_at"]
+
+    def has_add_permission(self, request):
+        return False

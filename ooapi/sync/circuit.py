@@ -1,4 +1,5 @@
-"""The circuit breaker per connected institution, kept on its ``Connection`` row.
+"""The circuit breaker per connected institution, kept on its ``Connection`` row (and per webhook
+endpoint, on its ``WebhookEndpoint`` row, which has the same fields: every function takes either).
 
 - **closed**: calls go through. Every transient failure (the institution was unreachable, slow, answered
   5xx or garbage) adds one to ``consecutive_failures``; any answer resets it. At
@@ -20,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -31,6 +33,11 @@ Circuit = Connection.Circuit
 TRIAL_MARGIN_SECONDS = 10.0
 # ``last_success_at`` is written at most this often per institution (it is shown in minutes, not ms).
 SUCCESS_STAMP_EVERY = dt.timedelta(seconds=1)
+
+
+def _rows(target) -> models.QuerySet:
+    """The table of the breaker's row: a ``Connection``, or a ``WebhookEndpoint`` (same circuit fields)."""
+    return type(target)._default_manager.all()
 
 
 @dataclass(frozen=True)
@@ -54,7 +61,7 @@ def circuit_admit(
     now = now or timezone.now()
     if not fresh and connection.circuit == Circuit.CLOSED:
         return Admission(allowed=True)
-    state = Connection.objects.values("circuit", "circuit_opened_at").get(pk=connection.pk)
+    state = _rows(connection).values("circuit", "circuit_opened_at").get(pk=connection.pk)
     circuit, opened_at = state["circuit"], state["circuit_opened_at"] or now
     if circuit == Circuit.CLOSED:
         return Admission(allowed=True)
@@ -64,7 +71,7 @@ def circuit_admit(
         ready_at = opened_at + trial_timeout(connection)
     if now < ready_at:
         return Admission(allowed=False, retry_at=ready_at)
-    won = Connection.objects.filter(pk=connection.pk, circuit=circuit, circuit_opened_at=state["circuit_opened_at"])
+    won = _rows(connection).filter(pk=connection.pk, circuit=circuit, circuit_opened_at=state["circuit_opened_at"])
     if won.update(circuit=Circuit.HALF_OPEN, circuit_opened_at=now):
         return Admission(allowed=True, trial=True)
     # Another dispatcher took the trial a moment ago: wait for its outcome.
@@ -85,7 +92,7 @@ def circuit_admit_possible(*, connection: Connection, conf: SyncConfig, now: dt.
 def circuit_trial_abandon(*, connection: Connection) -> None:
     """The trial slot was taken but no call was made (the message was gone or not due): give it back, so
     the next dispatcher may try at once."""
-    Connection.objects.filter(pk=connection.pk, circuit=Circuit.HALF_OPEN).update(
+    _rows(connection).filter(pk=connection.pk, circuit=Circuit.HALF_OPEN).update(
         circuit=Circuit.OPEN, circuit_opened_at=timezone.now() - dt.timedelta(days=1)
     )
 
@@ -96,7 +103,7 @@ def circuit_success(*, connection: Connection, now: dt.datetime | None = None) -
     with no failures and a recent success stamp, this writes nothing; otherwise one conditional UPDATE."""
     now = now or timezone.now()
     if connection.circuit != Circuit.CLOSED:
-        reopened = Connection.objects.filter(pk=connection.pk).exclude(circuit=Circuit.CLOSED)
+        reopened = _rows(connection).filter(pk=connection.pk).exclude(circuit=Circuit.CLOSED)
         if reopened.update(circuit=Circuit.CLOSED, consecutive_failures=0, circuit_opened_at=None, last_success_at=now):
             return True
     # The common case: already closed. Write only when something changes, so that busy workers do not all
@@ -104,7 +111,7 @@ def circuit_success(*, connection: Connection, now: dt.datetime | None = None) -
     recent = connection.last_success_at is not None and now - connection.last_success_at < SUCCESS_STAMP_EVERY
     if connection.consecutive_failures == 0 and recent:
         return False
-    Connection.objects.filter(pk=connection.pk).filter(
+    _rows(connection).filter(pk=connection.pk).filter(
         Q(consecutive_failures__gt=0)
         | Q(last_success_at__isnull=True)
         | Q(last_success_at__lt=now - SUCCESS_STAMP_EVERY)
@@ -116,9 +123,9 @@ def circuit_answered_with_error(*, connection: Connection, reason: str, now: dt.
     """The institution answered, but refused the call (4xx, a redirect, too large): it is up, so the
     circuit closes, but the error is shown. True when the circuit was not closed before."""
     now = now or timezone.now()
-    changed = Connection.objects.filter(pk=connection.pk).exclude(circuit=Circuit.CLOSED)
+    changed = _rows(connection).filter(pk=connection.pk).exclude(circuit=Circuit.CLOSED)
     was_open = bool(changed.update(circuit=Circuit.CLOSED, consecutive_failures=0, circuit_opened_at=None))
-    Connection.objects.filter(pk=connection.pk).update(
+    _rows(connection).filter(pk=connection.pk).update(
         consecutive_failures=0, last_error=reason[:2000], last_error_at=now
     )
     return was_open
@@ -137,15 +144,17 @@ def circuit_failure(
     them, and open the circuit at the threshold (or again, after a failed trial). Returns the circuit state
     afterwards."""
     now = now or timezone.now()
-    Connection.objects.filter(pk=connection.pk).update(
+    _rows(connection).filter(pk=connection.pk).update(
         consecutive_failures=F("consecutive_failures") + failures, last_error=reason[:2000], last_error_at=now
     )
     if trial:
-        Connection.objects.filter(pk=connection.pk).update(circuit=Circuit.OPEN, circuit_opened_at=now)
+        _rows(connection).filter(pk=connection.pk).update(circuit=Circuit.OPEN, circuit_opened_at=now)
         return Circuit.OPEN
-    opened = Connection.objects.filter(
-        pk=connection.pk, circuit=Circuit.CLOSED, consecutive_failures__gte=conf.breaker_threshold
-    ).update(circuit=Circuit.OPEN, circuit_opened_at=now)
+    opened = (
+        _rows(connection)
+        .filter(pk=connection.pk, circuit=Circuit.CLOSED, consecutive_failures__gte=conf.breaker_threshold)
+        .update(circuit=Circuit.OPEN, circuit_opened_at=now)
+    )
     if opened:
         return Circuit.OPEN
-    return Connection.objects.values_list("circuit", flat=True).get(pk=connection.pk)
+    return _rows(connection).values_list("circuit", flat=True).get(pk=connection.pk)

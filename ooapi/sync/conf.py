@@ -5,6 +5,7 @@ The defaults suit production; the tests make them small so that a dead letter ta
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, fields
 
 from django.conf import settings
@@ -54,3 +55,13 @@ class SyncConfig:
         if unknown:
             raise ValueError(f"Unknown OOAPI_SYNC settings: {', '.join(unknown)}")
         return cls(**values)
+
+
+_random = random.SystemRandom()
+
+
+def backoff_delay(attempt: int, conf: SyncConfig) -> float:
+    """Seconds to wait after failed attempt ``attempt`` (1-based): exponential, capped, with jitter (the
+    connections' messages and the webhooks' alike)."""
+    ceiling = min(conf.backoff_max_seconds, conf.backoff_base_seconds * 2 ** max(attempt - 1, 0))
+    return ceiling * _random.uniform(0.5, 1.0)

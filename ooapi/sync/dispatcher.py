@@ -67,7 +67,6 @@ import datetime as dt
 import itertools
 import logging
 import os
-import random
 import re
 import threading
 import time
@@ -85,7 +84,7 @@ from ooapi.errors import EndpointConfigurationError, OOAPIError, OutsideEndpoint
 from ooapi.http import Endpoint, OOAPIClient
 from ooapi.models import Connection, OutboxMessage
 from ooapi.sync import circuit, services
-from ooapi.sync.conf import SyncConfig
+from ooapi.sync.conf import SyncConfig, backoff_delay
 from ooapi.sync.errors import (
     ANSWER_NOT_APPLIED,
     DISPATCH_FAILED,
@@ -97,6 +96,7 @@ from ooapi.sync.errors import (
     UnexpectedAnswerError,
 )
 from ooapi.sync.outbox import delivering, delivery_enqueue, delivery_started
+from ooapi.sync.webhooks.dispatcher import endpoints_sweep
 
 logger = logging.getLogger("ooapi.sync")
 
@@ -117,15 +117,8 @@ OUTCOME_FIELDS = [
     "dead_at",
 ]
 
-_random = random.SystemRandom()
 # Errors raised before anything was sent: they say nothing about the institution's health.
 _LOCAL_ERRORS = (EndpointConfigurationError, OutsideEndpointError, NoAssociationError)
-
-
-def backoff_delay(attempt: int, conf: SyncConfig) -> float:
-    """Seconds to wait after failed attempt ``attempt`` (1-based): exponential, capped, with jitter."""
-    ceiling = min(conf.backoff_max_seconds, conf.backoff_base_seconds * 2 ** max(attempt - 1, 0))
-    return ceiling * _random.uniform(0.5, 1.0)
 
 
 def _due(now: dt.datetime) -> Q:
@@ -152,7 +145,8 @@ def outbox_sweep(*, connection_id: int | None = None, now: dt.datetime | None = 
     ]
     enqueued = delivery_enqueue(ready, conf=conf)
     registered = services.registrations_confirm_reported() if connection_id is None else 0
-    return {"enqueued": enqueued, "registered": registered}
+    webhooks = endpoints_sweep(now=now, conf=conf) if connection_id is None else 0
+    return {"enqueued": enqueued, "registered": registered, "webhooks": webhooks}
 
 
 def connection_wake(*, connection: Connection, now: dt.datetime | None = None) -> int:

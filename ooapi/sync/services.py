@@ -69,6 +69,7 @@ STATES = (PENDING, ASSOCIATED, DENIED, QUEUED, CANCELED)
 WAITING_STATES = (PENDING, QUEUED)
 
 NOT_STAFF_MESSAGE = _("Only administrators and staff of this institution may manage its connection.")
+NOT_A_CONNECTION_MESSAGE = _("This is a webhook delivery: replay it from the institution's webhooks page.")
 NOT_DEAD_MESSAGE = _("Only a dead letter can be retried; this message is already on its way.")
 
 
@@ -345,6 +346,8 @@ def outbox_message_retry(*, user, message_id: int) -> OutboxMessage:
     there). Raises PermissionDeniedError for other users, ConflictError unless the message is dead."""
     with transaction.atomic():
         message = OutboxMessage.objects.select_for_update(of=("self",)).select_related("connection").get(pk=message_id)
+        if message.connection_id is None:  # a webhook delivery: replayed from its institution's webhooks page
+            raise ConflictError(NOT_A_CONNECTION_MESSAGE, code="not_a_connection_message")
         if not may_manage_connection(user, message.connection.institution_id):
             raise PermissionDeniedError(NOT_STAFF_MESSAGE)
         if message.status != OutboxMessage.Status.DEAD:

@@ -11,6 +11,7 @@ from, or Celery's default queue (``outbox.task_queue``).
 from celery import shared_task
 
 from ooapi.sync import dispatcher
+from ooapi.sync.webhooks import dispatcher as webhooks_dispatcher
 
 
 @shared_task(
@@ -49,3 +50,16 @@ def dispatch_message(message_id: int) -> str:
 )
 def sweep_outbox() -> dict:
     return dispatcher.outbox_sweep()
+
+
+@shared_task(
+    name="ooapi.sync.tasks.deliver_webhooks",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    soft_time_limit=240,
+    time_limit=270,
+)
+def deliver_webhooks(endpoint_id: int) -> dict:
+    """The webhook messages of one endpoint (``ooapi.sync.webhooks.dispatcher``)."""
+    return webhooks_dispatcher.endpoint_deliver(endpoint_id=endpoint_id)

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "ooapi",
     "insights",
     "privacy",
+    "webhooks",
     "demo",
 ]
 
@@ -175,6 +176,11 @@ STORAGES = {
 # Redis: broker and cache.
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+
+# Webhooks (docs/webhooks.md): deliver to loopback, private, link-local and reserved addresses? No in
+# production (an endpoint URL must not reach the portal's own network); the test and dev settings allow it
+# for their local receivers.
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=False)
 
 # Celery
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)

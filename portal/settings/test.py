@@ -37,3 +37,6 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # Static files straight from the source folders: no collectstatic needed for the live-server tests.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# The webhook tests deliver to a receiver on 127.0.0.1.
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True

@@ -179,7 +179,21 @@ def _write(
         for subscriber in list(_awarded_subscribers):
             transaction.on_commit(partial(subscriber, result.pk))
     messages.result_recorded(result)
+    for subscriber in list(_recorded_subscribers):
+        subscriber(result)
     return result
+
+
+# Apps above results (webhooks) hear of every result written, inside its transaction.
+_recorded_subscribers: list[Callable[[Result], None]] = []
+
+
+def recorded_subscribe(subscriber: Callable[[Result], None]) -> None:
+    """Call ``subscriber(result)`` for every result recorded or corrected (portal, CSV or an institution's
+    system), inside the transaction that writes it: what it writes commits or rolls back with the result.
+    Registered from an ``AppConfig.ready()``; subscribing twice is a no-op."""
+    if subscriber not in _recorded_subscribers:
+        _recorded_subscribers.append(subscriber)
 
 
 # Apps above results (credentials) listen for results that award without a home's recognition.

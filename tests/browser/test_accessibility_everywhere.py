@@ -30,6 +30,7 @@ def _sign_in(context, live_server, email: str) -> None:
 def _pages_by_role(zone) -> dict[str, list[tuple[str, str]]]:
     from billing.models_invoices import Invoice
     from enrolment.models import EnrolmentRequest
+    from ooapi.models import WebhookEndpoint
     from routes.mijndiploma.models import ProgrammeVersion
 
     email = lambda local: f"{local}@demo.flexportal.nl"  # noqa: E731
@@ -37,8 +38,9 @@ def _pages_by_role(zone) -> dict[str, list[tuple[str, str]]]:
     request = EnrolmentRequest.objects.filter(home_approved_at__isnull=False).order_by("pk").first()
     waiting = ProgrammeVersion.objects.filter(status="submitted").order_by("pk").first()
     invoice = Invoice.objects.filter(learner__user__email=email("professional")).order_by("pk").first()
-    assert request is not None and waiting is not None and invoice is not None, (
-        "the demo has an approved request, a version to review and an invoice"
+    webhook = WebhookEndpoint.objects.filter(institution__code="uu").order_by("pk").first()
+    assert request is not None and waiting is not None and invoice is not None and webhook is not None, (
+        "the demo has an approved request, a version to review, an invoice and a webhook endpoint"
     )
     return {
         email("student"): [("my results", "/results/transcript/"), ("my credentials", "/credentials/mine/")],
@@ -65,6 +67,8 @@ def _pages_by_role(zone) -> dict[str, list[tuple[str, str]]]:
             ("staff console", "/enrolment/staff/"),
             ("outgoing queue", "/enrolment/staff/uu/outgoing/"),
             ("settlement: own institution", "/billing/settlement/uu/"),
+            ("webhooks", "/webhooks/uu/"),
+            ("a webhook endpoint and its deliveries", f"/webhooks/uu/endpoints/{webhook.pk}/"),
         ],
         email("admissions.vu"): [
             ("incoming queue", "/enrolment/staff/vu/incoming/"),

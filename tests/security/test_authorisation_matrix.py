@@ -30,7 +30,7 @@ from catalogue.models import AdmissionMode
 from credentials.models import IssuedCredential, MicrocredentialDefinition, StatusList
 from enrolment.models import EnrolmentRequest, Status
 from notifications.models import Notification
-from ooapi.models import Connection, ImportRun, OutboxMessage
+from ooapi.models import Connection, ImportRun, OutboxMessage, WebhookEndpoint
 from results.models import ConversionTable, Recognition, RecognitionPrecedent, Result
 from tests.factories import (
     CourseFactory,
@@ -168,6 +168,15 @@ def build_world() -> World:
             "run": ImportRun.objects.create(connection=connection),
             "message": OutboxMessage.objects.create(
                 connection=connection, kind="test", status=OutboxMessage.Status.DEAD
+            ),
+        }
+        webhook = WebhookEndpoint.objects.create(
+            institution=inst, url="http://127.0.0.1:9/hooks", events=["request.submitted"], secret="whsec_matrix"
+        )
+        links[inst.pk] |= {
+            "webhook": webhook,
+            "delivery": OutboxMessage.objects.create(
+                endpoint=webhook, kind="webhook:request.submitted", status=OutboxMessage.Status.DEAD
             ),
         }
     ConversionTable.objects.create(
@@ -644,6 +653,44 @@ MATRIX.update(
             "POST",
             lambda o: f"/ooapi/connections/{o['connection'].pk}/messages/{o['message'].pk}/retry/",
             only({"host_admissions": (OK, DENY), "catalogue_manager": (OK, DENY), "admin": (OK, OK)}),
+        ),
+        # Webhooks: staff (any role) of the institution, and nobody else (superusers use the admin).
+        "webhooks:endpoints": Entry(
+            "GET",
+            lambda o: f"/webhooks/{o['host'].code}/",
+            only({"host_admissions": (OK, DENY), "catalogue_manager": (OK, DENY)}),
+        ),
+        "webhooks:endpoints#register": Entry(
+            "POST",
+            lambda o: f"/webhooks/{o['host'].code}/",
+            only({"host_admissions": (OK, DENY), "catalogue_manager": (OK, DENY)}),
+            data={"url": "https://hooks.example.nl/in", "events": ["request.submitted"]},
+        ),
+        "webhooks:endpoint": Entry(
+            "GET",
+            lambda o: f"/webhooks/{o['host'].code}/endpoints/{o['webhook'].pk}/",
+            only({"host_admissions": (OK, DENY), "catalogue_manager": (OK, DENY)}),
+        ),
+        "webhooks:active": Entry(
+            "POST",
+            lambda o: f"/webhooks/{o['host'].code}/endpoints/{o['webhook'].pk}/active/",
+            only({"host_admissions": (OK, DENY), "catalogue_manager": (OK, DENY)}),
+            data={"active": "0"},
+        ),
+        "webhooks:rotate": Entry(
+            "POST",
+            lambda o: f"/webhooks/{o['host'].code}/endpoints/{o['webhook'].pk}/rotate/",
+            only({"host_admissions": (OK, DENY), "catalogue_manager": (OK, DENY)}),
+        ),
+        "webhooks:delete": Entry(
+            "POST",
+            lambda o: f"/webhooks/{o['host'].code}/endpoints/{o['webhook'].pk}/delete/",
+            only({"host_admissions": (OK, DENY), "catalogue_manager": (OK, DENY)}),
+        ),
+        "webhooks:replay": Entry(
+            "POST",
+            lambda o: f"/webhooks/{o['host'].code}/deliveries/{o['delivery'].pk}/replay/",
+            only({"host_admissions": (OK, DENY), "catalogue_manager": (OK, DENY)}),
         ),
         # Catalogue imports: catalogue managers of the institution, and admins.
         "ooapi_imports:list": Entry(
