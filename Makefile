@@ -2,7 +2,7 @@
 #   make run   set up .venv, migrate, seed the demo and serve http://127.0.0.1:$(PORT)
 #              (gunicorn when DATABASE_URL names PostgreSQL, runserver on the embedded SQLite default), with the
 #              reference OOAPI peer on $(PEER_PORT) (PORT + 100 unless set), so two checkouts run side by side
-#   make test  the whole suite against PostgreSQL and Redis
+#   make test  the whole suite against PostgreSQL and Redis, on two pytest-xdist workers (one file per worker at a time)
 PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -38,7 +38,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	@$(MAKE) --no-print-directory compiled-messages
-	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) -m pytest
+	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) -m pytest -n 2 --dist loadfile
 
 # The compiled catalogues are committed, so a machine without GNU gettext still runs the portal.
 compiled-messages: $(STAMP)

@@ -1,6 +1,24 @@
 import pytest
 from django.core.cache import cache
 
+# `make test` runs the files on two pytest-xdist workers, handed out in collection order (--dist loadfile).
+# The longest files go first, so the run does not end with one worker alone on a four-minute file.
+LONGEST_FIRST = (
+    "tests/security/test_authorisation_matrix.py",
+    "tests/test_embedded_default.py",
+    "tests/browser/test_accessibility_everywhere.py",
+    "tests/browser/test_issue7_catalogue_browser.py",
+    "tests/security/test_api_schemathesis.py",
+    "tests/ooapi_provider/test_schemathesis.py",
+    "tests/security/test_verb_matrix.py",
+    "tests/ooapi_sync/test_faults.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    rank = {path: position for position, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
