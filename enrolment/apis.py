@@ -26,7 +26,7 @@ from enrolment.serializers import (
     MotivationSerializer,
     TransitionSerializer,
 )
-from enrolment.services import approval, requests
+from enrolment.services import approval, queue, requests
 from enrolment.services.actions import ACTIONS, request_act
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -110,9 +110,12 @@ class EnrolmentViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Enrol: create and submit a request",
+        description="201: submitted inline, the answer carries the outcome. 202: during an enrolment window with "
+        "queued admission, recorded in the offering's queue (`queued` true); a worker decides it within seconds: "
+        "follow `status_url` (also the `Location` header).",
         request=EnrolmentCreateSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: EnrolmentRequestSerializer},
+        responses={201: EnrolmentRequestSerializer, 202: EnrolmentRequestSerializer},
     )
     def create(self, request):
         serializer = EnrolmentCreateSerializer(data=request.data)
@@ -120,6 +123,16 @@ class EnrolmentViewSet(viewsets.GenericViewSet):
         data = serializer.validated_data
 
         def submit():
+            if queue.queue_takes_id(data["offering"], alternatives=data["alternatives"]):
+                # Queued admission: recorded with its arrival order; a worker decides it (follow status_url).
+                recorded = queue.request_enqueue(
+                    user=request.user,
+                    offering_id=data["offering"],
+                    motivation=data["motivation"],
+                    document=data.get("document"),
+                    route=data["route"],
+                )
+                return status.HTTP_202_ACCEPTED, _submitted_detail(request, recorded)
             created = requests.request_submit(
                 user=request.user,
                 offering_id=data["offering"],
@@ -136,7 +149,8 @@ class EnrolmentViewSet(viewsets.GenericViewSet):
             payload=serializer.initial_data,
             action=submit,
         )
-        return Response(body, status=code)
+        headers = {"Location": body["status_url"]} if code in (201, 202) and "status_url" in body else None
+        return Response(body, status=code, headers=headers)
 
     @extend_schema(
         summary="Eligibility for an offering, rule by rule",

@@ -1,3 +1,4 @@
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -71,6 +72,9 @@ class EnrolmentRequestSerializer(serializers.ModelSerializer):
     has_document = serializers.SerializerMethodField()
     timeline = RequestEventSerializer(source="events", many=True, read_only=True)
     actions = serializers.SerializerMethodField()
+    # Waiting in the offering's admission queue (202 Accepted): follow ``status_url`` for the decision.
+    queued = serializers.BooleanField(source="is_queued", read_only=True)
+    status_url = serializers.SerializerMethodField()
 
     class Meta:
         model = EnrolmentRequest
@@ -92,6 +96,8 @@ class EnrolmentRequestSerializer(serializers.ModelSerializer):
             "submitted_at",
             "timeline",
             "actions",
+            "queued",
+            "status_url",
         ]
 
     def get_student(self, obj) -> dict:
@@ -100,6 +106,9 @@ class EnrolmentRequestSerializer(serializers.ModelSerializer):
             "student_number": obj.student.student_number,
             "home_institution": obj.home_institution.code if obj.home_institution_id else None,
         }
+
+    def get_status_url(self, obj) -> str:
+        return reverse("enrolment-detail", kwargs={"id": obj.public_id})
 
     def get_has_document(self, obj) -> bool:
         return bool(obj.document)

@@ -31,3 +31,6 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # Static files straight from the source folders: no collectstatic needed for the live-server tests.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Requests are submitted inline, as the suite's many enrolment tests expect; the queue's own tests turn
+# queued admission on (tests/enrolment/test_queued_admission.py, the browser test of the queue).
+ENROLMENT_QUEUED_ADMISSION = False
