@@ -50,12 +50,16 @@ def _detail(request, enrolment_request: EnrolmentRequest) -> dict:
     return EnrolmentRequestSerializer(fresh, context={"request": request}).data
 
 
-def _submitted_detail(request, submitted: EnrolmentRequest) -> dict:
+def _submitted_detail(request, submitted: EnrolmentRequest, *, recorded_only: bool = False) -> dict:
     """``_detail`` of a request ``request_submit`` has just returned, without reading it again: the service
     already holds everything the answer shows (the offering with its course, module and institution, both
-    institutions, the student's profile) in the state it saved. Only the timeline is read."""
+    institutions, the student's profile) in the state it saved. Only the timeline is read; a request only
+    recorded in the admission queue (``recorded_only``) has none yet."""
     submitted.student.user = request.user  # the profile was found by this user's id
-    prefetch_related_objects([submitted], Prefetch("events", queryset=RequestEvent.objects.order_by("at", "pk")))
+    if recorded_only:
+        submitted._prefetched_objects_cache = {"events": RequestEvent.objects.none()}
+    else:
+        prefetch_related_objects([submitted], Prefetch("events", queryset=RequestEvent.objects.order_by("at", "pk")))
     return EnrolmentRequestSerializer(submitted, context={"request": request}).data
 
 
@@ -123,16 +127,18 @@ class EnrolmentViewSet(viewsets.GenericViewSet):
         data = serializer.validated_data
 
         def submit():
-            if queue.queue_takes_id(data["offering"], alternatives=data["alternatives"]):
+            offering = queue.queue_offering(data["offering"], alternatives=data["alternatives"])
+            if offering is not None:
                 # Queued admission: recorded with its arrival order; a worker decides it (follow status_url).
                 recorded = queue.request_enqueue(
                     user=request.user,
                     offering_id=data["offering"],
+                    offering=offering,
                     motivation=data["motivation"],
                     document=data.get("document"),
                     route=data["route"],
                 )
-                return status.HTTP_202_ACCEPTED, _submitted_detail(request, recorded)
+                return status.HTTP_202_ACCEPTED, _submitted_detail(request, recorded, recorded_only=True)
             created = requests.request_submit(
                 user=request.user,
                 offering_id=data["offering"],

@@ -49,6 +49,7 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from catalogue.models import AdmissionMode, Offering
@@ -107,16 +108,20 @@ def queue_takes(offering: Offering, *, alternatives=(), module_registration: boo
     )
 
 
-def queue_takes_id(offering_id, *, alternatives=(), module_registration: bool = False) -> bool:
-    """``queue_takes`` by the offering's id, with one small read only when queued admission is on; an unknown
-    offering is left to the service that refuses it."""
+def queue_offering(offering_id, *, alternatives=(), module_registration: bool = False) -> Offering | None:
+    """The offering asked for when its request goes through the queue (``queue_takes``), read once for the
+    recording to use; None otherwise, or for an unknown offering (the inline service refuses it)."""
     if not queued_admission_on() or alternatives or module_registration:
-        return False
+        return None
     try:
-        mode = Offering.objects.filter(pk=int(offering_id)).values_list("admission_mode", flat=True).first()
+        offering = (
+            Offering.objects.select_related("institution", "course", "module")
+            .filter(pk=int(offering_id), is_archived=False)
+            .first()
+        )
     except (TypeError, ValueError):
-        return False
-    return mode in QUEUE_MODES
+        return None
+    return offering if offering is not None and queue_takes(offering) else None
 
 
 _ARRIVAL_SQL = f"""
@@ -138,7 +143,14 @@ def arrival_take(offering_id: int) -> int:
 
 
 def request_enqueue(
-    *, user, offering_id, motivation: str = "", document=None, route: str | None = None, _before_commit=None
+    *,
+    user,
+    offering_id,
+    motivation: str = "",
+    document=None,
+    route: str | None = None,
+    offering: Offering | None = None,
+    _before_commit=None,
 ) -> EnrolmentRequest:
     """Record a request in its offering's admission queue; a worker decides it (``queue_decide``).
 
@@ -146,11 +158,13 @@ def request_enqueue(
     OfferingNotFoundError (404), ModulePageRequiredError (400) for a module-only learner, NotEligibleError
     (400) when the window is not open (the ``window`` rule), RouteNotOpenError / MotivationRequiredError /
     UploadError (400), DuplicateRequestError (409) when the student has an active request for it. Writes
-    nothing on a refusal. ``_before_commit``: test-only, called after the number is taken.
+    nothing on a refusal. ``offering``: already read by the caller (``queue_offering``). ``_before_commit``:
+    test-only, called after the number is taken.
     """
     upload_validate(document)
     profile = student_profile_require(user)
-    offering = offering_for_enrolment(offering_id)
+    if offering is None or offering.pk != offering_id:
+        offering = offering_for_enrolment(offering_id)
     if profile.home_institution_id is None:
         raise ModulePageRequiredError()
     check = window(Context(student=profile, offering=offering, now=timezone.now(), mine=[], policy=None))
@@ -290,6 +304,8 @@ def queue_decide(*, offering_id: int, seed: int | None = None, limit: int = BATC
             return counts
         for request in batch:
             request.student = held.profiles[request.student_id]
+        if offering.course_id:
+            prefetch_related_objects([offering], "course__prerequisites")  # the rule reads them once per batch
         mine = _students_requests([r.student_id for r in batch], exclude=[r.pk for r in batch])
         lottery = offering.admission_mode == AdmissionMode.LOTTERY
         if lottery and seed is None:
