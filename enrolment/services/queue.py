@@ -46,6 +46,7 @@ import random
 import secrets
 import time
 
+from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
@@ -72,6 +73,7 @@ from institutions.models import Institution
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 200  # arrivals one batch decides at most
+DECIDE_TASK = "enrolment.tasks.decide_queue"
 QUEUED_MARK = "enrolment:queue:queued:{offering_id}"
 MARK_SECONDS = 60  # a task lost with the broker: the sweep queues another after this
 SWEEP_AFTER_SECONDS = 30  # a draft waiting longer than this is swept into a new task
@@ -205,14 +207,13 @@ def request_enqueue(
 def queue_kick(offering_ids, *, force: bool = False) -> int:
     """Queue the decision task of each offering, unless one is queued and has not started (a mark in the
     cache; ``force``: anyway). Returns how many tasks were queued."""
-    from enrolment import tasks  # the tasks module imports this one
-
+    decide_queue = current_app.tasks[DECIDE_TASK]  # by name: the tasks module imports this one
     queued = 0
     for offering_id in sorted(set(offering_ids)):
         if not force and not _mark(offering_id):
             continue
         try:
-            tasks.decide_queue.delay(offering_id)
+            decide_queue.delay(offering_id)
         except Exception:
             queue_started(offering_id)  # no task went out: the mark must not hold back the next one
             raise

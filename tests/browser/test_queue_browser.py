@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from catalogue.models import AdmissionMode
 from enrolment.models import EnrolmentRequest, HomeApprovalPolicy, Status
 from enrolment.services import queue
+from tests.browser.axe import assert_accessible
 from tests.factories import (
     AcademicPeriodFactory,
     CourseFactory,
@@ -77,6 +78,7 @@ def test_a_student_sees_in_the_queue_then_the_outcome_without_reloading(popular,
             expect(page.locator("#request-status-region")).to_have_attribute("aria-live", "polite")
             public_id = re.search(r"/enrolment/requests/([0-9a-f-]{36})/", page.url).group(1)
             assert EnrolmentRequest.objects.get(public_id=public_id).is_queued
+            assert_accessible(page, "a request in the queue")
             page.evaluate("window.stillTheSamePage = true")  # a reload would drop it
 
             with celery_worker(tmp_path / "worker.log", extra_env={"CELERY_BROKER_URL": private.url}):
@@ -84,6 +86,7 @@ def test_a_student_sees_in_the_queue_then_the_outcome_without_reloading(popular,
             expect(page.locator("#queue-decided")).to_contain_text("The queue has decided your request.")
             assert page.evaluate("window.stillTheSamePage") is True
             assert page.locator("#request-status-region").get_attribute("hx-get") is None  # no more polling
+            assert_accessible(page, "a request the queue decided")
     finally:
         context.close()
         private.stop()
