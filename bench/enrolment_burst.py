@@ -206,7 +206,9 @@ def measure(
     queued = queue_workers > 0
     with (
         live_server(server, redis_url=redis_url, queue=queue, decide_queue=decide_queue, queued=queued) as live,
-        decide_worker(redis_url=redis_url, queue=decide_queue, concurrency=queue_workers) as worker,
+        decide_worker(
+            redis_url=redis_url, queue=decide_queue, concurrency=queue_workers, notifications_queue=queue
+        ) as worker,
     ):
         client = Client(live.base_url, concurrency)
         started = time.perf_counter()
@@ -383,6 +385,7 @@ def fcfs_order(offering_ids: list[int], seats: int) -> dict:
     """First come, first served, checked: the students holding a seat of each offering are exactly its first
     ``seats`` by arrival order. Counts the seat holders who are not (and the requests never decided)."""
     violations = undecided = 0
+    batches = AdmissionBatch.objects.filter(offering__in=offering_ids).count()
     for offering_id in offering_ids:
         rows = list(
             EnrolmentRequest.objects.filter(offering_id=offering_id)
@@ -392,7 +395,7 @@ def fcfs_order(offering_ids: list[int], seats: int) -> dict:
         undecided += sum(1 for arrival, status in rows if status == Status.DRAFT)
         first = {arrival for arrival, _status in rows[:seats]}
         violations += sum(1 for arrival, status in rows if status in SEAT_STATES and arrival not in first)
-    return {"fcfs_order_violations": violations, "undecided": undecided}
+    return {"fcfs_order_violations": violations, "undecided": undecided, "batches": batches}
 
 
 def decisions_wait(offering_ids: list[int], *, timeout: float) -> float | None:
@@ -414,7 +417,9 @@ def decisions_wait(offering_ids: list[int], *, timeout: float) -> float | None:
 
 
 @contextlib.contextmanager
-def decide_worker(*, redis_url: str, queue: str, concurrency: int) -> Iterator[subprocess.Popen | None]:
+def decide_worker(
+    *, redis_url: str, queue: str, concurrency: int, notifications_queue: str
+) -> Iterator[subprocess.Popen | None]:
     """The Celery worker (prefork, ``concurrency`` processes) that decides the admission queue, on the run's
     decision queue only, with the server's settings; none when ``concurrency`` is 0."""
     if concurrency <= 0:
@@ -429,6 +434,7 @@ def decide_worker(*, redis_url: str, queue: str, concurrency: int) -> Iterator[s
         DATABASE_URL=database_url(),
         REDIS_URL=redis_url,
         BENCH_DECIDE_QUEUE=queue,
+        BENCH_CELERY_QUEUE=notifications_queue,  # its notification tasks: counted with the server's
         PYTHONUNBUFFERED="1",
     )
     log = tempfile.NamedTemporaryFile("w+", prefix="bench-burst-worker-", suffix=".log", delete=False)  # noqa: SIM115
