@@ -24,6 +24,7 @@ from enrolment.serializers import (
     EnrolmentCreateSerializer,
     EnrolmentRequestSerializer,
     MotivationSerializer,
+    QueuedSerializer,
     TransitionSerializer,
 )
 from enrolment.services import approval, queue, requests
@@ -50,16 +51,12 @@ def _detail(request, enrolment_request: EnrolmentRequest) -> dict:
     return EnrolmentRequestSerializer(fresh, context={"request": request}).data
 
 
-def _submitted_detail(request, submitted: EnrolmentRequest, *, recorded_only: bool = False) -> dict:
+def _submitted_detail(request, submitted: EnrolmentRequest) -> dict:
     """``_detail`` of a request ``request_submit`` has just returned, without reading it again: the service
     already holds everything the answer shows (the offering with its course, module and institution, both
-    institutions, the student's profile) in the state it saved. Only the timeline is read; a request only
-    recorded in the admission queue (``recorded_only``) has none yet."""
+    institutions, the student's profile) in the state it saved. Only the timeline is read."""
     submitted.student.user = request.user  # the profile was found by this user's id
-    if recorded_only:
-        submitted._prefetched_objects_cache = {"events": RequestEvent.objects.none()}
-    else:
-        prefetch_related_objects([submitted], Prefetch("events", queryset=RequestEvent.objects.order_by("at", "pk")))
+    prefetch_related_objects([submitted], Prefetch("events", queryset=RequestEvent.objects.order_by("at", "pk")))
     return EnrolmentRequestSerializer(submitted, context={"request": request}).data
 
 
@@ -115,11 +112,11 @@ class EnrolmentViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Enrol: create and submit a request",
         description="201: submitted inline, the answer carries the outcome. 202: during an enrolment window with "
-        "queued admission, recorded in the offering's queue (`queued` true); a worker decides it within seconds: "
-        "follow `status_url` (also the `Location` header).",
+        "queued admission, recorded in the offering's queue (`queued` true, its `arrival` number); a worker decides "
+        "it within seconds: follow `status_url` (also the `Location` header), the request in full.",
         request=EnrolmentCreateSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: EnrolmentRequestSerializer, 202: EnrolmentRequestSerializer},
+        responses={201: EnrolmentRequestSerializer, 202: QueuedSerializer},
     )
     def create(self, request):
         serializer = EnrolmentCreateSerializer(data=request.data)
@@ -138,7 +135,7 @@ class EnrolmentViewSet(viewsets.GenericViewSet):
                     document=data.get("document"),
                     route=data["route"],
                 )
-                return status.HTTP_202_ACCEPTED, _submitted_detail(request, recorded, recorded_only=True)
+                return status.HTTP_202_ACCEPTED, QueuedSerializer(recorded).data
             created = requests.request_submit(
                 user=request.user,
                 offering_id=data["offering"],

@@ -117,6 +117,24 @@ class EnrolmentRequestSerializer(serializers.ModelSerializer):
         return available_actions(self.context["request"].user, obj)
 
 
+class QueuedSerializer(serializers.ModelSerializer):
+    """The answer to a request recorded in its offering's admission queue (202 Accepted): where to follow it.
+    Nothing has been decided yet; ``status_url`` gives the request in full, with its timeline and actions."""
+
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    status_label = StatusLabelField()
+    offering = serializers.IntegerField(source="offering_id", read_only=True)
+    queued = serializers.BooleanField(source="is_queued", read_only=True)
+    status_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EnrolmentRequest
+        fields = ["id", "status", "status_label", "offering", "route", "arrival", "queued", "status_url"]
+
+    def get_status_url(self, obj) -> str:
+        return reverse("enrolment-detail", kwargs={"id": obj.public_id})
+
+
 class EnrolmentCreateSerializer(serializers.Serializer):
     offering = serializers.IntegerField(min_value=1)
     motivation = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")

@@ -205,15 +205,18 @@ def request_enqueue(
 
 
 def queue_kick(offering_ids, *, force: bool = False) -> int:
-    """Queue the decision task of each offering, unless one is queued and has not started (a mark in the
-    cache; ``force``: anyway). Returns how many tasks were queued."""
+    """Queue the decision task of each offering, to start after the batch window
+    (``ENROLMENT_QUEUE_BATCH_WINDOW_MS``), unless one is queued and has not started (a mark in the cache;
+    ``force``: anyway). Returns how many tasks were queued."""
     decide_queue = current_app.tasks[DECIDE_TASK]  # by name: the tasks module imports this one
+    # The batch window: requests recorded while the task waits join its first batch.
+    window = max(getattr(settings, "ENROLMENT_QUEUE_BATCH_WINDOW_MS", 0), 0) / 1000 or None
     queued = 0
     for offering_id in sorted(set(offering_ids)):
         if not force and not _mark(offering_id):
             continue
         try:
-            decide_queue.delay(offering_id)
+            decide_queue.apply_async((offering_id,), countdown=window)
         except Exception:
             queue_started(offering_id)  # no task went out: the mark must not hold back the next one
             raise

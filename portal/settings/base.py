@@ -365,6 +365,9 @@ ENROLMENT_LOCK_TIMEOUT_MS = env.int("ENROLMENT_LOCK_TIMEOUT_MS", default=5000)
 # Celery worker decides each offering's queue in batches. Off: submitted inline, as on the embedded default
 # without a broker (settings.dev turns it off there) and in the test settings (the queue's tests turn it on).
 ENROLMENT_QUEUED_ADMISSION = env.bool("ENROLMENT_QUEUED_ADMISSION", default=True)
+# How long an offering's decision task waits after the first request it was queued for, so that requests
+# arriving meanwhile are decided in the same batch (one lock, one write of moves and notifications).
+ENROLMENT_QUEUE_BATCH_WINDOW_MS = env.int("ENROLMENT_QUEUE_BATCH_WINDOW_MS", default=500)
 # The host's decision on a selection offering, as the home's has (HomeApprovalPolicy): days to decide, and
 # after how many days its admissions staff are reminded; past the deadline it is escalated.
 ENROLMENT_HOST_DECISION_DAYS = env.int("ENROLMENT_HOST_DECISION_DAYS", default=10)

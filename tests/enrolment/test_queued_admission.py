@@ -44,7 +44,7 @@ def test_post_records_the_request_and_answers_202_with_a_status_url(zone, auto_a
     assert body["queued"] is True
     assert body["status"] == Status.DRAFT
     assert body["status_label"].startswith("In the queue")
-    assert body["timeline"] == []  # recorded, not moved: no event yet
+    assert (body["offering"], body["arrival"]) == (zone["offering"].pk, 1)
     assert body["status_url"] == f"/api/enrolments/{body['id']}/"
     assert response["Location"] == body["status_url"]
     request = EnrolmentRequest.objects.get(public_id=body["id"])
