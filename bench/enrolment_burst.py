@@ -24,9 +24,15 @@ taken, no sessions. Then it
 6. counts the seats in the database, stops gunicorn, counts the messages queued after commit in the run's
    own Celery queue (no worker consumes it) and removes it, and prints one JSON object.
 
-``errors`` counts burst requests not answered ``201 Created``: every student enrols once, with a key of
-their own, in an open window, so admitted and waitlisted are both 201; a 409, any other 4xx or 5xx, a
-timeout or a dropped connection is an error. ``overbooked`` counts offerings holding more seats (requests
+Queued admission (issue #20): the server answers 202 and a Celery worker (``--queue-workers`` processes, on
+a decision queue of the run's own) decides the admission queues in batches. The burst is timed from its
+first POST to the last decision (``decided_per_s``, and ``ratio`` against the floor), and
+``fcfs_order_violations`` counts seat holders who are not among their offering's first ``--seats`` by
+arrival. ``--queue-workers 0`` turns queued admission off: decided inline, answered 201, as before.
+
+``errors`` counts burst requests not answered ``201 Created`` or ``202 Accepted``: every student enrols
+once, with a key of their own, in an open window; a 409, any other 4xx or 5xx, a timeout or a dropped
+connection is an error. ``overbooked`` counts offerings holding more seats (requests
 admitted, registered or offered a seat) than their capacity, or whose ``seats_taken`` exceeds it.
 docs/benchmarks.md ("Enrolment burst") explains every field and records the figures.
 """
