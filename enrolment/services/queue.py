@@ -284,13 +284,13 @@ def _waiting(offering_id: int, limit: int) -> list[tuple[int, int]]:
     )
 
 
-def queue_decide(*, offering_id: int, seed: int | None = None, limit: int = BATCH_SIZE) -> dict:
+def queue_decide(*, offering_id: int, seed: int | None = None, limit: int | None = None) -> dict:
     """Decide one batch of the offering's queue (see the module's documentation). ``seed``: the lottery's
     (a random one when not given; recorded on the batch). Raises BusyError when a lock is not free in time
     (the task retries). Returns counts: decided, submitted, refused, admitted, waitlisted."""
     counts = {"decided": 0, "submitted": 0, "refused": 0, "admitted": 0, "waitlisted": 0}
     with transaction.atomic():
-        waiting = _waiting(offering_id, limit)
+        waiting = _waiting(offering_id, limit or BATCH_SIZE)
         if not waiting:
             return counts
         held = locks.lock_queue(offering_id, student_ids={student for _pk, student in waiting})

@@ -263,3 +263,28 @@ def test_control_without_the_arrival_guard_a_later_request_takes_the_seat(transa
 @queued
 def test_with_the_guard_the_later_request_waits_for_the_earlier_commit(transactional_db, zone, auto_approving_home):
     assert _race(zone, guarded=True)[2] is True
+
+
+@queued
+@pytest.mark.django_db
+def test_the_task_decides_batch_after_batch_until_the_queue_is_empty(zone, auto_approving_home, monkeypatch):
+    monkeypatch.setattr(queue, "BATCH_SIZE", 2)
+    offering = zone["offering"]
+    students = zone["students"] + _students(zone, 1)
+    recorded = [queue.request_enqueue(user=s.user, offering_id=offering.pk) for s in students]
+    assert queue.queue_run(offering.pk) == 5
+    assert list(AdmissionBatch.objects.values_list("first_arrival", "last_arrival")) == [(1, 2), (3, 4), (5, 5)]
+    assert not EnrolmentRequest.objects.filter(pk__in=[r.pk for r in recorded], status=Status.DRAFT).exists()
+
+
+@queued
+@pytest.mark.django_db(transaction=True)
+def test_one_task_per_offering_is_queued_until_it_starts_and_the_sweep_queues_what_waited(zone, auto_approving_home):
+    offering = zone["offering"]
+    first = queue.request_enqueue(user=zone["students"][0].user, offering_id=offering.pk)  # commits: queues the task
+    assert queue.queue_kick([offering.pk]) == 0  # the mark stands: coalesced
+    queue.queue_started(offering.pk)
+    assert queue.queue_kick([offering.pk]) == 1
+    assert queue.queues_sweep() == 0  # nothing has waited long yet
+    EnrolmentRequest.objects.filter(pk=first.pk).update(created_at=timezone.now() - dt.timedelta(minutes=1))
+    assert queue.queues_sweep() == 1  # queued again even though the mark stands
