@@ -24,9 +24,15 @@ taken, no sessions. Then it
 6. counts the seats in the database, stops gunicorn, counts the messages queued after commit in the run's
    own Celery queue (no worker consumes it) and removes it, and prints one JSON object.
 
-``errors`` counts burst requests not answered ``201 Created``: every student enrols once, with a key of
-their own, in an open window, so admitted and waitlisted are both 201; a 409, any other 4xx or 5xx, a
-timeout or a dropped connection is an error. ``overbooked`` counts offerings holding more seats (requests
+Queued admission (issue #20): the server answers 202 and a Celery worker (``--queue-workers`` processes, on
+a decision queue of the run's own) decides the admission queues in batches. The burst is timed from its
+first POST to the last decision (``decided_per_s``, and ``ratio`` against the floor), and
+``fcfs_order_violations`` counts seat holders who are not among their offering's first ``--seats`` by
+arrival. ``--queue-workers 0`` turns queued admission off: decided inline, answered 201, as before.
+
+``errors`` counts burst requests not answered ``201 Created`` or ``202 Accepted``: every student enrols
+once, with a key of their own, in an open window; a 409, any other 4xx or 5xx, a timeout or a dropped
+connection is an error. ``overbooked`` counts offerings holding more seats (requests
 admitted, registered or offered a seat) than their capacity, or whose ``seats_taken`` exceeds it.
 docs/benchmarks.md ("Enrolment burst") explains every field and records the figures.
 """
@@ -75,7 +81,7 @@ from bench.views import FLOOR_TABLE, FLOOR_TABLE_SQL
 from bench.zone import bench_institution, bench_offering, bench_period, bench_students
 from catalogue.models import AdmissionMode, Offering
 from core.models import IdempotencyRecord
-from enrolment.models import SEAT_STATES, EnrolmentRequest, HomeApprovalPolicy, Status
+from enrolment.models import SEAT_STATES, AdmissionBatch, AdmissionQueue, EnrolmentRequest, HomeApprovalPolicy, Status
 from institutions.models import Institution
 
 HELP = "Enrolment burst over HTTP against gunicorn: requests/s, p50/p95, seats never overbooked, floor ratio."
@@ -97,6 +103,7 @@ FLOOR_PATH = "/bench/floor/"
 FRAMEWORK_FLOOR_PATH = "/bench/floor/framework/"
 LOGIN_PATH = "/_allauth/app/v1/auth/login"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
+CELERY = Path(sys.executable).with_name("celery")
 
 
 def add_arguments(parser) -> None:
@@ -118,6 +125,13 @@ def add_arguments(parser) -> None:
         "cookie with a CSRF token, as a browser does (session).",
     )
     parser.add_argument(
+        "--queue-workers",
+        type=int,
+        default=2,
+        help="Processes of the Celery worker that decides the admission queue (default 2; 0: queued admission "
+        "off, every request decided inline as before).",
+    )
+    parser.add_argument(
         "--redis-url",
         default=DEFAULT_REDIS_URL,
         help=f"Redis database of the server's cache and Celery broker (default {DEFAULT_REDIS_URL}).",
@@ -137,6 +151,7 @@ def run(
     warmup: int,
     auth: str,
     redis_url: str,
+    queue_workers: int = 2,
     **_options,
 ) -> dict:
     require_postgresql()
@@ -155,6 +170,7 @@ def run(
             warmup=warmup,
             auth=auth,
             redis_url=redis_url,
+            queue_workers=queue_workers,
         )
     stdout.write(json.dumps(result))
     return result
@@ -181,6 +197,7 @@ def measure(
     warmup: int = 64,
     auth: str = "token",
     redis_url: str = DEFAULT_REDIS_URL,
+    queue_workers: int = 2,
 ) -> dict:
     """Set up, serve, drive and count in the current default database; one result dict (see the module doc)."""
     require_postgresql()
@@ -191,7 +208,14 @@ def measure(
     # A Celery queue of this run's own: no worker consumes it, and a second run (or the test) on the same
     # Redis database neither counts nor empties this run's messages.
     queue = f"bench-burst-{secrets.token_hex(6)}"
-    with live_server(server, redis_url=redis_url, queue=queue) as live:
+    decide_queue = f"bench-decide-{secrets.token_hex(6)}"
+    queued = queue_workers > 0
+    with (
+        live_server(server, redis_url=redis_url, queue=queue, decide_queue=decide_queue, queued=queued) as live,
+        decide_worker(
+            redis_url=redis_url, queue=decide_queue, concurrency=queue_workers, notifications_queue=queue
+        ) as worker,
+    ):
         client = Client(live.base_url, concurrency)
         started = time.perf_counter()
         tokens = login(client, stage.emails)
@@ -201,31 +225,48 @@ def measure(
             warm = drive(client, enrol_requests(warm_tokens, [stage.warmup_offering_id], auth=auth))
             if warm.errors:
                 raise CommandError(f"warm-up enrolments failed: {warm.status_counts}")
+            decisions_wait([stage.warmup_offering_id], timeout=120)
             for path in (FLOOR_PATH, FRAMEWORK_FLOOR_PATH):
                 drive(client, enrol_requests(warm_tokens, [stage.warmup_offering_id], auth=auth, path=path))
-        # Server, database and the load generator's event loop (this thread), per request.
+        # Server, decision worker, database and the load generator's event loop (this thread), per request.
         parts = {
             "server": ProcessGroups((live.pid,)),
+            "worker": ProcessGroups((worker.pid,) if worker else ()),
             "database": Backends(connection.settings_dict["NAME"]),
             "client": ThisProcess(thread_only=True),
         }
 
-        def load(path: str) -> Load:
+        def load(path: str, *, decided: bool = False) -> Load:
             with CpuMeter(parts) as cpu:
+                first_post = time.time()
                 result = drive(client, enrol_requests(tokens, stage.offering_ids, auth=auth, path=path))
+                if decided:
+                    # From the first POST to the last decision: the queue decided by the worker.
+                    last = decisions_wait(stage.offering_ids, timeout=600)
+                    result.decided_s = max((last or first_post) - first_post, result.elapsed_s)
             result.cpu_ms_per_request = cpu.per(len(result.statuses))
             result.cpu_bound_requests_per_s = cpu.bound_rate(len(result.statuses))
             return result
 
-        burst, floor, framework = load(ENROL_PATH), load(FLOOR_PATH), load(FRAMEWORK_FLOOR_PATH)
+        burst = load(ENROL_PATH, decided=True)
+        floor, framework = load(FLOOR_PATH), load(FRAMEWORK_FLOOR_PATH)
     seats_result = seats_count(stage.offering_ids)
-    queued = queue_remove(redis_url, queue)
+    order = fcfs_order(stage.offering_ids, seats) if queued else {}
+    notifications = queue_remove(redis_url, queue)
+    queue_remove(redis_url, decide_queue)
+    decided_per_s = len(burst.statuses) / burst.decided_s if burst.decided_s else 0.0
     return {
         "scenario": "enrolment_burst",
         "students": students,
         "offerings": offerings,
         "seats": seats,
         "requests": len(burst.statuses),
+        "queued_admission": queued,
+        "queue_workers": queue_workers,
+        # Students decided over the seconds from the first POST to the last decision (the burst's own rate when
+        # every request is decided inline).
+        "decided_per_s": round(decided_per_s, 1),
+        "decided_s": round(burst.decided_s, 2),
         "requests_per_s": round(burst.rate, 1),
         "p50_ms": round(percentile(burst.latencies_ms, 50), 1),
         "p95_ms": round(percentile(burst.latencies_ms, 95), 1),
@@ -233,11 +274,13 @@ def measure(
         "errors": burst.errors,
         "statuses": burst.status_counts,
         **seats_result,
+        **order,
         "floor_requests_per_s": round(floor.rate, 1),
         "floor_p50_ms": round(percentile(floor.latencies_ms, 50), 1),
         "floor_p95_ms": round(percentile(floor.latencies_ms, 95), 1),
         "floor_errors": floor.errors,
-        "ratio": round(burst.rate / floor.rate, 3) if floor.rate else None,
+        "ratio": round(decided_per_s / floor.rate, 3) if floor.rate else None,
+        "post_ratio": round(burst.rate / floor.rate, 3) if floor.rate else None,
         "framework_floor_requests_per_s": round(framework.rate, 1),
         "framework_floor_p95_ms": round(percentile(framework.latencies_ms, 95), 1),
         "framework_floor_errors": framework.errors,
@@ -252,7 +295,7 @@ def measure(
         "floor_cpu_bound_requests_per_s": floor.cpu_bound_requests_per_s,
         "framework_floor_cpu_bound_requests_per_s": framework.cpu_bound_requests_per_s,
         "login_s": round(login_s, 1),
-        "notifications_queued": queued,
+        "notifications_queued": notifications,
         "concurrency": concurrency,
         "server": {"app": "gunicorn portal.wsgi:application", **server.describe()},
         "auth": AUTH_METHODS[auth],
@@ -305,6 +348,8 @@ def stage_burst(*, students: int, offerings: int, seats: int, warmup: int) -> St
         ids = [o.pk for o in targets]
         now = timezone.now()
         EnrolmentRequest.objects.filter(offering__in=[*ids, warm.pk]).delete()  # events and notifications too
+        AdmissionBatch.objects.filter(offering__in=[*ids, warm.pk]).delete()
+        AdmissionQueue.objects.filter(offering__in=[*ids, warm.pk]).delete()
         Offering.objects.filter(pk__in=[*ids, warm.pk]).update(
             seats_taken=0,
             admission_mode=AdmissionMode.FIRST_COME,
@@ -342,6 +387,86 @@ def seats_count(offering_ids: list[int]) -> dict:
     }
 
 
+def fcfs_order(offering_ids: list[int], seats: int) -> dict:
+    """First come, first served, checked: the students holding a seat of each offering are exactly its first
+    ``seats`` by arrival order. Counts the seat holders who are not (and the requests never decided)."""
+    violations = undecided = 0
+    batches = AdmissionBatch.objects.filter(offering__in=offering_ids).count()
+    for offering_id in offering_ids:
+        rows = list(
+            EnrolmentRequest.objects.filter(offering_id=offering_id)
+            .order_by("arrival")
+            .values_list("arrival", "status")
+        )
+        undecided += sum(1 for arrival, status in rows if status == Status.DRAFT)
+        first = {arrival for arrival, _status in rows[:seats]}
+        violations += sum(1 for arrival, status in rows if status in SEAT_STATES and arrival not in first)
+    return {"fcfs_order_violations": violations, "undecided": undecided, "batches": batches}
+
+
+def decisions_wait(offering_ids: list[int], *, timeout: float) -> float | None:
+    """Wait until no request of these offerings waits in the queue; returns when the last batch was decided
+    (epoch seconds, from ``AdmissionBatch.decided_at``), None when none was (queued admission off)."""
+    deadline = time.monotonic() + timeout
+    waiting = EnrolmentRequest.objects.filter(offering__in=offering_ids, status=Status.DRAFT, arrival__isnull=False)
+    while waiting.exists():
+        if time.monotonic() > deadline:
+            raise CommandError(f"{waiting.count()} requests still queued after {timeout:.0f}s")
+        time.sleep(0.05)
+    last = (
+        AdmissionBatch.objects.filter(offering__in=offering_ids)
+        .order_by("-decided_at")
+        .values_list("decided_at", flat=True)
+        .first()
+    )
+    return last.timestamp() if last else None
+
+
+@contextlib.contextmanager
+def decide_worker(
+    *, redis_url: str, queue: str, concurrency: int, notifications_queue: str
+) -> Iterator[subprocess.Popen | None]:
+    """The Celery worker (prefork, ``concurrency`` processes) that decides the admission queue, on the run's
+    decision queue only, with the server's settings; none when ``concurrency`` is 0."""
+    if concurrency <= 0:
+        yield None
+        return
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="portal.settings.bench",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode(),
+        ALLOWED_HOSTS="127.0.0.1",
+        DATABASE_URL=database_url(),
+        REDIS_URL=redis_url,
+        BENCH_DECIDE_QUEUE=queue,
+        BENCH_CELERY_QUEUE=notifications_queue,  # its notification tasks: counted with the server's
+        PYTHONUNBUFFERED="1",
+    )
+    log = tempfile.NamedTemporaryFile("w+", prefix="bench-burst-worker-", suffix=".log", delete=False)  # noqa: SIM115
+    command = [
+        str(CELERY), "-A", "portal", "worker", "--pool", "prefork", "--concurrency", str(concurrency),
+        "-Q", queue, "--hostname", f"bench-decide-{secrets.token_hex(3)}@%h", "--prefetch-multiplier", "1",
+        "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel", "WARNING",
+    ]  # fmt: skip
+    process = subprocess.Popen(  # noqa: S603 (our own celery and arguments)
+        command,
+        cwd=Path(settings.BASE_DIR),
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        yield process
+    finally:
+        stop_process_group(process, timeout=10)
+        if process.returncode not in (0, -15, None):
+            sys.stderr.write(_log_tail(log.name))
+        log.close()
+        os.unlink(log.name)
+
+
 # --------------------------------------------------------------------------------------------------
 # The live server
 
@@ -354,7 +479,13 @@ class LiveServer:
 
 @contextlib.contextmanager
 def live_server(
-    server: ServerConfig, *, redis_url: str, queue: str = "celery", startup_timeout: float = 60
+    server: ServerConfig,
+    *,
+    redis_url: str,
+    queue: str = "celery",
+    decide_queue: str = "bench-decide",
+    queued: bool = True,
+    startup_timeout: float = 60,
 ) -> Iterator[LiveServer]:
     """gunicorn on a free loopback port, bound by us and handed over as ``fd://`` (no race for the port);
     yields its base URL once ``/healthz`` answers 200, and stops it (SIGTERM, then SIGKILL) on the way out."""
@@ -372,6 +503,8 @@ def live_server(
         DATABASE_URL=database_url(),
         REDIS_URL=redis_url,
         BENCH_CELERY_QUEUE=queue,
+        BENCH_DECIDE_QUEUE=decide_queue,
+        ENROLMENT_QUEUED_ADMISSION="true" if queued else "false",
         PYTHONUNBUFFERED="1",
     )
     command = [
@@ -442,6 +575,10 @@ class Load:
     bodies: list[bytes] | None = None
     cpu_ms_per_request: dict[str, float] | None = None
     cpu_bound_requests_per_s: float | None = None
+    decided_s: float = 0.0  # first POST to last decision (set for the burst)
+
+    def __post_init__(self) -> None:
+        self.decided_s = self.decided_s or self.elapsed_s
 
     @property
     def rate(self) -> float:
@@ -449,7 +586,7 @@ class Load:
 
     @property
     def errors(self) -> int:
-        return sum(1 for status in self.statuses if status != 201)
+        return sum(1 for status in self.statuses if status not in (201, 202))
 
     @property
     def status_counts(self) -> dict[str, int]:

@@ -24,9 +24,10 @@ from enrolment.serializers import (
     EnrolmentCreateSerializer,
     EnrolmentRequestSerializer,
     MotivationSerializer,
+    QueuedSerializer,
     TransitionSerializer,
 )
-from enrolment.services import approval, requests
+from enrolment.services import approval, queue, requests
 from enrolment.services.actions import ACTIONS, request_act
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -110,9 +111,12 @@ class EnrolmentViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Enrol: create and submit a request",
+        description="201: submitted inline, the answer carries the outcome. 202: during an enrolment window with "
+        "queued admission, recorded in the offering's queue (`queued` true, its `arrival` number); a worker decides "
+        "it within seconds: follow `status_url` (also the `Location` header), the request in full.",
         request=EnrolmentCreateSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: EnrolmentRequestSerializer},
+        responses={201: EnrolmentRequestSerializer, 202: QueuedSerializer},
     )
     def create(self, request):
         serializer = EnrolmentCreateSerializer(data=request.data)
@@ -120,6 +124,18 @@ class EnrolmentViewSet(viewsets.GenericViewSet):
         data = serializer.validated_data
 
         def submit():
+            offering = queue.queue_offering(data["offering"], alternatives=data["alternatives"])
+            if offering is not None:
+                # Queued admission: recorded with its arrival order; a worker decides it (follow status_url).
+                recorded = queue.request_enqueue(
+                    user=request.user,
+                    offering_id=data["offering"],
+                    offering=offering,
+                    motivation=data["motivation"],
+                    document=data.get("document"),
+                    route=data["route"],
+                )
+                return status.HTTP_202_ACCEPTED, QueuedSerializer(recorded).data
             created = requests.request_submit(
                 user=request.user,
                 offering_id=data["offering"],
@@ -136,7 +152,8 @@ class EnrolmentViewSet(viewsets.GenericViewSet):
             payload=serializer.initial_data,
             action=submit,
         )
-        return Response(body, status=code)
+        headers = {"Location": body["status_url"]} if code in (201, 202) and "status_url" in body else None
+        return Response(body, status=code, headers=headers)
 
     @extend_schema(
         summary="Eligibility for an offering, rule by rule",

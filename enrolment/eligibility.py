@@ -125,7 +125,8 @@ def prerequisites(c: Context) -> Check | None:
     """4. Prerequisites: completed courses."""
     if not c.offering.course_id:
         return None
-    required = set(c.offering.course.prerequisites.values_list("pk", flat=True))
+    # Through ``all()``: a caller deciding many students at once (an admission batch) prefetches them once.
+    required = {course.pk for course in c.offering.course.prerequisites.all()}
     completed = {r.offering.course_id for r in c.mine if r.status == Status.COMPLETED and r.offering.course_id}
     missing = required - completed
     return Check(

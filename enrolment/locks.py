@@ -42,6 +42,7 @@ class Held:
     offerings: dict[int, Offering] = field(default_factory=dict)
     requests: dict[int, EnrolmentRequest] = field(default_factory=dict)
     profile: StudentProfile | None = None
+    profiles: dict[int, StudentProfile] = field(default_factory=dict)  # an admission batch's students
     bounded: bool = False  # the transaction's lock_timeout is set
 
     def offering(self, offering_id: int) -> Offering:
@@ -152,3 +153,25 @@ def lock_student(user, *, offering_ids) -> Held:
         raise
     held.profile = profile
     return lock_offerings(offering_ids, held=held)
+
+
+def lock_queue(offering_id: int, *, student_ids) -> Held:
+    """For an admission batch (``services.queue``): the profiles of the students it decides (with their user,
+    home institution and its approval policy read along), sorted, then the offering. The profiles come first,
+    as in ``lock_student``, so caps per period and timetable clashes hold against the students' other
+    commands. The batch's requests are locked after, with ``lock_requests``. Inside a transaction."""
+    held = Held()
+    _bounded_wait(held)
+    try:
+        profiles = (
+            StudentProfile.objects.select_related("user", "home_institution__approval_policy")
+            .select_for_update(of=("self",))
+            .filter(pk__in=sorted(set(student_ids)))
+            .order_by("pk")
+        )
+        held.profiles = {profile.pk: profile for profile in profiles}
+    except OperationalError as error:
+        if _busy(error):
+            raise BusyError() from error
+        raise
+    return lock_offerings([offering_id], held=held)

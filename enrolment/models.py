@@ -80,6 +80,7 @@ class ReasonCode(models.TextChoices):
     REGISTERED_IN_PORTAL = "registered_in_portal", _("Registered in the portal for both institutions")
     RESULT_RECORDED = "result_recorded", _("Result recorded")
     ALTERNATIVE_ADMITTED = "alternative_admitted", _("A higher-ranked choice was admitted")
+    NOT_ELIGIBLE = "not_eligible", _("The eligibility rules were not met (see comment)")
     FORWARDED_TO_HOST = "forwarded_to_host", _("A module registration goes straight to the host institution")
     OTHER = "other", _("Other (see comment)")
 
@@ -138,6 +139,9 @@ class EnrolmentRequest(models.Model):
         "SeatReservation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     accept_by = models.DateTimeField(null=True, blank=True)
+    # Queued admission (``services.queue``): the request's place in its offering's arrival order, given when
+    # it was recorded as a draft waiting for the queue's next batch. Kept after the batch decided it.
+    arrival = models.BigIntegerField(null=True, blank=True, editable=False)
     waitlist_until = models.DateTimeField(null=True, blank=True)
     # Registration in the institutions' own systems: each side's reference (an OOAPI association id for a
     # connected one), and when that side's system confirmed it has the enrolment (``steps.registration``).
@@ -179,6 +183,11 @@ class EnrolmentRequest(models.Model):
                 name="request_host_queue_idx",
             ),
             models.Index(fields=["home_institution", "status"], name="request_home_queue_idx"),
+            models.Index(
+                fields=["offering", "arrival"],
+                condition=Q(status="draft", arrival__isnull=False),
+                name="request_admission_queue_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -189,12 +198,20 @@ class EnrolmentRequest(models.Model):
         return self.status in ACTIVE_STATES
 
     @property
+    def is_queued(self) -> bool:
+        """Recorded, waiting for its offering's admission queue to decide it (``services.queue``)."""
+        return self.status == Status.DRAFT and self.arrival is not None
+
+    @property
     def is_module_only(self) -> bool:
         """A module-only learner's registration: no home institution, so no home step."""
         return self.home_institution_id is None
 
     def get_status_display(self) -> str:
-        # Overrides Django's generated one: a module-only learner never reads of a home step.
+        # Overrides Django's generated one: a module-only learner never reads of a home step, and a request
+        # waiting in its offering's admission queue is not a draft to its student.
+        if self.is_queued:
+            return str(QUEUED_LABEL)
         return status_label(self.status, module_only=self.is_module_only)
 
 
@@ -205,6 +222,9 @@ MODULE_ONLY_LABELS = {
     Status.HOME_DENIED: _("Not accepted"),
     Status.REGISTERED: _("Registered at the host institution"),
 }
+
+
+QUEUED_LABEL = _("In the queue: the decision follows within seconds")
 
 
 def status_label(status: str, *, module_only: bool = False) -> str:
@@ -306,3 +326,41 @@ class SeatReservation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.offering_id}: {self.seats} for {self.institution}"
+
+
+class AdmissionQueue(models.Model):
+    """One offering's admission queue: the last arrival number given. Taking the next number locks this row
+    until the taking transaction commits, so the numbers of one offering are committed in their own order
+    (``services.queue.arrival_take``): a batch that sees number n sees every earlier one that exists."""
+
+    offering = models.OneToOneField("catalogue.Offering", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    last_arrival = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("admission queue")
+        verbose_name_plural = _("admission queues")
+
+    def __str__(self) -> str:
+        return f"{self.offering_id}: {self.last_arrival}"
+
+
+class AdmissionBatch(models.Model):
+    """One decision of queued requests of one offering, written in the batch's own transaction: the arrivals
+    it decided, and for a lottery the seed its draw order came from (``services.queue.lottery_keys``)."""
+
+    offering = models.ForeignKey("catalogue.Offering", on_delete=models.CASCADE, related_name="+")
+    decided_at = models.DateTimeField(auto_now_add=True)
+    first_arrival = models.BigIntegerField()
+    last_arrival = models.BigIntegerField()
+    size = models.PositiveIntegerField()
+    submitted = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)
+    seed = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("admission batch")
+        verbose_name_plural = _("admission batches")
+
+    def __str__(self) -> str:
+        return f"{self.offering_id}: {self.first_arrival}..{self.last_arrival}"

@@ -159,9 +159,9 @@ def waitlist_promote(*, offering: Offering, now: dt.datetime | None = None) -> l
     waitlisted requests are locked here, after it. Returns the requests offered a seat."""
     now = now or timezone.now()
     offered: list[EnrolmentRequest] = []
-    while (
-        _available(offering, institution_id=None, now=now)[0] > 0
-        or SeatReservation.objects.filter(offering=offering, release_at__gt=now, used__lt=F("seats")).exists()
+    while _available(offering, institution_id=None, now=now)[0] > 0 or (
+        _situation(offering).reserved
+        and SeatReservation.objects.filter(offering=offering, release_at__gt=now, used__lt=F("seats")).exists()
     ):
         candidates = (
             EnrolmentRequest.objects.select_for_update(of=("self",))

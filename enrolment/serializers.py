@@ -1,3 +1,4 @@
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -71,6 +72,9 @@ class EnrolmentRequestSerializer(serializers.ModelSerializer):
     has_document = serializers.SerializerMethodField()
     timeline = RequestEventSerializer(source="events", many=True, read_only=True)
     actions = serializers.SerializerMethodField()
+    # Waiting in the offering's admission queue (202 Accepted): follow ``status_url`` for the decision.
+    queued = serializers.BooleanField(source="is_queued", read_only=True)
+    status_url = serializers.SerializerMethodField()
 
     class Meta:
         model = EnrolmentRequest
@@ -92,6 +96,8 @@ class EnrolmentRequestSerializer(serializers.ModelSerializer):
             "submitted_at",
             "timeline",
             "actions",
+            "queued",
+            "status_url",
         ]
 
     def get_student(self, obj) -> dict:
@@ -101,11 +107,32 @@ class EnrolmentRequestSerializer(serializers.ModelSerializer):
             "home_institution": obj.home_institution.code if obj.home_institution_id else None,
         }
 
+    def get_status_url(self, obj) -> str:
+        return reverse("enrolment-detail", kwargs={"id": obj.public_id})
+
     def get_has_document(self, obj) -> bool:
         return bool(obj.document)
 
     def get_actions(self, obj) -> list[str]:
         return available_actions(self.context["request"].user, obj)
+
+
+class QueuedSerializer(serializers.ModelSerializer):
+    """The answer to a request recorded in its offering's admission queue (202 Accepted): where to follow it.
+    Nothing has been decided yet; ``status_url`` gives the request in full, with its timeline and actions."""
+
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    status_label = StatusLabelField()
+    offering = serializers.IntegerField(source="offering_id", read_only=True)
+    queued = serializers.BooleanField(source="is_queued", read_only=True)
+    status_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EnrolmentRequest
+        fields = ["id", "status", "status_label", "offering", "route", "arrival", "queued", "status_url"]
+
+    def get_status_url(self, obj) -> str:
+        return reverse("enrolment-detail", kwargs={"id": obj.public_id})
 
 
 class EnrolmentCreateSerializer(serializers.Serializer):

@@ -4,7 +4,7 @@ finds its rows locked too long (``BusyError``) is tried again later."""
 from celery import shared_task
 
 from enrolment.errors import BusyError
-from enrolment.services import admission, approval, messages
+from enrolment.services import admission, approval, messages, queue
 
 RETRY = {"autoretry_for": (BusyError,), "retry_backoff": True, "retry_backoff_max": 300, "max_retries": 8}
 
@@ -42,3 +42,15 @@ def home_decision_deadlines() -> dict:
 @shared_task(acks_late=True)
 def host_decision_deadlines() -> dict:
     return admission.host_deadlines_enforce()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY)
+def decide_queue(offering_id: int) -> int:
+    """Decide the offering's admission queue, batch after batch (issue #20). A worker that dies mid-batch
+    commits nothing; the broker hands the task to the next worker, which decides the batch once."""
+    return queue.queue_run(offering_id)
+
+
+@shared_task(acks_late=True)
+def sweep_queues() -> int:
+    return queue.queues_sweep()

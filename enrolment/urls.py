@@ -9,6 +9,7 @@ urlpatterns = [
     path("offerings/<int:offering_id>/enrol/alternatives/", views.alternative_search, name="alternatives"),
     path("requests/", views.request_list, name="requests"),
     path("requests/<uuid:public_id>/", views.request_detail, name="request"),
+    path("requests/<uuid:public_id>/status/", views.request_status, name="request_status"),
     path("requests/<uuid:public_id>/act/", views.request_action, name="request_action"),
     path("requests/<uuid:public_id>/motivation/", views.request_motivation, name="motivation"),
     path("requests/<uuid:public_id>/document/", views.request_document, name="document"),

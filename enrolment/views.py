@@ -53,7 +53,7 @@ from enrolment.selectors import (
     student_requests,
     waiting_on_system,
 )
-from enrolment.services import approval, requests
+from enrolment.services import approval, queue, requests
 from enrolment.services.actions import ACTIONS, DENIAL_CHOICES, available_actions, request_act
 from enrolment.services.requests import motivation_editable
 from institutions.models import Institution
@@ -64,6 +64,9 @@ AMSTERDAM = ZoneInfo(settings.TIME_ZONE)
 ACTION_DONE_MESSAGE = _("Done: %(action)s. The request is now: %(status)s.")
 FORM_INVALID_MESSAGE = _("Please correct the errors below.")
 SUBMITTED_MESSAGE = _("Your request was submitted. Follow its progress here.")
+QUEUED_MESSAGE = _("Your request is in the queue. This page shows the decision as soon as it is taken.")
+# How often a queued request's page asks for its status (htmx), in seconds.
+QUEUE_POLL_SECONDS = 1
 MOTIVATION_SAVED_MESSAGE = _("Your motivation was saved.")
 # The student's actions that end a request for good: asked again before they are done.
 CONFIRMED_VERBS = ("cancel", "withdraw", "decline")
@@ -146,6 +149,17 @@ def enrol(request: HttpRequest, offering_id: int) -> HttpResponse:
         return render(request, "enrolment/enrol.html", context, status=400)
     data = form.cleaned_data
     try:
+        if queue.queue_takes(offering, alternatives=data["alternatives"]):
+            # Queued admission: recorded in the offering's queue; the request's page follows the decision.
+            created = queue.request_enqueue(
+                user=request.user,
+                offering_id=offering.pk,
+                motivation=data["motivation"],
+                document=data.get("document") or None,
+                route=data["route"],
+            )
+            messages.success(request, QUEUED_MESSAGE)
+            return redirect("enrolment:request", public_id=created.public_id)
         created = requests.request_submit(
             user=request.user,
             offering_id=offering.pk,
@@ -229,6 +243,7 @@ def _detail_response(
         "error": error,
         "form": form,
         "motivation_editable": motivation_editable(user, enrolment_request),
+        "poll_seconds": QUEUE_POLL_SECONDS,
         "motivation_form": motivation_form or MotivationForm(initial={"motivation": enrolment_request.motivation}),
     }
     return render(request, "enrolment/request_detail.html", context, status=status)
@@ -238,6 +253,16 @@ def _detail_response(
 @require_GET
 def request_detail(request: HttpRequest, public_id) -> HttpResponse:
     return _detail_response(request, public_id)
+
+
+@login_required
+@require_GET
+def request_status(request: HttpRequest, public_id) -> HttpResponse:
+    """The request's status as a fragment: what its page asks for (htmx) while it waits in the admission
+    queue, until the decision shows. Whoever may see the request may see its status."""
+    enrolment_request = _visible_request(request, public_id)
+    context = {"er": enrolment_request, "poll_seconds": QUEUE_POLL_SECONDS, "followed": True}
+    return render(request, "enrolment/_request_status.html", context)
 
 
 @login_required

@@ -90,7 +90,8 @@ def place(held: Held, request: EnrolmentRequest, *, now: dt.datetime | None = No
         request.save(update_fields=["host_decision_due_at", "host_reminded_at", "host_escalated_at"])
         return
     if mode == AdmissionMode.LOTTERY and now < lottery_draw_at(offering):
-        request.queue_key = secrets.randbits(62)
+        if request.queue_key is None:  # an admission batch gives its keys from its recorded seed
+            request.queue_key = secrets.randbits(62)
         request.save(update_fields=["queue_key"])
         return
     if seats.waitlist_ahead(offering=offering):

@@ -203,6 +203,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "enrolment-seat-offers-lapse": {"task": "enrolment.tasks.lapse_seat_offers", "schedule": 60.0},
     "enrolment-lotteries-draw": {"task": "enrolment.tasks.draw_due_lotteries", "schedule": 60.0},
+    # Queued admission: requests whose decision task was lost (broker restart, a worker gone) are queued again.
+    "enrolment-queues-sweep": {"task": "enrolment.tasks.sweep_queues", "schedule": 30.0},
     "enrolment-waitlists-close": {"task": "enrolment.tasks.close_waitlists", "schedule": 300.0},
     "enrolment-home-deadlines": {"task": "enrolment.tasks.home_decision_deadlines", "schedule": 900.0},
     "enrolment-host-deadlines": {"task": "enrolment.tasks.host_decision_deadlines", "schedule": 900.0},
@@ -365,6 +367,13 @@ OOAPI_DEMO_PEER_URL = env("OOAPI_DEMO_PEER_URL", default="http://127.0.0.1:8100"
 
 # How long an enrolment command waits for a row someone else holds before it answers "busy, try again".
 ENROLMENT_LOCK_TIMEOUT_MS = env.int("ENROLMENT_LOCK_TIMEOUT_MS", default=5000)
+# Queued admission (issue #20): during a window, POST /api/enrolments/ records the request and answers 202; a
+# Celery worker decides each offering's queue in batches. Off: submitted inline, as on the embedded default
+# without a broker (settings.dev turns it off there) and in the test settings (the queue's tests turn it on).
+ENROLMENT_QUEUED_ADMISSION = env.bool("ENROLMENT_QUEUED_ADMISSION", default=True)
+# How long an offering's decision task waits after the first request it was queued for, so that requests
+# arriving meanwhile are decided in the same batch (one lock, one write of moves and notifications).
+ENROLMENT_QUEUE_BATCH_WINDOW_MS = env.int("ENROLMENT_QUEUE_BATCH_WINDOW_MS", default=500)
 # The host's decision on a selection offering, as the home's has (HomeApprovalPolicy): days to decide, and
 # after how many days its admissions staff are reminded; past the deadline it is escalated.
 ENROLMENT_HOST_DECISION_DAYS = env.int("ENROLMENT_HOST_DECISION_DAYS", default=10)

@@ -35,6 +35,9 @@ ACCOUNT_RATE_LIMITS = False
 # The scenario gives each run a Celery queue of its own, which no worker consumes: it counts the messages
 # queued after commit, then removes the queue.
 CELERY_TASK_DEFAULT_QUEUE = env("BENCH_CELERY_QUEUE", default="bench-burst")
+# Queued admission's decisions go to a queue of their own, which the scenario's worker consumes (and nothing
+# else: notifications stay queued in the run's queue, counted as before).
+CELERY_TASK_ROUTES = {"enrolment.tasks.decide_queue": {"queue": env("BENCH_DECIDE_QUEUE", default="bench-decide")}}
 
 # ``bench sync`` passes the sync's tunables it measures (batch size, concurrency) to its workers.
 OOAPI_SYNC = json.loads(env("BENCH_OOAPI_SYNC", default="{}"))

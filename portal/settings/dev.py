@@ -39,6 +39,8 @@ if EMBEDDED_BROKER:
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
     CELERY_BROKER_URL = "memory://"
+    # No broker, no worker: a request is submitted inline, in the web request, as before queued admission.
+    ENROLMENT_QUEUED_ADMISSION = False
 
 # The demo runs without TOTP for staff so that the listed logins work at once; production requires it.
 PORTAL_REQUIRE_STAFF_MFA = env.bool("PORTAL_REQUIRE_STAFF_MFA", default=False)

@@ -40,3 +40,7 @@ WHITENOISE_AUTOREFRESH = True
 
 # The webhook tests deliver to a receiver on 127.0.0.1.
 WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True
+
+# Requests are submitted inline, as the suite's many enrolment tests expect; the queue's own tests turn
+# queued admission on (tests/enrolment/test_queued_admission.py, the browser test of the queue).
+ENROLMENT_QUEUED_ADMISSION = False

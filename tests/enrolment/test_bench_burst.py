@@ -26,6 +26,9 @@ FIELDS = {
     "overbooked",
     "floor_requests_per_s",
     "ratio",
+    "decided_per_s",
+    "post_ratio",
+    "fcfs_order_violations",
 }
 
 
@@ -56,9 +59,36 @@ def test_a_small_burst_over_http_fills_every_seat_and_never_overbooks(transactio
     assert result["request_states"] == {"registered": OFFERINGS * SEATS, "waitlisted": STUDENTS - OFFERINGS * SEATS}
     assert result["requests_per_s"] > 0 and result["floor_requests_per_s"] > 0
     assert result["p50_ms"] <= result["p95_ms"]
-    assert abs(result["ratio"] - result["requests_per_s"] / result["floor_requests_per_s"]) < 0.01
-    # Every change was queued for the notification worker after its commit (at least one task per request).
-    assert result["notifications_queued"] >= STUDENTS
+    # Queued admission: every POST answered 202, a worker decided them all, first come first served.
+    assert result["queued_admission"] is True
+    assert result["statuses"] == {"202": STUDENTS}
+    assert result["undecided"] == 0
+    assert result["fcfs_order_violations"] == 0
+    assert 0 < result["decided_per_s"] <= result["requests_per_s"] + 0.1  # decided after they were posted
+    assert abs(result["ratio"] - result["decided_per_s"] / result["floor_requests_per_s"]) < 0.01
+    assert abs(result["post_ratio"] - result["requests_per_s"] / result["floor_requests_per_s"]) < 0.01
+    # Every change was queued for the notification worker after its commit: one task per batch, the batch's
+    # events together (the burst's batches, and the warm-up's).
+    assert 1 <= result["batches"] <= STUDENTS
+    assert result["notifications_queued"] >= result["batches"]
+
+
+def test_with_no_queue_worker_every_request_is_decided_inline_as_before(transactional_db):
+    result = enrolment_burst.measure(
+        students=20,
+        offerings=2,
+        seats=5,
+        concurrency=8,
+        server=ServerConfig(workers=2, worker_class="gthread", threads=2),
+        warmup=4,
+        queue_workers=0,
+    )
+    assert result["queued_admission"] is False
+    assert result["statuses"] == {"201": 20}
+    assert result["request_states"] == {"registered": 10, "waitlisted": 10}
+    assert result["overbooked"] == 0
+    assert result["decided_per_s"] == result["requests_per_s"]  # decided in the POST itself
+    assert "fcfs_order_violations" not in result  # no arrival numbers without the queue
 
 
 @override_settings(ROOT_URLCONF="portal.bench_urls")

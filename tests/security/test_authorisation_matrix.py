@@ -385,6 +385,8 @@ MATRIX: dict[str, Entry] = {
     ),
     "enrolment:requests": Entry("GET", lambda o: "/enrolment/requests/", logged_in()),
     "enrolment:request": Entry("GET", lambda o: f"/enrolment/requests/{rid(o)}/", request_readers()),
+    # The status fragment a queued request's page follows (htmx): whoever may read the request.
+    "enrolment:request_status": Entry("GET", lambda o: f"/enrolment/requests/{rid(o)}/status/", request_readers()),
     # Results: a request's result is read by whoever reads the request and recorded by its host only (here
     # the request is not registered yet, so the host's own record is a 409 about the state).
     "results:request": Entry("GET", lambda o: f"/results/requests/{rid(o)}/", request_readers()),
