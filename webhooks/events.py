@@ -114,8 +114,9 @@ def result_recorded(result: Result) -> None:
 
 
 def credential_issued(credential: IssuedCredential) -> None:
-    """A credential issued: the institution that awarded it."""
-    request = credential.result.request
+    """A credential issued: the institution that awarded it. A stacked credential (for a larger whole) has no
+    result or request of its own: it names its components instead, and its ``request`` is ``null``."""
+    request = credential.result.request if credential.result_id is not None else None
 
     def data():
         return {
@@ -125,8 +126,11 @@ def credential_issued(credential: IssuedCredential) -> None:
                 "issued_at": _iso(credential.issued_at),
                 "definition": str(credential.definition.public_id),
                 "result_id": credential.result_id,
+                "components": [
+                    str(public_id) for public_id in credential.components.values_list("public_id", flat=True)
+                ],
             },
-            "request": {"id": request.pk, "public_id": str(request.public_id)},
+            "request": {"id": request.pk, "public_id": str(request.public_id)} if request is not None else None,
         }
 
     webhook_event_write(

@@ -8,11 +8,12 @@ import pytest
 
 from credentials.models import IssuedCredential
 from ooapi.models import OutboxMessage
+from tests.credentials.test_stacked import passed, stack, stacked_of, whole
 from tests.credentials.world import recognised_pass, zone
 from webhooks import services
 from webhooks.events import CREDENTIAL_ISSUED, EVENTS, RESULT_RECORDED
 
-__all__ = ["zone"]  # the fixture, imported for pytest
+__all__ = ["stack", "zone"]  # the fixtures, imported for pytest
 
 pytestmark = pytest.mark.django_db
 
@@ -45,3 +46,28 @@ def test_results_and_credentials_reach_the_institutions_they_concern(zone, djang
     issued = OutboxMessage.objects.get(endpoint=host, kind="webhook:" + CREDENTIAL_ISSUED)
     assert issued.payload["body"]["data"]["credential"]["public_id"] == str(credential.public_id)
     assert issued.request_id == result.request_id  # erasure and retention reach it through the request
+
+
+def test_a_stacked_credential_is_announced_with_its_components_and_no_request(
+    stack, django_capture_on_commit_callbacks
+):
+    """A credential for a larger whole rests on the module credentials it was issued for, not on one result:
+    its event names them and has no request (the control: each module credential's event has one)."""
+    endpoint, _ = services.endpoint_create(
+        user=stack.admissions, institution_id=stack.host.pk, url="https://host.example.nl/h", events=list(EVENTS)
+    )
+    whole(stack)
+    modules = [passed(stack, index, django_capture_on_commit_callbacks) for index in range(3)]
+    (stacked,) = stacked_of(stack.learner)
+    bodies = [
+        message.payload["body"]["data"]
+        for message in OutboxMessage.objects.filter(endpoint=endpoint, kind="webhook:" + CREDENTIAL_ISSUED)
+    ]
+    by_id = {body["credential"]["public_id"]: body for body in bodies}
+    assert set(by_id) == {str(c.public_id) for c in [*modules, stacked]}
+    announced = by_id[str(stacked.public_id)]
+    assert announced["request"] is None and announced["credential"]["result_id"] is None
+    assert announced["credential"]["components"] == [str(c.public_id) for c in modules]
+    for module in modules:
+        assert by_id[str(module.public_id)]["request"]["id"] == module.result.request_id
+        assert by_id[str(module.public_id)]["credential"]["components"] == []
