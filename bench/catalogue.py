@@ -109,7 +109,9 @@ def prepare_catalogue(offerings: int) -> None:
     DemoSeeder(offerings=offerings).run()
     surplus = Offering.objects.count() - offerings
     if surplus > 0:
-        ids = list(Offering.objects.order_by("-pk").values_list("pk", flat=True)[:surplus])
+        # Never a run the demo's scenarios enrolled someone in (an enrolment keeps its offering).
+        spare = Offering.objects.filter(enrolment_requests__isnull=True).order_by("-pk")
+        ids = list(spare.values_list("pk", flat=True)[:surplus])
         Offering.objects.filter(pk__in=ids).delete()  # search rows go with them (CASCADE)
         catalogue_stamp_touch()
     if OfferingSearch.objects.count() != offerings:

@@ -433,7 +433,8 @@ class DemoSeeder:
         refreshed = search_index_refresh() if created or not self._index_complete() else 0
         summary = {
             "institutions": Institution.objects.count(),
-            "offerings": Offering.objects.count(),
+            # The catalogue's runs: not the finished, archived ones the demo's scenarios add (demo.stacked).
+            "offerings": Offering.objects.filter(is_archived=False).count(),
             "offerings_created": created,
             "search_rows_written": refreshed,
         }

@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import StudentProfile, User
-from catalogue.models import Module, Offering
+from catalogue.models import Course, Module, Offering
 from credentials.models import IssuedCredential, MicrocredentialDefinition
 from credentials.services import credential_issue
 from enrolment.models import EnrolmentRequest, Status
@@ -47,7 +47,7 @@ def _definition(**values) -> MicrocredentialDefinition:
     return definition
 
 
-def _module(host: Institution, programme: Programme, code: str, title_en: str, title_nl: str, outcome: str):
+def _module(host: Institution, programme: Programme, index: int, code: str, title_en: str, title_nl: str, outcome: str):
     module, _created = Module.objects.get_or_create(
         institution=host,
         code=code,
@@ -63,6 +63,11 @@ def _module(host: Institution, programme: Programme, code: str, title_en: str, t
             "stacks_into": programme,
         },
     )
+    if not module.courses.exists():
+        # Like the catalogue's modules: a bundle of the host's courses, sharing their themes.
+        course = Course.objects.filter(institution=host, themes__isnull=False).distinct().order_by("code")[index]
+        module.courses.set([course])
+        module.themes.set(course.themes.all())
     if not MicrocredentialDefinition.objects.filter(module=module).exists():
         _definition(
             module=module,
@@ -113,7 +118,7 @@ def seed_stacked(*, email, say=print) -> int:
     held = IssuedCredential.objects.filter(holder=pat, result__isnull=True, status="issued")
     if held.exists():
         return held.count()
-    modules = [_module(host, programme, *values) for values in MODULES]
+    modules = [_module(host, programme, index, *values) for index, values in enumerate(MODULES)]
     if not MicrocredentialDefinition.objects.filter(programme=programme).exists():
         _definition(
             programme=programme,
