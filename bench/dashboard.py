@@ -121,8 +121,9 @@ def zone() -> None:
         )
         cursor.execute(
             """
-            INSERT INTO accounts_studentprofile (user_id, home_institution_id, student_number, is_actively_enrolled)
-            SELECT u.id, (%s::bigint[])[1 + (u.id %% %s)], '', true
+            INSERT INTO accounts_studentprofile (user_id, home_institution_id, student_number, is_actively_enrolled,
+                                                kind)
+            SELECT u.id, (%s::bigint[])[1 + (u.id %% %s)], '', true, 'student'
             FROM accounts_user u
             WHERE u.email LIKE 'dash%%@bench.flexportal.example'
               AND NOT EXISTS (SELECT 1 FROM accounts_studentprofile p WHERE p.user_id = u.id)
