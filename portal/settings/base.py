@@ -139,7 +139,9 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"].get("ENGINE") == "django.db.backends.postgresql":
     # A typo such as "machne lerning" scores about 0.52 against "Machine Learning"; the default 0.6 misses it.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c pg_trgm.word_similarity_threshold=0.5"
+    # No JIT: its estimates take the dashboards' correlated subqueries (the settlement's tariff per request) as
+    # costly, and at 100,000 requests it spent 1.8 s compiling a query that runs in 0.5 s (docs/benchmarks.md).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c pg_trgm.word_similarity_threshold=0.5 -c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -15,7 +15,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("TEST_CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # as in production: a kept connection is checked before reuse
 # Separate names let several suites run side by side on one server (e.g. two checkouts).
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_flexportal")}
-DATABASES["default"]["OPTIONS"] = {"options": "-c pg_trgm.word_similarity_threshold=0.5"}
+DATABASES["default"]["OPTIONS"] = {"options": "-c pg_trgm.word_similarity_threshold=0.5 -c jit=off"}  # as in base
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/15")
 # The broker gets a database of its own: tests clear the cache (FLUSHDB), which must not drop queued tasks.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL.rsplit("/", 1)[0] + "/14")
