@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 # `make test` runs the files on two pytest-xdist workers, handed out in collection order (--dist loadfile).
 # The longest files go first, so the run does not end with one worker alone on a four-minute file.
@@ -25,6 +26,17 @@ def _clear_cache():
     # Tests share one Redis database; start each from an empty cache.
     cache.clear()
     yield
+
+
+@pytest.fixture
+def english(request):
+    """The messages a test reads in English (the portal's default language is Dutch), and the test client's
+    pages asked for in English too. Directories whose tests all read English use it autouse
+    (``_in_english`` in their conftest)."""
+    with translation.override("en"):
+        if "client" in request.fixturenames:
+            request.getfixturevalue("client").defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+        yield
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@ import socket
 from datetime import UTC, datetime
 
 import pytest
-from django.utils import translation
 
 from credentials.openbadges import builder, keys, statuslist, urls
 from credentials.openbadges.contexts import OfflineDocumentLoader
@@ -12,13 +11,8 @@ ISSUER = "uu"
 
 
 @pytest.fixture(autouse=True)
-def english(request):
-    """The messages these tests read are the English ones (the portal's default language is Dutch, and the
-    package's messages have Dutch translations); pages are asked for in English too."""
-    with translation.override("en"):
-        if "client" in request.fixturenames:
-            request.getfixturevalue("client").defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        yield
+def _in_english(english):
+    """These tests read the English messages (``english`` in tests/conftest.py)."""
 
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")

@@ -2,7 +2,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
 
 from accounts.models import StaffRole
 from routes.mijndiploma.models import ProgrammeRules
@@ -23,12 +22,8 @@ QUARTERS = {1: (dt.date(2027, 2, 1), dt.date(2027, 4, 16)), 2: (dt.date(2027, 4,
 
 
 @pytest.fixture(autouse=True)
-def english(request):
-    """The messages these tests read are the English ones (the portal's default language is Dutch)."""
-    with translation.override("en"):
-        if "client" in request.fixturenames:
-            request.getfixturevalue("client").defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        yield
+def _in_english(english):
+    """These tests read the English messages (``english`` in tests/conftest.py)."""
 
 
 class Zone:

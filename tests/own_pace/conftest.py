@@ -2,7 +2,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts.models import StaffRole
 from billing.models_tuition import StatutoryFee, TuitionPolicy
@@ -24,12 +24,8 @@ FEE = Decimal("2601.00")
 
 
 @pytest.fixture(autouse=True)
-def english(request):
-    """The messages these tests read are the English ones (the portal's default language is Dutch)."""
-    with translation.override("en"):
-        if "client" in request.fixturenames:
-            request.getfixturevalue("client").defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        yield
+def _in_english(english):
+    """These tests read the English messages (``english`` in tests/conftest.py)."""
 
 
 class Zone:

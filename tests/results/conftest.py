@@ -1,7 +1,7 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts.models import StaffRole
 from enrolment.models import EnrolmentRequest, Status
@@ -18,12 +18,8 @@ R = StaffRole.Role
 
 
 @pytest.fixture(autouse=True)
-def english(request):
-    """The messages these tests read are the English ones (the portal's default language is Dutch)."""
-    with translation.override("en"):
-        if "client" in request.fixturenames:
-            request.getfixturevalue("client").defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        yield
+def _in_english(english):
+    """These tests read the English messages (``english`` in tests/conftest.py)."""
 
 
 @pytest.fixture

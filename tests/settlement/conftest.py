@@ -1,16 +1,11 @@
 import pytest
-from django.utils import translation
 
 from tests.settlement.world import build_zone
 
 
 @pytest.fixture(autouse=True)
-def english(request):
-    """The messages these tests read are the English ones (the portal's default language is Dutch)."""
-    with translation.override("en"):
-        if "client" in request.fixturenames:
-            request.getfixturevalue("client").defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        yield
+def _in_english(english):
+    """These tests read the English messages (``english`` in tests/conftest.py)."""
 
 
 @pytest.fixture
