@@ -6,23 +6,39 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import EncryptedTextField
 
 
-class Connection(models.Model):
+class DeliveryTarget(models.Model):
+    """What a delivery target keeps of its circuit breaker and status (``ooapi.sync.circuit``): an institution's
+    OOAPI connection and a webhook endpoint alike."""
+
+    class Circuit(models.TextChoices):
+        CLOSED = "closed", _("Closed (calls go through)")
+        OPEN = "open", _("Open (peer is down; calls paused)")
+        HALF_OPEN = "half_open", _("Half-open (one trial call)")
+
+    circuit = models.CharField(max_length=10, choices=Circuit.choices, default=Circuit.CLOSED, editable=False)
+    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
+    circuit_opened_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
+    last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class Connection(DeliveryTarget):
     """The OOAPI v5 endpoint of one connected institution, with its credentials (encrypted at rest)."""
 
     class AuthMethod(models.TextChoices):
         NONE = "none", _("None")
         BEARER = "bearer", _("Bearer token")
         CLIENT_CREDENTIALS = "client_credentials", _("OAuth2 client credentials")
-
-    class Circuit(models.TextChoices):
-        CLOSED = "closed", _("Closed (calls go through)")
-        OPEN = "open", _("Open (peer is down; calls paused)")
-        HALF_OPEN = "half_open", _("Half-open (one trial call)")
 
     institution = models.OneToOneField(
         "institutions.Institution", on_delete=models.CASCADE, related_name="ooapi_connection"
@@ -42,13 +58,6 @@ class Connection(models.Model):
     import_interval_minutes = models.PositiveIntegerField(_("catalogue import interval (min)"), default=360)
     max_response_bytes = models.PositiveIntegerField(_("largest response accepted (bytes)"), default=20 * 1024 * 1024)
     is_active = models.BooleanField(_("active"), default=True)
-    # Circuit breaker and status, kept per institution.
-    circuit = models.CharField(max_length=10, choices=Circuit.choices, default=Circuit.CLOSED, editable=False)
-    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
-    circuit_opened_at = models.DateTimeField(null=True, blank=True, editable=False)
-    last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
-    last_error = models.TextField(blank=True, editable=False)
-    last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("OOAPI connection")
@@ -139,14 +148,25 @@ class OutboxMessage(models.Model):
         target = self.connection.institution if self.connection_id else self.endpoint
         return f"{self.kind} → {target} ({self.status})"
 
+    def requeue(self) -> None:
+        """Pending again and due now, with a fresh count of attempts and the same idempotency key: staff retrying
+        a dead letter (``ooapi.sync.services``) or replaying a webhook delivery (``webhooks.services``). The
+        caller holds the row's lock and queues the delivery task after commit."""
+        now = timezone.now()
+        self.status = self.Status.PENDING
+        self.attempts = 0
+        self.next_attempt_at = now
+        self.enqueued_at = now
+        self.dead_at = None
+        self.delivered_at = None
+        self.save(update_fields=["status", "attempts", "next_attempt_at", "enqueued_at", "dead_at", "delivered_at"])
 
-class WebhookEndpoint(models.Model):
+
+class WebhookEndpoint(DeliveryTarget):
     """An institution's HTTP(S) endpoint for webhooks: the events it chose, and the secret that signs each
     delivery (encrypted at rest, like a connection's credentials; shown to staff once). Deliveries are outbox
     messages (``OutboxMessage.endpoint``), delivered by ``ooapi.sync.webhooks.dispatcher`` with the outbox's
     retries, dead letters and circuit breaker (kept on this row, as ``Connection`` keeps its own)."""
-
-    Circuit = Connection.Circuit
 
     institution = models.ForeignKey(
         "institutions.Institution", on_delete=models.CASCADE, related_name="webhook_endpoints"
@@ -160,13 +180,6 @@ class WebhookEndpoint(models.Model):
     secret_rotated_at = models.DateTimeField(null=True, blank=True)
     connect_timeout = models.FloatField(default=3.0)
     read_timeout = models.FloatField(default=10.0)
-    # Circuit breaker and status (``ooapi.sync.circuit``), as on ``Connection``.
-    circuit = models.CharField(max_length=10, choices=Connection.Circuit.choices, default="closed", editable=False)
-    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
-    circuit_opened_at = models.DateTimeField(null=True, blank=True, editable=False)
-    last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
-    last_error = models.TextField(blank=True, editable=False)
-    last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["institution", "pk"]

@@ -151,14 +151,7 @@ def delivery_replay(*, user, message_id: int, institution_id: int | None = None)
         _require(user, message.endpoint.institution_id)
         if message.status not in (OutboxMessage.Status.DELIVERED, OutboxMessage.Status.DEAD):
             raise errors.NotReplayableError()
-        now = timezone.now()
-        message.status = OutboxMessage.Status.PENDING
-        message.attempts = 0
-        message.next_attempt_at = now
-        message.enqueued_at = now
-        message.dead_at = None
-        message.delivered_at = None
-        message.save(update_fields=["status", "attempts", "next_attempt_at", "enqueued_at", "dead_at", "delivered_at"])
+        message.requeue()
         endpoint_id = message.endpoint_id
         transaction.on_commit(lambda: endpoint_enqueue([endpoint_id]), robust=True)
     logger.info("webhook delivery %s replayed by user %s", message.pk, user.pk)

@@ -352,13 +352,7 @@ def outbox_message_retry(*, user, message_id: int) -> OutboxMessage:
             raise PermissionDeniedError(NOT_STAFF_MESSAGE)
         if message.status != OutboxMessage.Status.DEAD:
             raise ConflictError(NOT_DEAD_MESSAGE, code="not_dead")
-        now = timezone.now()
-        message.status = OutboxMessage.Status.PENDING
-        message.attempts = 0
-        message.next_attempt_at = now
-        message.enqueued_at = now
-        message.dead_at = None
-        message.save(update_fields=["status", "attempts", "next_attempt_at", "enqueued_at", "dead_at"])
+        message.requeue()
         connection_id = message.connection_id
         # A lambda, not a partial: Django names a failing robust callback by its __qualname__.
         transaction.on_commit(lambda: delivery_enqueue([connection_id]), robust=True)
