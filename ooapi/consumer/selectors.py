@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,8 @@ from ooapi.consumer.importer import PHASE_LABELS, progress_key
 from ooapi.consumer.parsing import Problem
 from ooapi.consumer.services import IMPORT_TIME_LIMIT_SECONDS, requested_key
 from ooapi.models import Connection, ImportRun
+
+logger = logging.getLogger(__name__)
 
 
 def import_run_for(*, user, run_id: int) -> ImportRun | None:
@@ -79,6 +82,7 @@ def with_progress(runs: list[ImportRun]) -> list[RunProgress]:
     try:
         published = cache.get_many([progress_key(run.pk) for run in running]) if running else {}
     except Exception:  # noqa: BLE001 - without the cache the bar is indeterminate, the page still works
+        logger.warning("ooapi import: progress not read from the cache", exc_info=True)
         published = {}
     result = []
     for run in runs:
