@@ -21,7 +21,8 @@ REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/15")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL.rsplit("/", 1)[0] + "/14")
 # `make test` runs the suite in two pytest-xdist workers (gw0, gw1; a Celery worker a test starts inherits
 # the name). pytest-django gives each its own test database; the second gets Redis databases of its own
-# too, 10 and 9, clear of the first's and of the benchmarks' (11, 13).
+# too, 10 and 9, clear of the first's and of the benchmarks' (11, 13); tests/ooapi_import keeps its cache in 12
+# (gw0) and 8 (gw1).
 if env("PYTEST_XDIST_WORKER", default="gw0") != "gw0":
     REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + "/10"
     CELERY_BROKER_URL = CELERY_BROKER_URL.rsplit("/", 1)[0] + "/9"

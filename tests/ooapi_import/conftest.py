@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.core.cache import cache
 from django.utils import translation
@@ -22,11 +24,18 @@ def _english():
         yield
 
 
+# One database per pytest-xdist worker: the two workers run files of this directory side by side, and each
+# test flushes the cache it starts with; a database both shared let one worker's flush drop the other's
+# progress mid-test (the progress bar's browser test failed so, once in a few full runs).
+OWN_CACHE_DATABASE = {"gw0": 12, "gw1": 8}
+
+
 @pytest.fixture(autouse=True)
 def _own_cache(settings):
     """A Redis database of this suite's own for the cache (queued imports, progress): other suites on this
     machine share database 15 and flush it between their tests, which would drop these entries mid-test."""
-    location = settings.CACHES["default"]["LOCATION"].rsplit("/", 1)[0] + "/12"
+    database = OWN_CACHE_DATABASE[os.environ.get("PYTEST_XDIST_WORKER", "gw0")]
+    location = settings.CACHES["default"]["LOCATION"].rsplit("/", 1)[0] + f"/{database}"
     settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": location}}
     cache.clear()
     yield
