@@ -9,7 +9,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["Tariff", "TariffBasis"]
+from core.models import SummaryMark
+
+__all__ = ["SettlementCell", "SettlementMark", "Tariff", "TariffBasis"]
 
 
 class TariffBasis(models.TextChoices):
@@ -58,3 +60,33 @@ class Tariff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.payer_id} → {self.payee_id}: {self.rate} {self.basis}"
+
+
+class SettlementCell(models.Model):
+    """What ``billing.selectors_settlement.pair_totals`` gives, kept per ordered pair and host period, for the
+    dashboards: billable enrolments, EC, those without a tariff and the exact (unrounded) gross amount.
+
+    Written only by ``billing.services.settlement_cells.settlement_cells_refresh``, which recomputes every
+    cell from ``billable_requests`` (the one rule) whenever the requests' audit trail, the tariffs or the
+    catalogue changed. The statements themselves are always computed live."""
+
+    home = models.ForeignKey(
+        "institutions.Institution", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    host = models.ForeignKey(
+        "institutions.Institution", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    period = models.ForeignKey(
+        "institutions.AcademicPeriod", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    billable = models.IntegerField()
+    ec_total = models.DecimalField(max_digits=10, decimal_places=1)
+    without_tariff = models.IntegerField()
+    gross_exact = models.DecimalField(max_digits=20, decimal_places=4)
+
+    def __str__(self) -> str:
+        return f"{self.home_id} → {self.host_id} in period {self.period_id}: {self.gross_exact}"
+
+
+class SettlementMark(SummaryMark):
+    """What the kept cells were computed from (audit trail, tariffs, catalogue), and when (one row)."""

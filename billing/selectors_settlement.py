@@ -20,6 +20,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -39,7 +40,7 @@ from django.utils import timezone
 
 from accounts.models import StaffRole, User
 from billing.errors import StatementNotFoundError, ZoneStatementDeniedError
-from billing.models_settlement import Tariff, TariffBasis
+from billing.models_settlement import SettlementCell, Tariff, TariffBasis
 from billing.money import to_cents
 from enrolment.models import EnrolmentRequest, RequestEvent, Status
 from institutions.models import AcademicPeriod, AcademicYear, Institution
@@ -96,6 +97,16 @@ def billable_requests(*, year: str | None = None, period: AcademicPeriod | int |
     return requests.annotate(line_amount=Subquery(tariff, output_field=AMOUNT))
 
 
+def _totals() -> dict:
+    """A pair's (or a cell's) totals over billable lines, as aggregates; fresh expressions for each query."""
+    return {
+        "enrolments": Count("pk"),
+        "ec": Coalesce(Sum("line_ec"), Value(Decimal("0")), output_field=EC),
+        "untariffed": Count("pk", filter=Q(line_amount__isnull=True)),
+        "gross": Coalesce(Sum("line_amount"), Value(Decimal("0")), output_field=AMOUNT),
+    }
+
+
 def pair_totals(*, year: str | None = None, period=None, institution: Institution | int | None = None) -> QuerySet:
     """Per ordered pair (payer = home, payee = host): enrolments, EC, enrolments without a tariff, and the
     exact (unrounded) gross amount, aggregated in the database. With ``institution``: only the pairs it is
@@ -106,11 +117,35 @@ def pair_totals(*, year: str | None = None, period=None, institution: Institutio
     return (
         lines.order_by()
         .values("home_institution", "host_institution")
+        .annotate(**_totals())
+        .order_by("home_institution", "host_institution")
+    )
+
+
+def cell_totals() -> QuerySet:
+    """``pair_totals`` per ordered pair and host period, over every year: what ``SettlementCell`` keeps."""
+    return (
+        billable_requests()
+        .order_by()
+        .values("home_institution", "host_institution", "offering__period")
+        .annotate(**_totals())
+    )
+
+
+def kept_pair_totals(*, year: str | None = None, institution: Institution | int | None = None) -> QuerySet:
+    """``pair_totals`` summed from the kept cells (``SettlementCell``): the same rows, for the dashboards."""
+    cells = SettlementCell.objects.all()
+    if year:
+        cells = cells.filter(period__academic_year__name=year)
+    if institution is not None:
+        cells = cells.filter(Q(home=institution) | Q(host=institution))
+    return (
+        cells.values(home_institution=F("home"), host_institution=F("host"))
         .annotate(
-            enrolments=Count("pk"),
-            ec=Coalesce(Sum("line_ec"), Value(Decimal("0")), output_field=EC),
-            untariffed=Count("pk", filter=Q(line_amount__isnull=True)),
-            gross=Coalesce(Sum("line_amount"), Value(Decimal("0")), output_field=AMOUNT),
+            enrolments=Sum("billable"),
+            ec=Sum("ec_total"),
+            untariffed=Sum("without_tariff"),
+            gross=Sum("gross_exact"),
         )
         .order_by("home_institution", "host_institution")
     )
@@ -173,11 +208,20 @@ def _decimal(value) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value or 0))
 
 
-def settlement_matrix(period=None, year: str | None = None, *, institution=None) -> list[SettlementRow]:
+def settlement_matrix(
+    period=None, year: str | None = None, *, institution=None, kept: bool = False
+) -> list[SettlementRow]:
     """Rows (payer, payee, amount) per ordered pair, aggregated in the database; ``amount`` rounded once
     with ``to_cents``. For dashboards (zone-wide aggregates, no student records): callers decide who
-    may see it. ``period`` is a host period or its id; ``year`` an academic year's name."""
-    totals = list(pair_totals(year=year, period=period, institution=institution))
+    may see it. ``period`` is a host period or its id; ``year`` an academic year's name.
+
+    ``kept``: on PostgreSQL, sum the kept cells (``SettlementCell``, the dashboards' source: the caller brings
+    them up to date first, ``billing.services.settlement_cells``) instead of the requests; not with
+    ``period``. The same figures: a pair's exact gross is the sum of its cells' exact gross, rounded once."""
+    if kept and connection.vendor == "postgresql" and period is None:
+        totals = list(kept_pair_totals(year=year, institution=institution))
+    else:
+        totals = list(pair_totals(year=year, period=period, institution=institution))
     ids = {t["home_institution"] for t in totals} | {t["host_institution"] for t in totals}
     institutions = Institution.objects.in_bulk(ids)
     rows = [

@@ -17,3 +17,16 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class SummaryMark(models.Model):
+    """What a summary kept whole (``core.summaries.KeptSummary``) was last computed from, and when: one row."""
+
+    signature = models.CharField(max_length=200)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} as of {self.refreshed_at:%Y-%m-%d %H:%M:%S}"

@@ -24,7 +24,6 @@ from django.db.models import (
     Case,
     Count,
     DurationField,
-    Exists,
     F,
     FloatField,
     Min,
@@ -32,6 +31,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
@@ -40,11 +40,12 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from billing.selectors_settlement import settlement_matrix
+from billing.services.settlement_cells import settlement_cells_refresh_for_read
 from credentials.models import IssuedCredential
 from enrolment.models import HomeApprovalPolicy, RequestEvent, Status
 from insights.filters import Filters
 from insights.models import LeadTime
-from insights.services import lead_times_refresh
+from insights.services import cube_refresh_for_read, lead_times_refresh
 from insights.tables import Column, Panel, Row, Table, count_table, rate
 from institutions.models import AcademicPeriod, Institution
 from institutions.routes import Route
@@ -52,11 +53,6 @@ from ooapi.models import Connection, ImportRun, OutboxMessage
 
 ZONE, INSTITUTION = "zone", "institution"
 
-REGISTERED = Q(status__in=[Status.REGISTERED, Status.COMPLETED]) | Q(
-    home_registered_at__isnull=False, host_registered_at__isnull=False
-)
-ADMITTED_NOW = Q(status__in=[Status.ADMITTED, Status.REGISTERED, Status.COMPLETED])
-LEFT = Q(status__in=[Status.WITHDRAWN, Status.CANCELLED, Status.EXPIRED])
 HOME_DECISIONS = (Status.HOME_APPROVED, Status.HOME_DENIED)
 HOST_DECISIONS = (Status.ADMITTED, Status.WAITLISTED, Status.SEAT_OFFERED, Status.HOST_DENIED)
 
@@ -76,6 +72,7 @@ class PercentileCont(Aggregate):
 class Context:
     filters: Filters
     requests: QuerySet  # the filtered, submitted requests (the scope's own for an institution's dashboard)
+    cells: QuerySet  # the same requests' cells of the cube (``RequestCube``), filtered alike
     institution: Institution | None = None  # the institution dashboard's own institution
     memo: dict[str, Any] = field(default_factory=dict)
 
@@ -83,6 +80,12 @@ class Context:
         if key not in self.memo:
             self.memo[key] = compute()
         return self.memo[key]
+
+    @property
+    def cube(self) -> QuerySet:
+        """The filtered cells, the cube refreshed first when it is older than ``INSIGHTS_CUBE_MAX_AGE``."""
+        self.once("cube-refreshed", cube_refresh_for_read)
+        return self.cells
 
     @property
     def institutions(self) -> dict[int, Institution]:
@@ -123,27 +126,12 @@ FUNNEL_KEYS = ("submitted", "home_approved", "admitted", "registered", "complete
 
 
 def _pairs(context: Context) -> dict[tuple[int, int], dict]:
-    """Per (home, host): the funnel's counts. One scan of the requests; the per-institution figures, the
-    funnel and both flow charts are sums over these rows (at most institutions × institutions)."""
+    """Per (home, host): the funnel's counts. One grouping of the cube's cells; the per-institution figures,
+    the funnel and both flow charts are sums over these rows (at most institutions × institutions)."""
 
     def compute():
-        rows = (
-            context.requests.values("home_institution", "host_institution")
-            .order_by()
-            .annotate(
-                submitted=Count("pk"),
-                home_approved=Count("pk", filter=Q(home_approved_at__isnull=False)),
-                admitted=Count("pk", filter=ADMITTED_NOW | REGISTERED),
-                registered=Count("pk", filter=REGISTERED),
-                completed=Count("pk", filter=Q(status=Status.COMPLETED)),
-            )
-        )
-        found = {(r["home_institution"], r["host_institution"]): r for r in rows}
-        # Ever admitted: those still holding the place (above), and those who left after an admission.
-        for pair, left in _admitted_then_left(context).items():
-            if pair in found:
-                found[pair]["admitted"] += left
-        return found
+        rows = context.cube.values("home", "host").order_by().annotate(**{key: Sum(key) for key in FUNNEL_KEYS})
+        return {(r["home"], r["host"]): r for r in rows}
 
     return context.once("pairs", compute)
 
@@ -162,31 +150,6 @@ def _by_side(context: Context, side: str) -> dict[int, dict]:
     return context.once(f"side:{side}", compute)
 
 
-def _admitted_then_left(context: Context) -> dict[tuple[int, int], int]:
-    """Per (home, host): requests withdrawn, cancelled or expired after the host admitted them.
-
-    PostgreSQL: from the lead-time summary (its ``admitted``, from the audit trail), one grouped join.
-    SQLite: the audit trail itself, looked up for the requests that left.
-    """
-    if connection.vendor == "postgresql":
-        context.once("refreshed", lead_times_refresh)
-        rows = (
-            LeadTime.objects.filter(admitted=True, request__in=context.requests.filter(LEFT).values("pk"))
-            .values(home=F("request__home_institution"), host=F("request__host_institution"))
-            .order_by()
-            .annotate(n=Count("pk"))
-        )
-    else:
-        trail = RequestEvent.objects.filter(request=OuterRef("pk"), to_status=Status.ADMITTED)
-        rows = (
-            context.requests.filter(LEFT)
-            .values(home=F("home_institution"), host=F("host_institution"))
-            .order_by()
-            .annotate(n=Count("pk", filter=Q(Exists(trail))))
-        )
-    return {(row["home"], row["host"]): row["n"] for row in rows}
-
-
 def _flows(context: Context) -> dict[tuple[int, int], dict]:
     return {pair: {"requests": r["submitted"], "registered": r["registered"]} for pair, r in _pairs(context).items()}
 
@@ -197,11 +160,11 @@ def _home_routes(context: Context) -> dict[tuple[int, str], dict]:
 
     def compute():
         rows = (
-            context.requests.values("home_institution", "route")
+            context.cube.values("home", "route")
             .order_by()
-            .annotate(n=Count("pk"), reg=Count("pk", filter=REGISTERED), since=Min("submitted_at"))
+            .annotate(n=Sum("submitted"), reg=Sum("registered"), since=Min("first_submitted_at"))
         )
-        return {(r["home_institution"], r["route"]): r for r in rows}
+        return {(r["home"], r["route"]): r for r in rows}
 
     return context.once("home_routes", compute)
 
@@ -262,11 +225,11 @@ def participation_route(context: Context) -> Table:
 
 
 def participation_period(context: Context) -> Table:
-    year, kind, seq = "offering__period__academic_year__name", "offering__period__kind", "offering__period__sequence"
+    year, kind, seq = "period__academic_year__name", "period__kind", "period__sequence"
     rows = (
-        context.requests.values(year, kind, seq)
+        context.cube.values(year, kind, seq)
         .order_by(year, kind, seq)
-        .annotate(n=Count("pk"), reg=Count("pk", filter=REGISTERED))
+        .annotate(n=Sum("submitted"), reg=Sum("registered"))
     )
     kinds = dict(AcademicPeriod.Kind.choices)
     keys = [(f"{r[year]}/{r[kind]}-{r[seq]}", f"{r[year]} {kinds.get(r[kind], r[kind])} {r[seq]}") for r in rows]
@@ -327,7 +290,7 @@ LEAD_COLUMNS = [
 ]
 
 
-def _lead_rows(context: Context, requests: QuerySet) -> dict[str, dict]:
+def _lead_rows(context: Context, requests: QuerySet, own: Institution | None = None) -> dict[str, dict]:
     """Per step: moves measured, median and p90 in days, and how many came after their deadline.
 
     PostgreSQL: from the summary table ``LeadTime`` (brought up to date first, incrementally), with the
@@ -338,7 +301,10 @@ def _lead_rows(context: Context, requests: QuerySet) -> dict[str, dict]:
     if connection.vendor != "postgresql":
         return _lead_rows_live(requests)
     context.once("refreshed", lead_times_refresh)
-    facts = LeadTime.objects.filter(request__in=requests.values("pk"))
+    # The filters apply to the rows' own copy of their cell (no join to the requests): the same requests.
+    facts = context.filters.cells(LeadTime.objects.filter(day__isnull=False))
+    if own is not None:
+        facts = facts.filter(Q(home=own) | Q(host=own))
     aggregates = {}
     for step in ("home", "host", "registration"):
         days = f"{step}_days"
@@ -410,8 +376,8 @@ def _days(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def _lead_table(context: Context, requests: QuerySet) -> Table:
-    found = _lead_rows(context, requests)
+def _lead_table(context: Context, requests: QuerySet, own: Institution | None = None) -> Table:
+    found = _lead_rows(context, requests, own)
     k = int(getattr(settings, "INSIGHTS_SUPPRESSION_THRESHOLD", 5))
     deadlines = {"home": _home_deadline_days(context), "host": settings.ENROLMENT_HOST_DECISION_DAYS}
     rows, hidden = [], 0
@@ -513,16 +479,10 @@ def route_pilots(context: Context) -> tuple[Table, list]:
 
 def trends(context: Context) -> Table:
     rows = (
-        context.requests.annotate(month=TruncMonth("submitted_at"))
-        .values("month")
+        context.cube.values("month")
         .order_by("month")
-        .annotate(
-            n=Count("pk"),
-            approved=Count("pk", filter=Q(home_approved_at__isnull=False)),
-            reg=Count("pk", filter=REGISTERED),
-        )
+        .annotate(n=Sum("submitted"), approved=Sum("home_approved"), reg=Sum("registered"))
     )
-    rows = [r for r in rows if r["month"] is not None]
     columns = [
         Column("submitted", _("Submitted")),
         Column("home_approved", _("Home approved")),
@@ -606,7 +566,9 @@ def settlement(context: Context) -> Table:
     home owes the host, for the filtered academic year (all years without one) and institution. A pair's
     enrolments under the threshold are hidden, and so is its amount, which with the tariff would give the
     count away; the zone total is hidden when any pair is."""
-    rows = settlement_matrix(year=context.filters.year or None, institution=context.filters.institution)
+    # Summed from billing's kept cells (brought up to date first, as the cube is), not from the requests.
+    context.once("settlement-cells", settlement_cells_refresh_for_read)
+    rows = settlement_matrix(year=context.filters.year or None, institution=context.filters.institution, kept=True)
     keys = [(f"{r.payer.code}-{r.payee.code}", f"{r.payer.short_name} \u2192 {r.payee.short_name}") for r in rows]
     enrolments = Column("enrolments", _("Billable enrolments"))
     counted = count_table(keys, [enrolments], [[r.enrolments] for r in rows])
@@ -628,19 +590,13 @@ def settlement(context: Context) -> Table:
 
 def _one_side(context: Context, *, side: str, other: str) -> Table:
     rows = (
-        context.requests.filter(**{f"{side}_institution": context.institution})
-        .values(f"{other}_institution")
+        context.cube.filter(**{side: context.institution})
+        .values(other)
         .order_by()
-        .annotate(n=Count("pk"), reg=Count("pk", filter=REGISTERED))
+        .annotate(n=Sum("submitted"), reg=Sum("registered"))
     )
-    rows = sorted(rows, key=lambda r: _label(context, r[f"{other}_institution"]))
-    keys = [
-        (
-            context.institutions[r[f"{other}_institution"]].code if r[f"{other}_institution"] else "none",
-            _label(context, r[f"{other}_institution"]),
-        )
-        for r in rows
-    ]
+    rows = sorted(rows, key=lambda r: _label(context, r[other]))
+    keys = [(context.institutions[r[other]].code if r[other] else "none", _label(context, r[other])) for r in rows]
     return count_table(keys, [REQUESTS, REGISTRATIONS], [[r["n"], r["reg"]] for r in rows])
 
 
@@ -675,7 +631,7 @@ def queues(context: Context) -> Table:
 
 def own_lead_times(context: Context) -> Table:
     own = context.institution
-    return _lead_table(context, context.requests.filter(Q(home_institution=own) | Q(host_institution=own)))
+    return _lead_table(context, context.requests.filter(Q(home_institution=own) | Q(host_institution=own)), own)
 
 
 panel_register(

@@ -9,14 +9,19 @@ durations and institutions' names (``insights.panels``), suppressed under the th
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.db.models import Subquery
 
 from accounts.models import User
+from billing.models_settlement import SettlementMark
 from enrolment.models import EnrolmentRequest
 from insights.errors import NOT_COORDINATOR, NOT_STAFF_HERE, DashboardDeniedError
 from insights.filters import INSTITUTION_FILTERS, ZONE_FILTERS, Filters, filters_parse
+from insights.models import CubeMark, RequestCube
 from insights.panels import INSTITUTION, PANELS, ZONE, Context
 from insights.tables import Panel
 from institutions.models import Institution
@@ -43,11 +48,15 @@ def _submitted():
     return EnrolmentRequest.objects.filter(submitted_at__isnull=False)
 
 
+def _cells():
+    return RequestCube.objects.all()  # submitted requests only, as the view is defined
+
+
 def _context_zone(user, params: Mapping[str, str]) -> Context:
     if not may_see_zone(user):
         raise DashboardDeniedError(NOT_COORDINATOR)
     filters = filters_parse(params, allowed=ZONE_FILTERS)
-    return Context(filters=filters, requests=filters.requests(_submitted()))
+    return Context(filters=filters, requests=filters.requests(_submitted()), cells=filters.cells(_cells()))
 
 
 def _context_institution(user, institution: Institution, params: Mapping[str, str]) -> Context:
@@ -55,8 +64,10 @@ def _context_institution(user, institution: Institution, params: Mapping[str, st
         raise DashboardDeniedError(NOT_STAFF_HERE)
     filters = filters_parse(params, allowed=INSTITUTION_FILTERS)
     # The institution's own requests, either side; the filter form has no institution of its own here.
-    requests = Filters(**{**filters.__dict__, "institution": institution}).requests(_submitted())
-    return Context(filters=filters, requests=requests, institution=institution)
+    own = Filters(**{**filters.__dict__, "institution": institution})
+    return Context(
+        filters=filters, requests=own.requests(_submitted()), cells=own.cells(_cells()), institution=institution
+    )
 
 
 def _context(user, scope: str, params: Mapping[str, str], institution: Institution | None) -> Context:
@@ -84,6 +95,16 @@ def dashboard_panel(
     spec = next((s for s in PANELS[scope] if s.key == key), None)
     context = _context(user, scope, params, institution)
     return spec.panel(context) if spec else None
+
+
+def counted_at() -> dt.datetime | None:
+    """When the dashboards' kept counts (the request cube, billing's settlement cells) were last brought up to
+    date, the older of the two; ``None`` on SQLite, where both are counted on each read."""
+    if connection.vendor != "postgresql":
+        return None
+    settlement = SettlementMark.objects.filter(pk=1).values("refreshed_at")
+    marks = CubeMark.objects.filter(pk=1).values_list("refreshed_at", Subquery(settlement)).first()
+    return min((moment for moment in marks or () if moment is not None), default=None)
 
 
 def panel_keys(scope: str) -> list[str]:

@@ -36,6 +36,7 @@ def _render(request: HttpRequest, *, scope: str, institution: Institution | None
         "query": urlencode(filters.as_query()),
         "values": request.GET,
         "panels": panels,
+        "counted_at": selectors.counted_at() if panels else None,
         "error": error,
         "threshold": threshold(),
         "routes": Route.choices,

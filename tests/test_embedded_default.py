@@ -110,6 +110,54 @@ def test_seeding_is_idempotent(embedded_portal):
     assert "'offerings_created': 0" in embedded_portal["second_seed"]
 
 
+CUBE_CHECK = """
+import json
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate
+from accounts.models import User
+from enrolment.models import EnrolmentRequest, Status
+from insights import selectors
+from insights.models import RequestCube
+from insights.panels import ZONE
+
+submitted = EnrolmentRequest.objects.filter(submitted_at__isnull=False)
+registered = Q(status__in=[Status.REGISTERED, Status.COMPLETED]) | Q(
+    home_registered_at__isnull=False, host_registered_at__isnull=False
+)
+live = {
+    str(row["day"]): [row["n"], row["reg"]]
+    for row in submitted.values(day=TruncDate("submitted_at")).annotate(n=Count("pk"), reg=Count("pk", filter=registered))
+}
+cube = {
+    str(row["day"]): [row["n"], row["reg"]]
+    for row in RequestCube.objects.values("day").annotate(n=Sum("submitted"), reg=Sum("registered"))
+}
+coordinator = User.objects.get(email="coordinator@demo.flexportal.nl")
+_filters, panels = selectors.dashboard(coordinator, scope=ZONE, params={})
+print(json.dumps({"live": live, "cube": cube, "charts": len(panels)}))
+"""
+
+
+def test_the_dashboards_request_cube_is_a_live_view_on_sqlite(embedded_portal):
+    """On the embedded default the request cube is a plain view: counted per day (in the portal's time zone)
+    exactly as the requests themselves, and the zone dashboard is built from it."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
+    env |= {"DJANGO_SETTINGS_MODULE": "portal.settings.dev", "SQLITE_PATH": embedded_portal["sqlite_path"]}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "shell", "-c", CUBE_CHECK],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["live"], "the demo has submitted requests"
+    assert found["cube"] == found["live"]
+    assert found["charts"] > 5
+
+
 def test_says_it_uses_the_embedded_default(embedded_portal):
     server = embedded_portal["server"]
     server.terminate()

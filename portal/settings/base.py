@@ -224,6 +224,10 @@ CELERY_BEAT_SCHEDULE = {
     "privacy-retention": {"task": "privacy.tasks.enforce_retention", "schedule": crontab(hour=3, minute=30)},
     # The dashboards' lead times, from the audit trail: incrementally, the requests with new events only.
     "insights-lead-times-refresh": {"task": "insights.tasks.refresh_lead_times", "schedule": 60.0},
+    # The dashboards' request cube, recomputed whole when the audit trail has moved.
+    "insights-cube-refresh": {"task": "insights.tasks.refresh_cube", "schedule": 60.0},
+    # The dashboards' settlement cells, recomputed when the audit trail, the tariffs or the catalogue changed.
+    "billing-settlement-cells-refresh": {"task": "billing.tasks.refresh_settlement_cells", "schedule": 60.0},
 }
 
 # Django REST framework and the OpenAPI schema
@@ -440,3 +444,8 @@ LOGGING = {
 # Participation dashboards (insights/): counts of fewer students than this are hidden, and so is any count that
 # could be worked out from the totals beside it (docs/insights.md).
 INSIGHTS_SUPPRESSION_THRESHOLD = env.int("INSIGHTS_SUPPRESSION_THRESHOLD", default=5)
+# How old (seconds) the dashboards' request cube may be before a dashboard read refreshes it itself (beat
+# refreshes it every minute); the page says when its figures were counted.
+INSIGHTS_CUBE_MAX_AGE = env.int("INSIGHTS_CUBE_MAX_AGE", default=60)
+# The same for the settlement cells the dashboards sum (billing.SettlementCell); statements are always live.
+SETTLEMENT_CELLS_MAX_AGE = env.int("SETTLEMENT_CELLS_MAX_AGE", default=60)

@@ -45,3 +45,8 @@ WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True
 # Requests are submitted inline, as the suite's many enrolment tests expect; the queue's own tests turn
 # queued admission on (tests/enrolment/test_queued_admission.py, the browser test of the queue).
 ENROLMENT_QUEUED_ADMISSION = False
+
+# The dashboards count what a test has just written: a read refreshes the request cube whenever the audit
+# trail has moved (tests/insights/test_cube.py checks the production age on its own).
+INSIGHTS_CUBE_MAX_AGE = 0
+SETTLEMENT_CELLS_MAX_AGE = 0

@@ -6,12 +6,15 @@ from django.urls import reverse
 
 from enrolment.models import EnrolmentRequest
 from insights.filters import Filters
+from insights.models import RequestCube
 from insights.panels import PANELS, ZONE, Context, settlement
 from tests.settlement.world import YEAR
 
 
 def _table(zone, **filters):
-    context = Context(filters=Filters(year=YEAR, **filters), requests=EnrolmentRequest.objects.all())
+    context = Context(
+        filters=Filters(year=YEAR, **filters), requests=EnrolmentRequest.objects.all(), cells=RequestCube.objects.all()
+    )
     table = settlement(context)
     return {row.key: row.values for row in table.rows}, table
 
