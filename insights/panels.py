@@ -3,11 +3,13 @@ function that builds its table), listed in order per dashboard. A later chart (s
 institutions, once ``billing`` exposes it) is one more ``panel_register(...)`` call, from this module or
 from an app's ``ready()``.
 
-Every builder reads through a ``Context``: the filtered requests, the institutions' names, and a small
-memo so that two charts over the same grouping (the heatmap and the Sankey, the participation and the
-funnel) share one query. Every count is a ``GROUP BY`` in the database; Python only walks the grouped rows
-(at most institutions × institutions), never the requests, so the number of queries is the same whatever
-the data holds.
+Every builder reads through a ``Context``: the filtered requests and their cells of the request cube
+(``insights.models.RequestCube``), the institutions' names, and a small memo so that two charts over the
+same grouping (the heatmap and the Sankey, the participation and the funnel) share one query. Every count
+is a ``GROUP BY`` in the database over a kept summary (the cube's cells, the lead times, billing's
+settlement cells), each brought up to date before it is read (``docs/insights.md``); Python only walks the
+grouped rows (at most institutions × institutions), never the requests, so the number of queries is the
+same whatever the data holds.
 """
 
 from __future__ import annotations
