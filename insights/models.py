@@ -2,7 +2,8 @@
 
 - ``LeadTime``: each request's time per approval step, read from the audit trail, one row per request,
   brought up to date by ``insights.services.lead_times_refresh``: incrementally (only requests with events
-  newer than the last one seen), by Celery beat every minute and before each dashboard is read.
+  newer than the last one seen, and in beat's run those with recent events too, for a move that committed
+  late), by Celery beat every minute and before each dashboard is read.
 - ``RequestCube``: the requests counted per (day of submission, home, host, route, period), with the funnel's
   steps summed. A materialised view on PostgreSQL, refreshed whole by ``insights.services.cube_refresh``
   (beat, every minute; a dashboard read refreshes it when it is older than ``INSIGHTS_CUBE_MAX_AGE`` and

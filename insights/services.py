@@ -3,11 +3,17 @@ incrementally and the request cube (``insights.models.RequestCube``) whole."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from core.summaries import KeptSummary
 from insights.models import LeadTimeMark
+
+# Longer than any transaction that writes a move runs: see ``lead_times_refresh(recent=True)``.
+LATE_COMMIT_WINDOW = dt.timedelta(minutes=10)
 
 # One statement: the first move of each step per changed request, from the audit trail, upserted. PostgreSQL.
 REFRESH_SQL = """
@@ -20,7 +26,8 @@ WITH steps AS (
         MIN(e.at) FILTER (WHERE e.to_status = 'admitted') AS admitted_at,
         MIN(e.at) FILTER (WHERE e.from_status = 'admitted' AND e.to_status = 'registered') AS registered_at
     FROM enrolment_requestevent e
-    WHERE e.request_id IN (SELECT DISTINCT request_id FROM enrolment_requestevent WHERE id > %s AND id <= %s)
+    WHERE e.request_id IN (SELECT DISTINCT request_id FROM enrolment_requestevent
+                           WHERE (id > %s AND id <= %s) OR at > %s)
     GROUP BY e.request_id
 )
 INSERT INTO insights_leadtime (request_id, home_days, host_days, registration_days, home_late, host_late,
@@ -43,19 +50,34 @@ ON CONFLICT (request_id) DO UPDATE SET
 """
 
 
-def lead_times_refresh() -> int:
+def lead_times_refresh(*, recent: bool = False) -> int:
     """Bring the lead times up to date with the audit trail; returns how far it got (the last event id).
 
     Incremental and idempotent: only requests with events after the mark are recomputed, whole, in one
-    set-based statement; the mark's row is locked, so two refreshes at once take turns and neither misses an
-    event. PostgreSQL only (the embedded SQLite default computes lead times live, ``insights.panels``).
+    set-based statement; the mark's row is locked, so two refreshes at once take turns. PostgreSQL only (the
+    embedded SQLite default computes lead times live, ``insights.panels``).
+
+    ``recent`` (beat's run): also recompute the requests with events of the last ``LATE_COMMIT_WINDOW``. An
+    event whose transaction commits after a refresh has moved the mark past a higher id is behind the mark
+    when it becomes visible, so the ids alone would leave its request's lead times stale until it moved
+    again; it is recent, so beat's next run picks it up.
     """
     with connection.cursor() as cursor:
         cursor.execute("SELECT coalesce(max(id), 0) FROM enrolment_requestevent")
         newest = cursor.fetchone()[0]
     mark = LeadTimeMark.objects.filter(pk=1).values_list("last_event_id", flat=True).first()
-    if mark is not None and mark >= newest:
+    if mark is not None and mark >= newest and not recent:
         return newest
+    with transaction.atomic():
+        mark_row, _created = LeadTimeMark.objects.select_for_update().get_or_create(pk=1)
+        if mark_row.last_event_id >= newest and not recent:
+            return newest
+        since = timezone.now() - LATE_COMMIT_WINDOW if recent else None
+        with connection.cursor() as cursor:
+            cursor.execute(REFRESH_SQL, [mark_row.last_event_id, newest, since, settings.TIME_ZONE])
+        mark_row.last_event_id = max(mark_row.last_event_id, newest)
+        mark_row.save(update_fields=["last_event_id"])
+    return newest
     with transaction.atomic():
         mark_row, _created = LeadTimeMark.objects.select_for_update().get_or_create(pk=1)
         if mark_row.last_event_id >= newest:
