@@ -159,3 +159,20 @@ class StaffRoleFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     institution = factory.SubFactory(InstitutionFactory)
     role = StaffRole.Role.HOME_APPROVER
+
+
+def open_offering(host: Institution, *, code: str, title_en: str, capacity: int, ec: int = 5) -> Offering:
+    """A course of ``host`` with one run in a spring period, its enrolment window open now (since yesterday,
+    ten more days) and its withdrawal deadline in twenty: the run the enrolment, sync and webhook zones share."""
+    now = timezone.now()
+    period = AcademicPeriodFactory(
+        academic_year__institution=host, start_date=dt.date(2027, 2, 1), end_date=dt.date(2027, 4, 16)
+    )
+    return OfferingFactory(
+        course=CourseFactory(institution=host, code=code, title_en=title_en, ec=ec),
+        period=period,
+        capacity=capacity,
+        enrol_opens_at=now - dt.timedelta(days=1),
+        enrol_closes_at=now + dt.timedelta(days=10),
+        withdraw_deadline=now + dt.timedelta(days=20),
+    )

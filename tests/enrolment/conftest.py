@@ -1,17 +1,12 @@
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 
 from accounts.models import StaffRole
 from enrolment.models import HomeApprovalPolicy
 from tests.factories import (
-    AcademicPeriodFactory,
-    CourseFactory,
     InstitutionFactory,
-    OfferingFactory,
     StaffRoleFactory,
     StudentProfileFactory,
+    open_offering,
 )
 
 
@@ -21,19 +16,7 @@ def zone(db):
     home = InstitutionFactory(code="home-u", short_name="HOME")
     host = InstitutionFactory(code="host-u", short_name="HOST")
     other = InstitutionFactory(code="other-u", short_name="OTHER")
-    now = timezone.now()
-    period = AcademicPeriodFactory(
-        academic_year__institution=host, start_date=dt.date(2027, 2, 1), end_date=dt.date(2027, 4, 16)
-    )
-    course = CourseFactory(institution=host, code="HOST101", title_en="Energy Systems", ec=5)
-    offering = OfferingFactory(
-        course=course,
-        period=period,
-        capacity=2,
-        enrol_opens_at=now - dt.timedelta(days=1),
-        enrol_closes_at=now + dt.timedelta(days=10),
-        withdraw_deadline=now + dt.timedelta(days=20),
-    )
+    offering = open_offering(host, code="HOST101", title_en="Energy Systems", capacity=2)
     staff = {
         "approver": StaffRoleFactory(institution=home, role=StaffRole.Role.HOME_APPROVER).user,
         "exam_board": StaffRoleFactory(institution=home, role=StaffRole.Role.EXAMINATION_BOARD).user,
@@ -46,8 +29,8 @@ def zone(db):
         "home": home,
         "host": host,
         "other": other,
-        "period": period,
-        "course": course,
+        "period": offering.period,
+        "course": offering.course,
         "offering": offering,
         "staff": staff,
         "students": students,

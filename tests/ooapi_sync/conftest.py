@@ -7,7 +7,6 @@ Test modules add ``pytest_plugins = ["tests.ooapi_peer.fixtures"]`` for the ``oo
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import os
 import subprocess
@@ -21,18 +20,15 @@ import pytest
 import redis
 from django.conf import settings as django_settings
 from django.db import connection as db_connection
-from django.utils import timezone
 
 from accounts.models import StaffRole
 from institutions.models import Institution
 from ooapi.models import Connection
 from tests.factories import (
-    AcademicPeriodFactory,
-    CourseFactory,
     InstitutionFactory,
-    OfferingFactory,
     StaffRoleFactory,
     StudentProfileFactory,
+    open_offering,
 )
 from tests.workers import CELERY, ROOT, celery_worker, terminate
 
@@ -94,19 +90,7 @@ def make_zone(base_url: str) -> SyncZone:
         read_timeout=1.0,
         poll_interval_seconds=1,
     )
-    now = timezone.now()
-    period = AcademicPeriodFactory(
-        academic_year__institution=host, start_date=dt.date(2027, 2, 1), end_date=dt.date(2027, 4, 16)
-    )
-    course = CourseFactory(institution=host, code="SYNC101", title_en="Energy Systems", ec=5)
-    offering = OfferingFactory(
-        course=course,
-        period=period,
-        capacity=10,
-        enrol_opens_at=now - dt.timedelta(days=1),
-        enrol_closes_at=now + dt.timedelta(days=10),
-        withdraw_deadline=now + dt.timedelta(days=20),
-    )
+    offering = open_offering(host, code="SYNC101", title_en="Energy Systems", capacity=10)
     return SyncZone(
         home=home,
         host=host,

@@ -3,20 +3,16 @@ a real HTTP receiver, and (from tests.ooapi_sync) real Celery worker and beat pr
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import pytest
-from django.utils import timezone
 
 from accounts.models import StaffRole
 from tests.factories import (
-    AcademicPeriodFactory,
-    CourseFactory,
     InstitutionFactory,
-    OfferingFactory,
     StaffRoleFactory,
     StudentProfileFactory,
+    open_offering,
 )
 from tests.ooapi_sync.conftest import sync_config  # noqa: F401 (a fixture)
 from tests.webhooks.receiver import Receiver, free_port
@@ -38,19 +34,7 @@ def make_zone() -> Zone:
     home = InstitutionFactory(code="wh-home", short_name="WHHOME")
     host = InstitutionFactory(code="wh-host", short_name="WHHOST")
     other = InstitutionFactory(code="wh-other", short_name="WHOTHER")
-    now = timezone.now()
-    period = AcademicPeriodFactory(
-        academic_year__institution=host, start_date=dt.date(2027, 2, 1), end_date=dt.date(2027, 4, 16)
-    )
-    course = CourseFactory(institution=host, code="WH101", title_en="Signals", ec=5)
-    offering = OfferingFactory(
-        course=course,
-        period=period,
-        capacity=10,
-        enrol_opens_at=now - dt.timedelta(days=1),
-        enrol_closes_at=now + dt.timedelta(days=10),
-        withdraw_deadline=now + dt.timedelta(days=20),
-    )
+    offering = open_offering(host, code="WH101", title_en="Signals", capacity=10)
     return Zone(
         home=home,
         host=host,
