@@ -23,6 +23,25 @@ ZONE_FILTERS = ("year", "period", "institution", "route", "from", "to")
 INSTITUTION_FILTERS = ("year", "period", "route", "from", "to")
 
 
+# Where each filter looks, in a request and in a cell of the cube (the same dimensions under other names).
+REQUEST_FIELDS = {
+    "year": "offering__period__academic_year__name",
+    "kind": "offering__period__kind",
+    "sequence": "offering__period__sequence",
+    "home": "home_institution",
+    "host": "host_institution",
+    "day": "submitted_at__date",
+}
+CELL_FIELDS = {
+    "year": "period__academic_year__name",
+    "kind": "period__kind",
+    "sequence": "period__sequence",
+    "home": "home",
+    "host": "host",
+    "day": "day",
+}
+
+
 @dataclass(frozen=True)
 class Filters:
     year: str = ""
@@ -51,37 +70,28 @@ class Filters:
 
     def requests(self, queryset: QuerySet) -> QuerySet:
         """``queryset`` of enrolment requests narrowed to these filters (institution: either side)."""
-        if self.year:
-            queryset = queryset.filter(offering__period__academic_year__name=self.year)
-        if self.period_kind:
-            queryset = queryset.filter(
-                offering__period__kind=self.period_kind, offering__period__sequence=self.period_sequence
-            )
-        if self.institution:
-            queryset = queryset.filter(Q(home_institution=self.institution) | Q(host_institution=self.institution))
-        if self.route:
-            queryset = queryset.filter(route=self.route)
-        if self.start:
-            queryset = queryset.filter(submitted_at__date__gte=self.start)
-        if self.end:
-            queryset = queryset.filter(submitted_at__date__lte=self.end)
-        return queryset
+        return self._narrow(queryset, REQUEST_FIELDS)
 
     def cells(self, queryset: QuerySet) -> QuerySet:
-        """``queryset`` of the request cube's cells (``insights.models.RequestCube``) narrowed to these filters:
-        the same requests as ``requests`` selects, cell by cell."""
+        """``queryset`` of the request cube's cells (``insights.models.RequestCube``, or ``LeadTime``'s copies
+        of them) narrowed to these filters: the same requests as ``requests`` selects, cell by cell."""
+        return self._narrow(queryset, CELL_FIELDS)
+
+    def _narrow(self, queryset: QuerySet, fields: dict[str, str]) -> QuerySet:
         if self.year:
-            queryset = queryset.filter(period__academic_year__name=self.year)
+            queryset = queryset.filter(**{fields["year"]: self.year})
         if self.period_kind:
-            queryset = queryset.filter(period__kind=self.period_kind, period__sequence=self.period_sequence)
+            queryset = queryset.filter(**{fields["kind"]: self.period_kind, fields["sequence"]: self.period_sequence})
         if self.institution:
-            queryset = queryset.filter(Q(home=self.institution) | Q(host=self.institution))
+            queryset = queryset.filter(
+                Q(**{fields["home"]: self.institution}) | Q(**{fields["host"]: self.institution})
+            )
         if self.route:
             queryset = queryset.filter(route=self.route)
         if self.start:
-            queryset = queryset.filter(day__gte=self.start)
+            queryset = queryset.filter(**{f"{fields['day']}__gte": self.start})
         if self.end:
-            queryset = queryset.filter(day__lte=self.end)
+            queryset = queryset.filter(**{f"{fields['day']}__lte": self.end})
         return queryset
 
 
